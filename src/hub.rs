@@ -1,0 +1,1 @@
+//! Model resolution: models.toml names, Hugging Face hub repo ids and local folders (not implemented yet).

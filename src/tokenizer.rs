@@ -1,0 +1,1 @@
+//! MarianTokenizer in pure Rust: SentencePiece models plus vocab.json (not implemented yet).
