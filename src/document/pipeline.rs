@@ -175,7 +175,7 @@ impl Bilingual {
 
     /// A unit's English: its sentences rendered by `render`, joined by a space, or by a line break
     /// and the unit's continuation where the source had a line break between them.
-    pub fn unit_english(&self, unit: &Unit, render: impl Fn(&InlineText) -> String) -> String {
+    pub fn unit_english(&self, unit: &Unit, render: &dyn Fn(&TargetSentence) -> String) -> String {
         let mut out = String::new();
         for (i, sentence) in unit.sentences.iter().enumerate() {
             if i > 0 {
@@ -186,7 +186,7 @@ impl Bilingual {
                     out.push(' ');
                 }
             }
-            out.push_str(&render(&self.target(sentence).text));
+            out.push_str(&render(self.target(sentence)));
         }
         out
     }
@@ -194,12 +194,21 @@ impl Bilingual {
     /// A block's English in the source's own syntax: the block as written, each unit's content
     /// replaced by its English (links in Markdown syntax); code and verbatim blocks unchanged.
     pub fn block_english(&self, block: &Block) -> String {
+        self.block_english_with(block, &|target| target.text.to_markdown())
+    }
+
+    /// [`block_english`](Self::block_english) with each sentence's English rendered by `render`.
+    pub fn block_english_with(
+        &self,
+        block: &Block,
+        render: &dyn Fn(&TargetSentence) -> String,
+    ) -> String {
         let source = self.source();
         let mut out = String::new();
         let mut at = block.range.start;
         for unit in &block.units {
             out.push_str(&source[at..unit.content.start]);
-            out.push_str(&self.unit_english(unit, InlineText::to_markdown));
+            out.push_str(&self.unit_english(unit, render));
             at = unit.content.end;
         }
         out.push_str(&source[at..block.range.end]);
