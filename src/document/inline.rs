@@ -305,7 +305,7 @@ mod tests {
     #[test]
     fn links_are_projected_and_mapped_back() {
         let source = "Voir [le site](https://ex.fr/a_(b) \"Titre\") et ![logo](l.png).";
-        let projection = Projection::build(source, &[0..source.len()], true);
+        let projection = Projection::build(source, std::slice::from_ref(&(0..source.len())), true);
         assert_eq!(projection.text, "Voir le site et logo.");
         let links: Vec<_> = projection
             .links
@@ -328,7 +328,7 @@ mod tests {
     #[test]
     fn not_links() {
         for text in ["[a] (b)", "\\[a](b)", "[](b)", "[a](", "[a]() x"] {
-            let projection = Projection::build(text, &[0..text.len()], true);
+            let projection = Projection::build(text, std::slice::from_ref(&(0..text.len())), true);
             assert_eq!(projection.text, text, "{text}");
         }
     }

@@ -135,15 +135,21 @@ fn escape_text(text: &str, line_start: bool) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let mut rest = text;
     if line_start {
-        if rest.starts_with(['#', '>', '=', '+', '-', '|']) {
+        let starts_block = |marker_len: usize| {
+            rest[marker_len..].is_empty() || rest[marker_len..].starts_with([' ', '\t'])
+        };
+        let hashes = rest.bytes().take_while(|&b| b == b'#').count();
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if rest.starts_with('>')
+            || (hashes > 0 && starts_block(hashes))
+            || (rest.starts_with(['-', '+', '='])
+                && (starts_block(1) || rest[1..].starts_with(['-', '='])))
+        {
             out.push('\\');
-        } else {
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            if digits > 0 && rest[digits..].starts_with(['.', ')']) {
-                out.push_str(&rest[..digits]);
-                out.push('\\');
-                rest = &rest[digits..];
-            }
+        } else if digits > 0 && rest[digits..].starts_with(['.', ')']) && starts_block(digits + 1) {
+            out.push_str(&rest[..digits]);
+            out.push('\\');
+            rest = &rest[digits..];
         }
     }
     let mut chars = rest.chars().peekable();
@@ -171,6 +177,9 @@ mod tests {
             "\\# 5.000 \\*x\\* \\[a\\](b) \\<b> \\&amp; M\\&M"
         );
         assert_eq!(escape_text("2013. Fin", true), "2013\\. Fin");
+        assert_eq!(escape_text("5.000", true), "5.000");
+        assert_eq!(escape_text("#hashtag -5 +3", true), "#hashtag -5 +3");
+        assert_eq!(escape_text("---", true), "\\---");
         assert_eq!(escape_text("2013. Fin", false), "2013. Fin");
         assert_eq!(escape_text("- Non", true), "\\- Non");
     }
