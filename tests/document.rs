@@ -80,10 +80,17 @@ fn article_keeps_its_paragraph_count_and_order() {
         let en_words: Vec<&str> = en.split_whitespace().collect();
         assert_eq!(fr_words.len(), en_words.len(), "{fr:?} became {en:?}");
         for (f, e) in fr_words.iter().zip(&en_words) {
-            assert!(*e == *f || *e == f.to_uppercase(), "{f:?} became {e:?} in {en:?}");
+            assert!(
+                *e == *f || *e == f.to_uppercase(),
+                "{f:?} became {e:?} in {en:?}"
+            );
         }
     }
-    assert!(english[1].starts_with("LA FINLANDE ET LA CHINE"), "{}", english[1]);
+    assert!(
+        english[1].starts_with("LA FINLANDE ET LA CHINE"),
+        "{}",
+        english[1]
+    );
 }
 
 #[test]
@@ -98,25 +105,36 @@ fn every_byte_is_in_exactly_one_sentence_or_marker() {
             for unit in &block.units {
                 owners[unit.marker.clone()].iter_mut().for_each(|o| *o += 1);
                 for sentence in &unit.sentences {
-                    owners[sentence.range.clone()].iter_mut().for_each(|o| *o += 1);
+                    owners[sentence.range.clone()]
+                        .iter_mut()
+                        .for_each(|o| *o += 1);
                 }
             }
         }
         for (i, byte) in source.bytes().enumerate() {
-            assert!(owners[i] <= 1, "byte {i} of {syntax:?} belongs to two sentences");
-            let in_heading_trailer = document.blocks.iter().any(|b| {
-                matches!(b.kind, BlockKind::Heading { .. }) && b.range.contains(&i)
-            });
+            assert!(
+                owners[i] <= 1,
+                "byte {i} of {syntax:?} belongs to two sentences"
+            );
+            let in_heading_trailer = document
+                .blocks
+                .iter()
+                .any(|b| matches!(b.kind, BlockKind::Heading { .. }) && b.range.contains(&i));
             let line_start = || source[..i].rfind('\n').map_or(0, |n| n + 1);
             let quote_marker = byte == b'>'
-                && source[line_start()..i].chars().all(|c| c == '>' || c == ' ')
-                && document.blocks.iter().any(|b| b.kind == BlockKind::Quote && b.range.contains(&i));
-            if !byte.is_ascii_whitespace() && !in_heading_trailer && !quote_marker {
-                if owners[i] != 1 {
-                    let before = source.floor_char_boundary(i.saturating_sub(30));
-                    let after = source.ceil_char_boundary(i);
-                    panic!("byte {i} of {syntax:?} is lost after {:?}", &source[before..after]);
-                }
+                && source[line_start()..i]
+                    .chars()
+                    .all(|c| c == '>' || c == ' ')
+                && document
+                    .blocks
+                    .iter()
+                    .any(|b| b.kind == BlockKind::Quote && b.range.contains(&i));
+            let accounted = byte.is_ascii_whitespace() || in_heading_trailer || quote_marker;
+            if !accounted && owners[i] != 1 {
+                let boundary = (0..=i).rev().find(|&b| source.is_char_boundary(b)).unwrap();
+                let before: String = source[..boundary].chars().rev().take(30).collect();
+                let before: String = before.chars().rev().collect();
+                panic!("byte {i} of {syntax:?} is lost after {before:?}");
             }
         }
     }
@@ -134,7 +152,9 @@ fn sentences_slice_back_and_the_model_sees_them_unwrapped() {
     }
     let wrapped = document
         .sentences()
-        .find(|s| document.source_of(s).contains('\n') && s.text.text.contains("petites entreprises"))
+        .find(|s| {
+            document.source_of(s).contains('\n') && s.text.text.contains("petites entreprises")
+        })
         .expect("the hard-wrapped sentence is one sentence");
     assert!(!wrapped.text.text.contains('\n'));
 }
@@ -143,7 +163,10 @@ fn sentences_slice_back_and_the_model_sees_them_unwrapped() {
 fn passthrough_never_reaches_the_model() {
     let (bilingual, translator) = translate(ARTICLE_TXT, Syntax::Text);
     for request in translator.requests() {
-        assert!(request.chars().any(char::is_alphabetic), "{request:?} reached the model");
+        assert!(
+            request.chars().any(char::is_alphabetic),
+            "{request:?} reached the model"
+        );
     }
     let passed: Vec<&str> = bilingual
         .pairs()
@@ -152,9 +175,14 @@ fn passthrough_never_reaches_the_model() {
         .collect();
     // Whatever else the segmenter isolates (a lone `»`, a date), these two paragraphs pass.
     assert!(passed.contains(&"2013"), "{passed:?}");
-    assert!(passed.contains(&"https://www.example.fi/forum-2014"), "{passed:?}");
+    assert!(
+        passed.contains(&"https://www.example.fi/forum-2014"),
+        "{passed:?}"
+    );
     for pair in bilingual.pairs() {
-        let letters = pair.source_text.replace("https://www.example.fi/forum-2014", "");
+        let letters = pair
+            .source_text
+            .replace("https://www.example.fi/forum-2014", "");
         let has_letters = letters.chars().any(char::is_alphabetic);
         let passthrough = pair.target.status == SentenceStatus::Passthrough;
         assert_eq!(passthrough, !has_letters, "{:?}", pair.source_text);
@@ -179,7 +207,10 @@ fn repeated_sentences_are_translated_once() {
         .collect();
     assert_eq!(targets, ["RETOURNEZ EN HAUT DE LA PAGE"; 2]);
     assert_eq!(bilingual.stats.requests, requests.len());
-    assert_eq!(bilingual.stats.sentences, bilingual.document.sentence_count());
+    assert_eq!(
+        bilingual.stats.sentences,
+        bilingual.document.sentence_count()
+    );
 }
 
 #[test]
@@ -200,14 +231,21 @@ fn requests_go_in_length_sorted_chunks_with_progress() {
     assert_eq!(calls.len(), total.div_ceil(5));
     assert!(calls.iter().all(|c| !c.is_empty() && c.len() <= 5));
     let lengths: Vec<usize> = calls.iter().flatten().map(|r| words(r)).collect();
-    assert!(lengths.windows(2).all(|w| w[0] <= w[1]), "not sorted: {lengths:?}");
+    assert!(
+        lengths.windows(2).all(|w| w[0] <= w[1]),
+        "not sorted: {lengths:?}"
+    );
     assert_eq!(events.first(), Some(&Progress { done: 0, total }));
     assert_eq!(events.last(), Some(&Progress { done: total, total }));
     assert!(events.windows(2).all(|w| w[0].done < w[1].done));
 
     let one_call = Scripted::new();
     translate_with(&one_call, ARTICLE_TXT, PipelineOptions::default());
-    assert_eq!(one_call.calls.borrow().len(), 1, "the whole article goes in one call");
+    assert_eq!(
+        one_call.calls.borrow().len(),
+        1,
+        "the whole article goes in one call"
+    );
 }
 
 #[test]
@@ -234,7 +272,12 @@ fn list_items_keep_their_markers_and_the_model_never_sees_them() {
     // Sorted by token count, ties in document order.
     assert_eq!(
         translator.requests(),
-        ["un centre.", "un fonds ;", "des échanges ;", "Le texte prévoit :"]
+        [
+            "un centre.",
+            "un fonds ;",
+            "des échanges ;",
+            "Le texte prévoit :"
+        ]
     );
     assert_eq!(bilingual.document.blocks[0].units.len(), 4);
 }
@@ -259,11 +302,19 @@ fn over_long_sentence_is_split_under_the_budget_and_fully_present() {
     assert_eq!(bilingual.stats.split_sentences, 1);
     let target = &bilingual.targets[0];
     assert_eq!(target.pieces, requests.len());
-    assert_eq!(target.text.text, shout(sentence), "pieces rejoined in order");
+    assert_eq!(
+        target.text.text,
+        shout(sentence),
+        "pieces rejoined in order"
+    );
 
     // The plan lists the pieces in sentence order: together they are the sentence.
     let plan = Plan::new(Document::parse(sentence, Syntax::Text), &words, 10);
-    assert_eq!(plan.requests().join(" "), sentence, "no byte dropped or reordered");
+    assert_eq!(
+        plan.requests().join(" "),
+        sentence,
+        "no byte dropped or reordered"
+    );
     assert_eq!(
         plan.requests()[..3],
         [
@@ -283,15 +334,27 @@ fn over_long_sentence_is_split_under_the_budget_and_fully_present() {
         ..PipelineOptions::default()
     };
     translate_with(&small_model, sentence, options);
-    assert!(small_model.requests().iter().all(|r| words(r) <= 6), "the model's limit wins");
+    assert!(
+        small_model.requests().iter().all(|r| words(r) <= 6),
+        "the model's limit wins"
+    );
 }
 
 #[test]
 fn markdown_structure_is_kept_and_code_never_translated() {
     let (bilingual, translator) = translate(ARTICLE_MD, Syntax::Markdown);
     let requests = translator.requests().join("\n");
-    for untouched in ["println", "Ligne de code indentée", "Publicité", "[accord]", "----"] {
-        assert!(!requests.contains(untouched), "{untouched:?} reached the model");
+    for untouched in [
+        "println",
+        "Ligne de code indentée",
+        "Publicité",
+        "[accord]",
+        "----",
+    ] {
+        assert!(
+            !requests.contains(untouched),
+            "{untouched:?} reached the model"
+        );
     }
     let english = bilingual.english();
     for expected in [
@@ -322,7 +385,9 @@ fn markdown_structure_is_kept_and_code_never_translated() {
         .pairs()
         .find(|p| p.source.text.text.contains("technologies propres"))
         .unwrap();
-    assert!(linked.source_text.ends_with("(https://www.example.fi/accord \"Texte de l'accord\")."));
+    assert!(linked
+        .source_text
+        .ends_with("(https://www.example.fi/accord \"Texte de l'accord\")."));
 }
 
 #[test]
@@ -335,7 +400,11 @@ fn links_missing_from_the_translation_are_appended_with_their_url() {
         syntax: Syntax::Markdown,
         ..PipelineOptions::default()
     };
-    let bilingual = translate_with(&translator, "Lisez [le rapport](https://ex.fr/r) en entier.", options);
+    let bilingual = translate_with(
+        &translator,
+        "Lisez [le rapport](https://ex.fr/r) en entier.",
+        options,
+    );
     assert_eq!(
         bilingual.targets[0].text.to_markdown(),
         "Lisez le rapport en entier. (en) ([le rapport (en)](https://ex.fr/r))"
@@ -350,7 +419,10 @@ impl SentenceTranslator for Forgetful {
         let keep = sentences.len().saturating_sub(1);
         Ok(sentences[..keep]
             .iter()
-            .map(|s| SentenceTranslation { text: s.to_string(), score: None })
+            .map(|s| SentenceTranslation {
+                text: s.to_string(),
+                score: None,
+            })
             .collect())
     }
     fn token_count(&self, sentence: &str) -> usize {
@@ -368,7 +440,10 @@ impl SentenceTranslator for Forgetful {
 fn a_translator_returning_too_few_translations_is_an_error() {
     let pipeline = Pipeline::new(&Forgetful, PipelineOptions::default());
     match pipeline.translate("Une phrase. Une autre phrase.") {
-        Err(Error::TranslationCount { expected: 2, got: 1 }) => {}
+        Err(Error::TranslationCount {
+            expected: 2,
+            got: 1,
+        }) => {}
         other => panic!("expected a TranslationCount error, got {other:?}"),
     }
 }

@@ -22,7 +22,10 @@ fn utf8_is_taken_as_is_and_its_bom_removed() {
 
     let with_bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
     let bom = decode(&with_bom, "a", None).unwrap();
-    assert_eq!(bom.text, text, "the byte-order mark is not part of the text");
+    assert_eq!(
+        bom.text, text,
+        "the byte-order mark is not part of the text"
+    );
     assert_eq!(bom.detection, Detection::ByteOrderMark);
     assert_eq!(bom.encoding, encoding_rs::UTF_8);
 }
@@ -76,9 +79,18 @@ fn iso_8859_15_is_recognised_by_its_oe_and_euro() {
 fn newlines_are_normalised_and_counted() {
     let result = decode(b"un\r\ndeux\rtrois\n\r\nquatre\r", "a", None).unwrap();
     assert_eq!(result.text, "un\ndeux\ntrois\n\nquatre\n");
-    assert_eq!(result.newlines, NewlineCounts { crlf: 2, lone_cr: 2 });
+    assert_eq!(
+        result.newlines,
+        NewlineCounts {
+            crlf: 2,
+            lone_cr: 2
+        }
+    );
     let legacy = decode(b"\xe9t\xe9\r\nfin", "a", None).unwrap();
-    assert_eq!(legacy.text, "été\nfin", "normalised after legacy decoding too");
+    assert_eq!(
+        legacy.text, "été\nfin",
+        "normalised after legacy decoding too"
+    );
 }
 
 #[test]
@@ -111,7 +123,10 @@ fn a_few_control_characters_in_real_text_are_kept() {
 
 #[test]
 fn utf16_without_bom_is_named_in_the_error() {
-    let bytes: Vec<u8> = "Bonjour".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let bytes: Vec<u8> = "Bonjour"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
     let message = error(&bytes);
     assert!(message.contains("--encoding utf-16le"), "{message}");
     let forced = decode(&bytes, "a", Some(encoding_rs::UTF_16LE)).unwrap();
@@ -124,7 +139,11 @@ fn damaged_utf8_is_refused_rather_than_guessed() {
     // Valid UTF-8 "é" and "à", then a lone 0xE9 (a Latin-1 é pasted in) at byte 12.
     let bytes = b"\xc3\xa9t\xc3\xa9 \xc3\xa0 Par\xe9s";
     match decode(bytes, "a.txt", None) {
-        Err(Error::Undecodable { encoding: "UTF-8", offset: 12, .. }) => {}
+        Err(Error::Undecodable {
+            encoding: "UTF-8",
+            offset: 12,
+            ..
+        }) => {}
         other => panic!("expected an UTF-8 error at byte 12, got {other:?}"),
     }
     let after_bom = b"\xEF\xBB\xBFabc\xff";
@@ -133,7 +152,10 @@ fn damaged_utf8_is_refused_rather_than_guessed() {
         other => panic!("expected an error at byte 6, got {other:?}"),
     }
     let forced = decode(bytes, "a.txt", Some(encoding_rs::WINDOWS_1252)).unwrap();
-    assert_eq!(forced.text, "Ã©tÃ© Ã\u{a0} Parés", "forcing an encoding overrides the check");
+    assert_eq!(
+        forced.text, "Ã©tÃ© Ã\u{a0} Parés",
+        "forcing an encoding overrides the check"
+    );
 }
 
 #[test]
@@ -150,8 +172,17 @@ fn broken_utf16_and_utf32_are_refused() {
 
 #[test]
 fn encoding_labels() {
-    assert_eq!(encoding_for_label("latin1").unwrap(), encoding_rs::WINDOWS_1252);
-    assert_eq!(encoding_for_label(" ISO-8859-15 ").unwrap(), encoding_rs::ISO_8859_15);
+    assert_eq!(
+        encoding_for_label("latin1").unwrap(),
+        encoding_rs::WINDOWS_1252
+    );
+    assert_eq!(
+        encoding_for_label(" ISO-8859-15 ").unwrap(),
+        encoding_rs::ISO_8859_15
+    );
     let message = encoding_for_label("klingon").unwrap_err().to_string();
-    assert!(message.contains("klingon") && message.contains("windows-1252"), "{message}");
+    assert!(
+        message.contains("klingon") && message.contains("windows-1252"),
+        "{message}"
+    );
 }
