@@ -196,10 +196,12 @@ fn render_unit(out: &mut String, bilingual: &Bilingual, unit: &Unit, english: bo
     let (open, close) = match unit.kind {
         UnitKind::Heading { level } => (format!("<h{level}>"), format!("</h{level}>")),
         UnitKind::ListItem => {
-            let marker: String = bilingual.source()[unit.marker.clone()]
-                .chars()
-                .filter(|c| *c != '>' && !c.is_whitespace())
-                .collect();
+            let marker = bilingual.source()[unit.marker.clone()]
+                .trim_start_matches(|c: char| c == '>' || c.is_whitespace())
+                .trim_end()
+                .replace("[ ]", "☐")
+                .replace("[x]", "☑")
+                .replace("[X]", "☑");
             let open = format!(
                 "<p class=\"li\"><span class=\"mk\">{}</span> ",
                 text(&marker)
