@@ -129,7 +129,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let input_path = args.input.as_deref().filter(|p| *p != Path::new("-"));
     let decoded = match input_path {
         Some(path) => input::read_file(path, forced)?,
-        None => input::read_stdin(forced)?,
+        None => {
+            if !args.quiet && std::io::stdin().is_terminal() {
+                eprintln!("passeur: reading French text from standard input (end it with Ctrl-D)");
+            }
+            input::read_stdin(forced)?
+        }
     };
     let input_name = input_path.map_or(input::STDIN_NAME.to_string(), |p| p.display().to_string());
     if args.verbose > 0 {

@@ -25,7 +25,7 @@
 //! # Sentences
 //!
 //! Each unit's text, without markers and link syntax but with its line breaks, goes to
-//! [`segment`](crate::segment::segment); each [`SourceSentence`] keeps the byte range it covers in
+//! [`segment`]; each [`SourceSentence`] keeps the byte range it covers in
 //! the source (a link is never cut between two sentences, and a sentence's range covers the whole
 //! syntax of the links in it) and the unwrapped text the model sees. A sentence with nothing to
 //! translate (see [`has_nothing_to_translate`]) is marked for passthrough.
@@ -378,6 +378,42 @@ mod tests {
             "Une phrase coupée\n> en deux lignes."
         );
         assert_eq!(doc.blocks[0].units[0].continuation, "> ");
+    }
+
+    #[test]
+    fn markdown_block_boundaries() {
+        let kinds = |source: &str| -> Vec<BlockKind> {
+            Document::parse(source, Syntax::Markdown)
+                .blocks
+                .iter()
+                .map(|b| b.kind)
+                .collect()
+        };
+        assert_eq!(
+            kinds("Titre\n===\n\nIntro\n- un point\n---\n"),
+            [
+                BlockKind::Heading { level: 1 },
+                BlockKind::Paragraph,
+                BlockKind::Verbatim
+            ],
+            "`---` under a list item is a thematic break, not a setext underline"
+        );
+        assert_eq!(
+            kinds("Il a dit :\n> Oui.\n# Fin\n```\nx\n"),
+            [
+                BlockKind::Paragraph,
+                BlockKind::Quote,
+                BlockKind::Heading { level: 1 },
+                BlockKind::Code
+            ],
+            "quotes, headings and fences interrupt; an unclosed fence runs to the end"
+        );
+        assert_eq!(
+            kinds("- point\n\n    suite du point\n\n    code"),
+            [BlockKind::List, BlockKind::Paragraph, BlockKind::Paragraph],
+            "indented text after a list continues the list, it is not code"
+        );
+        assert_eq!(kinds("    du code\n\n    encore"), [BlockKind::Code]);
     }
 
     #[test]

@@ -390,7 +390,8 @@ fn parse_markdown(text: &str, lines: &[Range<usize>]) -> Vec<RawBlock> {
 fn paragraph_block(text: &str, lines: &[Range<usize>], first: usize) -> RawBlock {
     let line = |i: usize| &text[lines[i].clone()];
     let quoted = quote_prefix(line(first)).1 > 0;
-    let plain = !quoted && list_marker(line(first), MARKDOWN_BULLETS, true, 9).is_none();
+    // Only plain paragraph lines can be a setext heading's text.
+    let mut plain = !quoted && list_marker(line(first), MARKDOWN_BULLETS, true, 9).is_none();
     let mut end = first + 1;
     let mut setext = None;
     while end < lines.len() {
@@ -406,10 +407,12 @@ fn paragraph_block(text: &str, lines: &[Range<usize>], first: usize) -> RawBlock
         }
         let interrupts = Fence::open(current).is_some()
             || is_thematic_break(current)
-            || atx_heading(current).is_some();
+            || atx_heading(current).is_some()
+            || (!quoted && quote_prefix(current).1 > 0);
         if interrupts {
             break;
         }
+        plain = plain && list_marker(current, MARKDOWN_BULLETS, true, 9).is_none();
         end += 1;
     }
     let last_line = if setext.is_some() { end } else { end - 1 };

@@ -2,8 +2,8 @@
 //!
 //! Marian models invent text when given none ("-" becomes "- No, no, no…", a column of numbers
 //! comes back changed), so a segment goes to the model only if it holds a letter outside URLs,
-//! e-mail addresses and @handles. Everything else (punctuation, numbers, dates such as
-//! `17-11-2013`, a bare URL) is its own translation.
+//! e-mail addresses, @handles and leftover Markdown link syntax (`![](logo.png)`). Everything else
+//! (punctuation, numbers, dates such as `17-11-2013`, a bare URL) is its own translation.
 
 /// Whether `text` has nothing for the model to translate (see the module docs).
 ///
@@ -16,14 +16,17 @@
 pub fn has_nothing_to_translate(text: &str) -> bool {
     text.split_whitespace().all(|word| {
         let core = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '@' && c != '/');
-        is_address(core) || !core.chars().any(char::is_alphabetic)
+        is_address(core) || is_address(word) || !core.chars().any(char::is_alphabetic)
     })
 }
 
-/// A URL, a `www.` domain, an e-mail address or an @handle.
+/// A URL, a `www.` domain, an e-mail address, an @handle, or Markdown link syntax left in the text
+/// (an image without alt text, `![](logo.png)`).
 fn is_address(word: &str) -> bool {
     let lower = word.to_lowercase();
-    if lower.contains("://") || lower.starts_with("www.") || lower.starts_with("mailto:") {
+    let address =
+        lower.contains("://") || lower.starts_with("www.") || lower.starts_with("mailto:");
+    if address || word.contains("](") {
         return true;
     }
     match word.split_once('@') {
