@@ -1,7 +1,7 @@
-//! The document layer and the pipeline, driven by a scripted translator (see `scripted/mod.rs`):
+//! The document layer and the pipeline, driven by a scripted translator (see `support/mod.rs`):
 //! structure found, every byte accounted for, what reaches the model, realignment, splitting.
 
-mod scripted;
+mod support;
 
 use passeur::document::{
     Bilingual, BlockKind, Document, Pipeline, PipelineOptions, Plan, Progress, SentenceStatus,
@@ -9,7 +9,7 @@ use passeur::document::{
 };
 use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use passeur::Error;
-use scripted::{shout, words, Scripted, ARTICLE_MD, ARTICLE_TXT};
+use support::{paragraphs, shout, words, Scripted, ARTICLE_MD, ARTICLE_TXT};
 
 fn translate_with(translator: &Scripted, text: &str, options: PipelineOptions) -> Bilingual {
     Pipeline::new(translator, options)
@@ -24,23 +24,6 @@ fn translate(text: &str, syntax: Syntax) -> (Bilingual, Scripted) {
         ..PipelineOptions::default()
     };
     (translate_with(&translator, text, options), translator)
-}
-
-/// Paragraphs as a reader sees them, found without the library: runs of non-blank lines.
-fn paragraphs(text: &str) -> Vec<String> {
-    let mut paragraphs = Vec::new();
-    let mut current: Vec<&str> = Vec::new();
-    for line in text.lines().chain([""]) {
-        if line.trim().is_empty() {
-            if !current.is_empty() {
-                paragraphs.push(current.join("\n"));
-                current.clear();
-            }
-        } else {
-            current.push(line);
-        }
-    }
-    paragraphs
 }
 
 /// `text` with every whitespace run holding a line break made one space, written independently of

@@ -1,15 +1,16 @@
 //! The five writers, checked with real parsers: serde_json for JSONL, quick-xml for TMX, scraper
 //! (html5ever) for HTML, and plain text reasoning for Markdown and text.
 
-mod scripted;
+mod support;
 
 use passeur::document::{Bilingual, Flag, Pipeline, PipelineOptions, SentenceStatus, Syntax};
 use passeur::write::{self, Format};
-use quick_xml::events::Event;
-use scraper::{Html, Selector};
-use scripted::{Scripted, ARTICLE_MD, ARTICLE_TXT};
+use scraper::Html;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
+use support::{
+    check_all_formats, legal_xml_char, parse_tmx, select, Scripted, ARTICLE_MD, ARTICLE_TXT,
+};
 
 fn bilingual_with(translator: &Scripted, source: &str, syntax: Syntax) -> Bilingual {
     let options = PipelineOptions {
@@ -91,104 +92,6 @@ fn jsonl_has_every_sentence_once_with_a_range_that_slices_back() {
 
 // ---------------------------------------------------------------- TMX
 
-/// What the test reads back from a TMX file.
-#[derive(Default, Debug)]
-struct Tmx {
-    header: BTreeMap<String, String>,
-    header_props: BTreeMap<String, String>,
-    units: Vec<Unit>,
-}
-
-#[derive(Default, Debug)]
-struct Unit {
-    tuid: String,
-    props: BTreeMap<String, String>,
-    notes: Vec<String>,
-    segs: BTreeMap<String, String>,
-}
-
-/// Parses TMX with quick-xml (end tags checked), turning `<ph>` elements into `{ph:…}`.
-fn parse_tmx(xml: &str) -> Tmx {
-    let mut reader = quick_xml::Reader::from_str(xml);
-    reader.config_mut().check_end_names = true;
-    let mut tmx = Tmx::default();
-    let mut path: Vec<String> = Vec::new();
-    let mut attributes: Vec<BTreeMap<String, String>> = Vec::new();
-    let mut text = String::new();
-    loop {
-        match reader.read_event().expect("well-formed XML") {
-            Event::Start(start) => {
-                let name = start.name().as_ref().to_string();
-                let attrs = start
-                    .attributes()
-                    .map(|a| {
-                        let a = a.unwrap();
-                        let key = a.key.as_ref().to_string();
-                        let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0);
-                        (key, value.unwrap().into_owned())
-                    })
-                    .collect::<BTreeMap<_, _>>();
-                match name.as_str() {
-                    "tu" => tmx.units.push(Unit {
-                        tuid: attrs["tuid"].clone(),
-                        ..Unit::default()
-                    }),
-                    "header" => tmx.header = attrs.clone(),
-                    "ph" => text.push_str("{ph:"),
-                    _ => {}
-                }
-                if name != "ph" {
-                    text.clear();
-                }
-                path.push(name);
-                attributes.push(attrs);
-            }
-            Event::Text(t) => text.push_str(&t.xml10_content()),
-            Event::GeneralRef(r) => match r.resolve_char_ref().unwrap() {
-                Some(c) => text.push(c),
-                None => text.push_str(
-                    quick_xml::escape::resolve_predefined_entity(&r.into_inner())
-                        .expect("known entity"),
-                ),
-            },
-            Event::End(_) => {
-                let name = path.pop().unwrap();
-                let attrs = attributes.pop().unwrap();
-                let parent = path.last().map(String::as_str);
-                match (name.as_str(), parent) {
-                    ("ph", _) => text.push('}'),
-                    ("prop", Some("header")) => {
-                        tmx.header_props.insert(attrs["type"].clone(), text.clone());
-                    }
-                    ("prop", Some("tu")) => {
-                        let unit = tmx.units.last_mut().unwrap();
-                        unit.props.insert(attrs["type"].clone(), text.clone());
-                    }
-                    ("note", Some("tu")) => tmx.units.last_mut().unwrap().notes.push(text.clone()),
-                    ("seg", _) => {
-                        let language = attributes.last().unwrap()["xml:lang"].clone();
-                        tmx.units
-                            .last_mut()
-                            .unwrap()
-                            .segs
-                            .insert(language, text.clone());
-                    }
-                    _ => {}
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    assert!(path.is_empty(), "unclosed elements: {path:?}");
-    tmx
-}
-
-/// Whether XML 1.0 allows `c` in a document (written independently of the writer's own check).
-fn legal_xml_char(c: char) -> bool {
-    matches!(c as u32, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
-}
-
 #[test]
 fn tmx_is_well_formed_and_holds_every_pair_once() {
     let bilingual = bilingual(ARTICLE_TXT, Syntax::Text);
@@ -259,12 +162,6 @@ fn tmx_escapes_markup_and_control_characters() {
 }
 
 // ---------------------------------------------------------------- HTML
-
-fn select<'a>(document: &'a Html, selector: &str) -> Vec<scraper::ElementRef<'a>> {
-    document
-        .select(&Selector::parse(selector).unwrap())
-        .collect()
-}
 
 #[test]
 fn html_is_self_contained_and_valid() {
@@ -488,6 +385,19 @@ fn text_is_the_english_in_the_source_layout() {
 }
 
 // ---------------------------------------------------------------- every format
+
+#[test]
+fn every_format_passes_the_structural_checks() {
+    check_all_formats(ARTICLE_TXT, &bilingual(ARTICLE_TXT, Syntax::Text));
+    check_all_formats(ARTICLE_MD, &bilingual(ARTICLE_MD, Syntax::Markdown));
+    let awkward =
+        "Le signe < et & sont « spéciaux ».\u{1}\n\n[Lien](https://ex.fr/?a=1&b=2) \u{7f}";
+    let translator = Scripted::with(nasty);
+    check_all_formats(
+        awkward,
+        &bilingual_with(&translator, awkward, Syntax::Markdown),
+    );
+}
 
 #[test]
 fn flags_show_in_every_format_but_text() {
