@@ -441,3 +441,90 @@ fn empty_and_blank_input_is_an_empty_document() {
         assert!(translator.requests().is_empty());
     }
 }
+
+mod properties {
+    use super::support::{check_all_formats, Scripted};
+    use passeur::document::{Document, Pipeline, PipelineOptions, Syntax};
+    use proptest::prelude::*;
+
+    /// Text made of what articles and Markdown are made of, so that structure actually appears.
+    fn article_like() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "Le",
+            " ",
+            "président",
+            "M.",
+            " Wang",
+            "5.000",
+            ",",
+            ".",
+            ";",
+            " :",
+            "?",
+            "»",
+            "«",
+            "\n",
+            "\n\n",
+            "\r\n",
+            "- ",
+            "* ",
+            "1. ",
+            "# ",
+            "## ",
+            "> ",
+            "    ",
+            "```",
+            "---",
+            "===",
+            "[lien](https://ex.fr/a_(b))",
+            "![](i.png)",
+            "[",
+            "]",
+            "(",
+            ")",
+            "<div>",
+            "&",
+            "é",
+            "œ",
+            "€",
+            "\u{a0}",
+            "\t",
+            "\u{1}",
+            "😀",
+            "\\",
+            "`",
+            "|",
+            "www.ex.fr",
+            "a@b.fr",
+        ]);
+        prop::collection::vec(pieces, 0..60).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_parses_with_sound_ranges(text in article_like(), markdown in any::<bool>()) {
+            let syntax = if markdown { Syntax::Markdown } else { Syntax::Text };
+            let document = Document::parse(text.as_str(), syntax);
+            let mut previous_end = 0;
+            for sentence in document.sentences() {
+                let range = sentence.range.clone();
+                prop_assert!(range.start >= previous_end && range.start < range.end);
+                prop_assert!(text.is_char_boundary(range.start) && text.is_char_boundary(range.end));
+                prop_assert_eq!(text[range.clone()].trim(), &text[range.clone()]);
+                prop_assert!(!sentence.text.text.contains('\n'));
+                previous_end = range.end;
+            }
+        }
+
+        #[test]
+        fn any_text_renders_in_every_format(text in article_like(), markdown in any::<bool>()) {
+            let syntax = if markdown { Syntax::Markdown } else { Syntax::Text };
+            let translator = Scripted::new();
+            let options = PipelineOptions { syntax, max_sentence_tokens: Some(4), ..PipelineOptions::default() };
+            let bilingual = Pipeline::new(&translator, options).translate(&text).unwrap();
+            check_all_formats(&text, &bilingual);
+        }
+    }
+}

@@ -38,13 +38,19 @@ pub(crate) fn parse(text: &str, syntax: Syntax) -> Vec<RawBlock> {
     blocks
 }
 
-/// Byte ranges of the lines of `text`, newline excluded.
+/// Byte ranges of the lines of `text`, line ending (`\n` or `\r\n`) excluded. Text from
+/// [`crate::input`] has only `\n`; library callers may pass anything.
 fn line_ranges(text: &str) -> Vec<Range<usize>> {
     let mut lines = Vec::new();
     let mut start = 0;
     for (i, byte) in text.bytes().enumerate() {
         if byte == b'\n' {
-            lines.push(start..i);
+            let end = if i > start && text.as_bytes()[i - 1] == b'\r' {
+                i - 1
+            } else {
+                i
+            };
+            lines.push(start..end);
             start = i + 1;
         }
     }

@@ -216,19 +216,26 @@ pub fn as_read_from_tmx(text: &str) -> String {
         .collect()
 }
 
-/// Paragraphs as a reader sees them, found without the library: runs of non-blank lines.
+/// Paragraphs as a reader sees them, found without the library: runs of non-blank lines, each
+/// exactly as written (inner line endings kept, the last one excluded).
 pub fn paragraphs(text: &str) -> Vec<String> {
     let mut paragraphs = Vec::new();
-    let mut current: Vec<&str> = Vec::new();
-    for line in text.lines().chain([""]) {
-        if line.trim().is_empty() {
-            if !current.is_empty() {
-                paragraphs.push(current.join("\n"));
-                current.clear();
+    let mut run: Option<(usize, usize)> = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches('\n').trim_end_matches('\r');
+        if content.trim().is_empty() {
+            if let Some((start, end)) = run.take() {
+                paragraphs.push(text[start..end].to_string());
             }
         } else {
-            current.push(line);
+            let start = run.map_or(at, |(start, _)| start);
+            run = Some((start, at + content.len()));
         }
+        at += line.len();
+    }
+    if let Some((start, end)) = run {
+        paragraphs.push(text[start..end].to_string());
     }
     paragraphs
 }
