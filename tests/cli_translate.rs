@@ -210,6 +210,7 @@ fn bad_options_fail_before_reading_anything() {
     assert!(run(1, &["--encoding", "klingon"]).contains("unknown encoding `klingon`"));
     assert!(run(2, &["--format", "docx"]).contains("choose md, html, txt, jsonl or tmx"));
     assert!(run(2, &["--max-sentence-tokens", "3"]).contains("at least 8"));
+    assert!(run(2, &["--beams", "0"]).contains("use 1 (greedy) or more"));
     assert_eq!(entries(directory.path()), ["article.txt"]);
     assert_eq!(std::fs::read_to_string(&input).unwrap(), "2013\n");
 

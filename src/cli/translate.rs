@@ -54,7 +54,7 @@ pub struct Args {
     pub revision: Option<String>,
 
     /// Beam size, 1 for greedy decoding [default: the model's generation settings].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_beams)]
     pub beams: Option<usize>,
 
     /// Split sentences longer than N source tokens at clause punctuation (; : , —), then between
@@ -82,6 +82,15 @@ fn parse_token_budget(value: &str) -> Result<usize, String> {
         return Err(format!("must be at least {MIN_TOKEN_BUDGET} tokens"));
     }
     Ok(budget)
+}
+
+fn parse_beams(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(beams) if beams >= 1 => Ok(beams),
+        _ => Err(format!(
+            "`{value}` is not a beam size: use 1 (greedy) or more"
+        )),
+    }
 }
 
 /// What building the translation engine needs from the command line.
