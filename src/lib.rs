@@ -15,7 +15,7 @@
 //! * [`tokenizer`] is MarianTokenizer in pure Rust (SentencePiece + vocab.json).
 //! * [`model`] is the Marian encoder-decoder on candle; [`generate`] is greedy and beam search.
 //! * [`translate`] ties tokenizer, model and search into a `Translator`.
-//! * [`write`] renders a bilingual document as Markdown, HTML, text, JSONL or TMX.
+//! * [`mod@write`] renders a bilingual document as Markdown, HTML, text, JSONL or TMX.
 //! * [`batch`] runs whole directories.
 
 pub mod batch;

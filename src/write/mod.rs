@@ -1,1 +1,114 @@
-//! Not implemented yet.
+//! Writers: a [`Bilingual`] document rendered as bilingual Markdown, side-by-side HTML, plain
+//! English, JSONL or TMX.
+//!
+//! Each writer is a pure function of the bilingual document (and so of its provenance) returning
+//! the whole output as a string; the same document always gives the same bytes (no dates, no
+//! randomness). Files are written with [`write_atomically`].
+//!
+//! | format | what | provenance |
+//! | --- | --- | --- |
+//! | [`markdown`] | each block in French, then in English; headings, lists, quotes kept | YAML front matter |
+//! | [`html`] | one self-contained page, French and English side by side, sentences linked | `<meta>` tags and a header |
+//! | [`text`] | the English alone, in the source's layout | none: the file is meant to be the English text and nothing else; use another format to keep provenance |
+//! | [`jsonl`] | one object per sentence with its byte range in the source | a `provenance` object on every line |
+//! | [`tmx`] | TMX 1.4b, one `<tu>` per sentence pair | `<header>` attributes and `<prop>`s |
+//!
+//! Flags raised on a sentence (see [`Flag`](crate::document::Flag)) are shown by every format
+//! but plain text.
+
+pub mod atomic;
+mod html;
+mod jsonl;
+mod markdown;
+mod text;
+mod tmx;
+
+pub use atomic::{remove_temporary_files_on_signal, write_atomically};
+pub use html::render as html;
+pub use jsonl::render as jsonl;
+pub use markdown::render as markdown;
+pub use text::render as text;
+pub use tmx::render as tmx;
+
+use crate::document::Bilingual;
+use std::path::Path;
+use std::str::FromStr;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Bilingual Markdown (`md`).
+    Markdown,
+    /// Side-by-side HTML (`html`).
+    Html,
+    /// The English alone (`txt`).
+    Text,
+    /// One JSON object per sentence (`jsonl`).
+    Jsonl,
+    /// TMX 1.4b translation memory (`tmx`).
+    Tmx,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 5] = [
+        Format::Markdown,
+        Format::Html,
+        Format::Text,
+        Format::Jsonl,
+        Format::Tmx,
+    ];
+
+    /// The format's name and usual file extension: `md`, `html`, `txt`, `jsonl`, `tmx`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Markdown => "md",
+            Format::Html => "html",
+            Format::Text => "txt",
+            Format::Jsonl => "jsonl",
+            Format::Tmx => "tmx",
+        }
+    }
+
+    /// The format a file name's extension calls for, if any (`.md`, `.markdown`, `.html`, `.htm`,
+    /// `.txt`, `.jsonl`, `.tmx`, in any case).
+    pub fn from_path(path: &Path) -> Option<Format> {
+        path.extension()?.to_str()?.parse().ok()
+    }
+
+    /// Renders `bilingual` in this format.
+    pub fn render(self, bilingual: &Bilingual) -> String {
+        match self {
+            Format::Markdown => markdown(bilingual),
+            Format::Html => html(bilingual),
+            Format::Text => text(bilingual),
+            Format::Jsonl => jsonl(bilingual),
+            Format::Tmx => tmx(bilingual),
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = crate::Error;
+
+    /// Parses a format name or extension: `md`, `markdown`, `html`, `htm`, `txt`, `text`,
+    /// `jsonl`, `tmx`, in any case.
+    fn from_str(name: &str) -> crate::Result<Format> {
+        match name.to_ascii_lowercase().as_str() {
+            "md" | "markdown" => Ok(Format::Markdown),
+            "html" | "htm" => Ok(Format::Html),
+            "txt" | "text" => Ok(Format::Text),
+            "jsonl" => Ok(Format::Jsonl),
+            "tmx" => Ok(Format::Tmx),
+            _ => Err(crate::Error::UnknownFormat {
+                name: name.to_string(),
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.extension())
+    }
+}

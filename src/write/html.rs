@@ -1,0 +1,347 @@
+//! Side-by-side HTML: one self-contained page (inline CSS and script, no external asset), UTF-8,
+//! French and English in two columns, block by block; on a narrow screen (under 48em) the columns
+//! stack, each French block above its English.
+//!
+//! Every sentence is a `<span class="s">` with an id (`fr-N`, `en-N`, N its index in the
+//! document) and a `data-pair` attribute naming its counterpart; it is keyboard-focusable, and
+//! hovering or focusing it highlights it and its counterpart (a small inline script; without
+//! script, the sentence itself still highlights). Passthrough sentences have class `pt`; flagged
+//! ones class `flag`, a `⚠` after them and their reasons as a tooltip (`title`).
+//!
+//! Headings become `<h1>`–`<h6>`, list items paragraphs with their marker, quotes
+//! `<blockquote>`, code `<pre><code>` across both columns. Links keep their URL when it is
+//! `http`, `https`, `mailto` or relative (other schemes, such as `javascript:`, lose the link and
+//! keep the text); images are links to the image, never loaded.
+//!
+//! Provenance: `<meta name="generator">`, `<meta name="passeur-model">`, `passeur-revision`,
+//! `passeur-decoding`, and a line in the page header. Text is escaped (`& < >`, and `"` `'` in
+//! attributes); C0 control characters are shown as their Unicode control pictures (U+2400…),
+//! C1 controls as U+FFFD.
+
+use crate::document::{Bilingual, Block, BlockKind, InlineText, SourceSentence, Unit, UnitKind};
+use std::fmt::Write;
+
+const STYLE: &str = r#"
+:root { color-scheme: light dark; }
+body { margin: 0 auto; max-width: 80rem; padding: 0 1rem 3rem;
+  font: 1.05rem/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+header { padding: 1rem 0; border-bottom: 1px solid GrayText; margin-bottom: 1rem; }
+header p { margin: .25rem 0; font-size: .85rem; color: GrayText; overflow-wrap: anywhere; }
+.row { display: grid; grid-template-columns: 1fr 1fr; gap: 0 2rem; }
+.row > div > :first-child { margin-top: .5rem; }
+.labels { font-weight: 600; color: GrayText; }
+.full { display: block; }
+.li .mk { color: GrayText; }
+.s { border-radius: .2rem; }
+.s:focus { outline: 2px solid Highlight; }
+.s:hover, .s:focus, .s.hl { background: Mark; color: MarkText; }
+.pt { color: GrayText; }
+.flag { text-decoration: underline wavy #c0392b; }
+.flag::after { content: " ⚠"; }
+blockquote { margin: .5rem 0; padding-left: 1rem; border-left: .25rem solid GrayText; }
+pre { overflow-x: auto; padding: .5rem; border: 1px solid GrayText; border-radius: .25rem; }
+a { overflow-wrap: anywhere; }
+@media (max-width: 48em) {
+  .row { grid-template-columns: 1fr; }
+  .row .en { border-left: .25rem solid Highlight; padding-left: .75rem; margin-bottom: .75rem; }
+  .labels { display: none; }
+}
+"#;
+
+const SCRIPT: &str = r#"
+(function () {
+  function mark(event, on) {
+    var s = event.target.closest ? event.target.closest("[data-pair]") : null;
+    if (!s) return;
+    s.classList.toggle("hl", on);
+    var other = document.getElementById(s.getAttribute("data-pair"));
+    if (other) other.classList.toggle("hl", on);
+  }
+  document.addEventListener("mouseover", function (e) { mark(e, true); });
+  document.addEventListener("mouseout", function (e) { mark(e, false); });
+  document.addEventListener("focusin", function (e) { mark(e, true); });
+  document.addEventListener("focusout", function (e) { mark(e, false); });
+})();
+"#;
+
+/// Renders `bilingual` as a self-contained HTML page.
+pub fn render(bilingual: &Bilingual) -> String {
+    let provenance = &bilingual.provenance;
+    let mut out = String::new();
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    let generator = format!("passeur {}", provenance.passeur_version);
+    meta(&mut out, "generator", &generator);
+    meta(&mut out, "passeur-model", &provenance.model);
+    if let Some(revision) = &provenance.revision {
+        meta(&mut out, "passeur-revision", revision);
+    }
+    meta(&mut out, "passeur-decoding", &provenance.decoding);
+    let _ = writeln!(out, "<title>{}</title>", text(&title(bilingual)));
+    let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>\n<header>");
+    let revision = provenance
+        .revision
+        .as_deref()
+        .map(|r| format!(" (revision {r})"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "<p>Translated from French by {} with {}{} — {}.</p>",
+        text(&generator),
+        text(&provenance.model),
+        text(&revision),
+        text(&provenance.decoding)
+    );
+    let stats = &bilingual.stats;
+    let _ = writeln!(
+        out,
+        "<p>{} sentences: {} translated, {} copied unchanged, {} long ones translated in pieces.</p>",
+        stats.sentences, stats.translated, stats.passthrough, stats.split_sentences
+    );
+    out.push_str("</header>\n<main>\n");
+    out.push_str(
+        "<div class=\"row labels\"><div lang=\"fr\">Français</div><div>English</div></div>\n",
+    );
+    for (index, block) in bilingual.document.blocks.iter().enumerate() {
+        render_block(&mut out, bilingual, block, index);
+    }
+    let _ = write!(
+        out,
+        "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
+    );
+    out
+}
+
+fn meta(out: &mut String, name: &str, content: &str) {
+    let _ = writeln!(
+        out,
+        "<meta name=\"{name}\" content=\"{}\">",
+        attribute(content)
+    );
+}
+
+/// The first heading's English, else the first sentence's, else a generic title.
+fn title(bilingual: &Bilingual) -> String {
+    let heading = bilingual
+        .document
+        .blocks
+        .iter()
+        .find(|b| matches!(b.kind, BlockKind::Heading { .. }))
+        .and_then(|b| b.units.first())
+        .and_then(|u| u.sentences.first());
+    let first = heading.or_else(|| bilingual.document.sentences().next());
+    match first {
+        Some(sentence) => {
+            let english = &bilingual.target(sentence).text.text;
+            let short: String = english.chars().take(100).collect();
+            if short.len() < english.len() {
+                format!("{short}…")
+            } else {
+                short
+            }
+        }
+        None => "Translation".to_string(),
+    }
+}
+
+fn render_block(out: &mut String, bilingual: &Bilingual, block: &Block, index: usize) {
+    let source = &bilingual.source()[block.range.clone()];
+    match block.kind {
+        BlockKind::Code => {
+            let _ = writeln!(
+                out,
+                "<div class=\"row full\" id=\"b{index}\"><pre><code>{}</code></pre></div>",
+                text(source)
+            );
+        }
+        BlockKind::Verbatim if is_thematic_break(source) => out.push_str("<hr>\n"),
+        BlockKind::Verbatim => {
+            let _ = writeln!(
+                out,
+                "<div class=\"row full\" id=\"b{index}\"><pre>{}</pre></div>",
+                text(source)
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "<div class=\"row\" id=\"b{index}\">");
+            for english in [false, true] {
+                let language = if english { "en" } else { "fr" };
+                let _ = write!(out, "<div class=\"{language}\" lang=\"{language}\">");
+                let quoted = block.kind == BlockKind::Quote;
+                if quoted {
+                    out.push_str("<blockquote>");
+                }
+                for unit in &block.units {
+                    render_unit(out, bilingual, unit, english);
+                }
+                if quoted {
+                    out.push_str("</blockquote>");
+                }
+                out.push_str("</div>\n");
+            }
+            out.push_str("</div>\n");
+        }
+    }
+}
+
+fn is_thematic_break(source: &str) -> bool {
+    let marks: String = source.chars().filter(|c| !c.is_whitespace()).collect();
+    marks.len() >= 3
+        && ["-", "*", "_"]
+            .iter()
+            .any(|m| marks.chars().all(|c| c.to_string() == *m))
+}
+
+fn render_unit(out: &mut String, bilingual: &Bilingual, unit: &Unit, english: bool) {
+    let (open, close) = match unit.kind {
+        UnitKind::Heading { level } => (format!("<h{level}>"), format!("</h{level}>")),
+        UnitKind::ListItem => {
+            let marker = bilingual.source()[unit.marker.clone()]
+                .trim_start_matches(|c: char| c == '>' || c.is_whitespace())
+                .trim_end()
+                .replace("[ ]", "☐")
+                .replace("[x]", "☑")
+                .replace("[X]", "☑");
+            let open = format!(
+                "<p class=\"li\"><span class=\"mk\">{}</span> ",
+                text(&marker)
+            );
+            (open, "</p>".to_string())
+        }
+        UnitKind::Text => ("<p>".to_string(), "</p>".to_string()),
+    };
+    out.push_str(&open);
+    for (i, sentence) in unit.sentences.iter().enumerate() {
+        if i > 0 {
+            out.push_str(if sentence.line_break_before {
+                "<br>\n"
+            } else {
+                " "
+            });
+        }
+        render_sentence(out, bilingual, sentence, english);
+    }
+    out.push_str(&close);
+    out.push('\n');
+}
+
+fn render_sentence(
+    out: &mut String,
+    bilingual: &Bilingual,
+    sentence: &SourceSentence,
+    english: bool,
+) {
+    let target = bilingual.target(sentence);
+    let (side, other, content) = if english {
+        ("en", "fr", &target.text)
+    } else {
+        ("fr", "en", &sentence.text)
+    };
+    let index = sentence.index;
+    let mut classes = String::from("s");
+    if target.status == crate::document::SentenceStatus::Passthrough {
+        classes.push_str(" pt");
+    }
+    let mut tooltip = String::new();
+    if english && !target.flags.is_empty() {
+        classes.push_str(" flag");
+        let reasons: Vec<&str> = target.flags.iter().map(|f| f.reason.as_str()).collect();
+        let codes: Vec<&str> = target.flags.iter().map(|f| f.code.as_str()).collect();
+        tooltip = format!(
+            " title=\"{}\" data-flags=\"{}\"",
+            attribute(&reasons.join("; ")),
+            attribute(&codes.join(" "))
+        );
+    }
+    let _ = write!(
+        out,
+        "<span class=\"{classes}\" id=\"{side}-{index}\" data-pair=\"{other}-{index}\" \
+         tabindex=\"0\"{tooltip}>"
+    );
+    inline(out, content);
+    out.push_str("</span>");
+}
+
+fn inline(out: &mut String, content: &InlineText) {
+    let mut at = 0;
+    for link in &content.links {
+        out.push_str(&text(&content.text[at..link.range.start]));
+        let label = text(&content.text[link.range.clone()]);
+        let url = link.url();
+        if is_safe_url(url) {
+            let class = if link.image { " class=\"img\"" } else { "" };
+            let _ = write!(out, "<a href=\"{}\"{class}>{label}</a>", attribute(url));
+        } else {
+            out.push_str(&label);
+        }
+        at = link.range.end;
+    }
+    out.push_str(&text(&content.text[at..]));
+}
+
+/// `http`, `https`, `mailto` or a relative URL.
+fn is_safe_url(url: &str) -> bool {
+    let scheme_end = url.find([':', '/', '?', '#']);
+    match scheme_end {
+        Some(i) if url[i..].starts_with(':') => {
+            matches!(
+                url[..i].to_ascii_lowercase().as_str(),
+                "http" | "https" | "mailto"
+            )
+        }
+        _ => !url.trim().is_empty(),
+    }
+}
+
+fn escape(value: &str, quotes: bool) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if quotes => out.push_str("&quot;"),
+            '\'' if quotes => out.push_str("&#39;"),
+            '\t' | '\n' => out.push(c),
+            '\u{0}'..='\u{1F}' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}')),
+            '\u{7F}' => out.push('\u{2421}'),
+            '\u{80}'..='\u{9F}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text content.
+fn text(value: &str) -> String {
+    escape(value, false)
+}
+
+/// Escapes an attribute value (double-quoted).
+fn attribute(value: &str) -> String {
+    escape(value, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_schemes_lose_their_link() {
+        assert!(is_safe_url("https://example.fr/a"));
+        assert!(is_safe_url("MAILTO:a@b.fr"));
+        assert!(is_safe_url("../autre/page.html#x"));
+        assert!(is_safe_url("page?a=b:c"));
+        assert!(!is_safe_url("javascript:alert(1)"));
+        assert!(!is_safe_url("data:text/html,<b>"));
+    }
+
+    #[test]
+    fn control_characters_are_made_visible() {
+        assert_eq!(
+            text("a\u{1}b\u{7f}\u{85}<"),
+            "a\u{2401}b\u{2421}\u{FFFD}&lt;"
+        );
+        assert_eq!(attribute("\"'&"), "&quot;&#39;&amp;");
+    }
+}

@@ -1,0 +1,76 @@
+//! JSONL: one JSON object per sentence, in document order.
+//!
+//! ```json
+//! {"paragraph":0,"sentence":1,"start":42,"end":97,"source":"…","target":"…","score":-0.41,
+//!  "status":"translated","pieces":1,"flags":[],"provenance":{"model":"…","revision":null,
+//!  "decoding":"…","passeur_version":"…"}}
+//! ```
+//!
+//! * `paragraph`: 0-based index of the block in the document (headings, list blocks and code
+//!   blocks count; code blocks have no sentences, so their index has no line);
+//! * `sentence`: 0-based position of the sentence in its block;
+//! * `start`, `end`: byte range of the sentence in the decoded input (UTF-8, byte-order mark
+//!   removed, CRLF and CR turned into LF); slicing the input there gives exactly `source`, line
+//!   breaks and Markdown syntax included;
+//! * `target`: the English on one line (Markdown links written back for a Markdown source);
+//! * `score`: the model's mean log-probability per token, `null` for passthrough;
+//! * `status`: `translated` or `passthrough`; `pieces`: how many pieces an over-long sentence was
+//!   translated in; `flags`: `{"code","reason"}` doubts about the sentence;
+//! * `provenance` repeats on every line so that lines stay self-describing when files are
+//!   concatenated or filtered.
+
+use crate::document::Bilingual;
+use crate::translate::Provenance;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Line<'a> {
+    paragraph: usize,
+    sentence: usize,
+    start: usize,
+    end: usize,
+    source: &'a str,
+    target: String,
+    score: Option<f32>,
+    status: &'static str,
+    pieces: usize,
+    flags: Vec<FlagLine<'a>>,
+    provenance: &'a Provenance,
+}
+
+#[derive(Serialize)]
+struct FlagLine<'a> {
+    code: &'a str,
+    reason: &'a str,
+}
+
+/// Renders `bilingual` as JSON lines, one per sentence, each ending with `\n`.
+pub fn render(bilingual: &Bilingual) -> String {
+    let mut out = String::new();
+    for pair in bilingual.pairs() {
+        let line = Line {
+            paragraph: pair.block,
+            sentence: pair.position,
+            start: pair.source.range.start,
+            end: pair.source.range.end,
+            source: pair.source_text,
+            target: pair.target.text.to_markdown(),
+            score: pair.target.score.filter(|s| s.is_finite()),
+            status: pair.target.status.name(),
+            pieces: pair.target.pieces,
+            flags: pair
+                .target
+                .flags
+                .iter()
+                .map(|f| FlagLine {
+                    code: &f.code,
+                    reason: &f.reason,
+                })
+                .collect(),
+            provenance: &bilingual.provenance,
+        };
+        out.push_str(&serde_json::to_string(&line).expect("plain data always serialises"));
+        out.push('\n');
+    }
+    out
+}
