@@ -74,7 +74,7 @@ pub struct Args {
 /// Smallest `--max-sentence-tokens` accepted: below it, pieces would be a word or two.
 const MIN_TOKEN_BUDGET: usize = 8;
 
-fn parse_token_budget(value: &str) -> Result<usize, String> {
+pub(crate) fn parse_token_budget(value: &str) -> Result<usize, String> {
     let budget: usize = value
         .parse()
         .map_err(|_| format!("`{value}` is not a number of tokens"))?;
@@ -84,7 +84,7 @@ fn parse_token_budget(value: &str) -> Result<usize, String> {
     Ok(budget)
 }
 
-fn parse_beams(value: &str) -> Result<usize, String> {
+pub(crate) fn parse_beams(value: &str) -> Result<usize, String> {
     match value.parse::<usize>() {
         Ok(beams) if beams >= 1 => Ok(beams),
         _ => Err(format!(
@@ -108,7 +108,7 @@ pub struct EngineOptions {
 }
 
 /// Builds the real translator (tokenizer, model, search) for `options`.
-fn build_translator(options: &EngineOptions) -> anyhow::Result<Box<dyn SentenceTranslator>> {
+pub(crate) fn build_translator(options: &EngineOptions) -> anyhow::Result<Box<dyn SentenceTranslator>> {
     let model = options.model.as_deref().unwrap_or("the default model");
     let revision = options.revision.as_deref().unwrap_or("default");
     let beams = options
