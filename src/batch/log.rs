@@ -304,7 +304,10 @@ mod tests {
         assert_eq!(read(&mut log, b), Some(entry("bé", 2)));
         assert_eq!(read(&mut log, a), Some(entry("a", 1)));
         assert!(
-            std::fs::read_dir(directory.path()).unwrap().next().is_none(),
+            std::fs::read_dir(directory.path())
+                .unwrap()
+                .next()
+                .is_none(),
             "the temporary log has no name"
         );
     }

@@ -265,7 +265,12 @@ mod tests {
             fingerprint(&provenance(), &[Format::Html], 512, None),
             fingerprint(&provenance(), &[Format::Markdown, Format::Html], 512, None),
             fingerprint(&provenance(), &[Format::Markdown], 256, None),
-            fingerprint(&provenance(), &[Format::Markdown], 512, Some("windows-1252")),
+            fingerprint(
+                &provenance(),
+                &[Format::Markdown],
+                512,
+                Some("windows-1252"),
+            ),
         ];
         for change in [
             |p: &mut Provenance| p.model = "other".into(),

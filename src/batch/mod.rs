@@ -373,9 +373,7 @@ fn remove_stale_temporary_files(
 
 /// The file a temporary file `.NAME.XXXXXX.passeur-tmp` was to become: `NAME`.
 fn temporary_file_target(file_name: &str) -> Option<&str> {
-    let inner = file_name
-        .strip_prefix('.')?
-        .strip_suffix(".passeur-tmp")?;
+    let inner = file_name.strip_prefix('.')?.strip_suffix(".passeur-tmp")?;
     inner.rsplit_once('.').map(|(target, _random)| target)
 }
 

@@ -203,7 +203,10 @@ mod tests {
         assert!(!default.is_input("c.html"));
         let by_path = filter(&["2024/*.txt"], &[]);
         assert!(by_path.is_input("2024/a.txt"));
-        assert!(!by_path.is_input("2024/mars/a.txt"), "* stays in one component");
+        assert!(
+            !by_path.is_input("2024/mars/a.txt"),
+            "* stays in one component"
+        );
         assert!(!by_path.is_input("a.txt"));
         let deep = filter(&["2024/**/*.txt"], &["brouillon*"]);
         assert!(deep.is_input("2024/mars/a.txt"));

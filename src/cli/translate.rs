@@ -108,7 +108,9 @@ pub struct EngineOptions {
 }
 
 /// Builds the real translator (tokenizer, model, search) for `options`.
-pub(crate) fn build_translator(options: &EngineOptions) -> anyhow::Result<Box<dyn SentenceTranslator>> {
+pub(crate) fn build_translator(
+    options: &EngineOptions,
+) -> anyhow::Result<Box<dyn SentenceTranslator>> {
     let model = options.model.as_deref().unwrap_or("the default model");
     let revision = options.revision.as_deref().unwrap_or("default");
     let beams = options
