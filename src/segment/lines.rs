@@ -165,9 +165,23 @@ fn continues(a: &str, b: &str, shape: &Shape) -> bool {
     if b.chars().next().is_some_and(char::is_lowercase) {
         return true;
     }
-    // Prose wrapped at a fixed width: the first word of `b` did not fit on line `a`.
-    let first_word = b.split(char::is_whitespace).next().unwrap_or(b);
-    shape.hard_wrapped && a.chars().count() + 1 + first_word.chars().count() > shape.width
+    shape.hard_wrapped && a.chars().count() + 1 + first_word_len(b) > shape.width
+}
+
+/// Length in characters of the first word of `line`; a lone opening quote or dash counts with the word
+/// after it, since a wrapper that keeps "« ambitieux" together moves both to the next line.
+fn first_word_len(line: &str) -> usize {
+    let mut words = line.split_whitespace();
+    let first = words.next().unwrap_or("");
+    let len = first.chars().count();
+    if first
+        .chars()
+        .all(|c| is_opener(c) || is_dash(c) || c == '"')
+    {
+        len + 1 + words.next().map_or(0, |word| word.chars().count())
+    } else {
+        len
+    }
 }
 
 /// "- item", "– item", "• item", "* item", "1. item", "2) item", "a) item".

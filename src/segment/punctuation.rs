@@ -346,6 +346,8 @@ impl Scanner<'_> {
             false
         } else if is_initials(word) {
             match next {
+                // "J.-P.", "J.-M.": hyphenated initials are a first name, never a sentence end.
+                _ if word.contains('-') => false,
                 Next::Upper => self.starts_with_sentence_starter(next_start),
                 other => starts_sentence_after_abbreviation(other),
             }
