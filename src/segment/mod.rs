@@ -79,6 +79,7 @@ mod lexicon;
 mod lines;
 mod punctuation;
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// One sentence of the input, as a byte range into the text it was found in.
@@ -92,6 +93,31 @@ impl Sentence {
     /// The sentence's text within `source`, the string that was segmented.
     pub fn text<'a>(&self, source: &'a str) -> &'a str {
         &source[self.range.clone()]
+    }
+
+    /// The sentence's text within `source` on one line: each line break, with the whitespace around
+    /// it, becomes one space (hard-wrapped prose reads as it was meant to). Borrows when there is none.
+    ///
+    /// ```
+    /// use passeur::segment::segment;
+    ///
+    /// let text = "Le président de la\n  République est arrivé.";
+    /// assert_eq!(segment(text)[0].text_on_one_line(text), "Le président de la République est arrivé.");
+    /// ```
+    pub fn text_on_one_line<'a>(&self, source: &'a str) -> Cow<'a, str> {
+        let text = self.text(source);
+        if !text.contains(chars::is_line_break) {
+            return Cow::Borrowed(text);
+        }
+        let mut line = String::with_capacity(text.len());
+        for (index, piece) in text.split(chars::is_line_break).enumerate() {
+            if index > 0 {
+                line.truncate(line.trim_end().len());
+                line.push(' ');
+            }
+            line.push_str(if index > 0 { piece.trim_start() } else { piece });
+        }
+        Cow::Owned(line)
     }
 }
 
