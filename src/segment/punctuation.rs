@@ -14,6 +14,8 @@ pub(super) struct Cutter<'t> {
     text: &'t str,
     /// Where the sentence being built begins (the previous cut).
     last_cut: usize,
+    /// Where the first non-whitespace character after `last_cut` is, once looked up.
+    first_character: Option<usize>,
     /// Whether a letter or digit was seen between `last_cut` and `words_scanned_to`.
     has_words: bool,
     words_scanned_to: usize,
@@ -25,6 +27,7 @@ impl<'t> Cutter<'t> {
         Cutter {
             text,
             last_cut: 0,
+            first_character: None,
             has_words: false,
             words_scanned_to: 0,
             sentences: Vec::new(),
@@ -41,6 +44,7 @@ impl<'t> Cutter<'t> {
             self.sentences.push(Sentence { range: start..end });
         }
         self.last_cut = at;
+        self.first_character = None;
         self.has_words = false;
         self.words_scanned_to = at;
     }
@@ -63,9 +67,27 @@ impl<'t> Cutter<'t> {
     }
 
     /// Whether the sentence being built starts at byte `at` (nothing but whitespace before it).
-    fn starts_at(&self, at: usize) -> bool {
-        at >= self.last_cut && self.text[self.last_cut..at].trim_start().is_empty()
+    fn starts_at(&mut self, at: usize) -> bool {
+        let rest = &self.text[self.last_cut..];
+        let first = *self
+            .first_character
+            .get_or_insert(self.last_cut + (rest.len() - rest.trim_start().len()));
+        first == at
     }
+}
+
+/// Longest word the rules look at around a mark; longer ones are addresses or noise, and the limit
+/// keeps every look-around short so that segmenting stays linear in the input.
+const MAX_WORD_BYTES: usize = 100;
+
+/// The word before a full stop.
+struct Word<'t> {
+    /// Byte offset where the word starts.
+    start: usize,
+    /// The word, without the full stop.
+    text: &'t str,
+    /// Whether the whole word was read (it was not longer than [`MAX_WORD_BYTES`]).
+    whole: bool,
 }
 
 /// What the next sentence would start with, as far as the rules care.
@@ -329,9 +351,13 @@ impl Scanner<'_> {
         i: usize,
         next: Next,
         next_start: usize,
-        cutter: &Cutter,
+        cutter: &mut Cutter,
     ) -> bool {
-        let (word_start, word) = self.word_before(i);
+        let Word {
+            start: word_start,
+            text: word,
+            ..
+        } = self.word_before(i);
         if word.is_empty() {
             return starts_sentence(next);
         }
@@ -356,24 +382,39 @@ impl Scanner<'_> {
         }
     }
 
-    /// The word that ends at the full stop at `i` and where it starts: back to whitespace or an
-    /// opening quote or bracket, without an elided article ("l'ONU" → "ONU").
-    fn word_before(&self, i: usize) -> (usize, &str) {
+    /// The word that ends at the full stop at `i`: back to whitespace or an opening quote or bracket,
+    /// without an elided article ("l'ONU" → "ONU"), and at most [`MAX_WORD_BYTES`] long.
+    fn word_before(&self, i: usize) -> Word<'_> {
+        let floor = self.floor.max(i.saturating_sub(MAX_WORD_BYTES));
         let mut start = i;
+        let mut whole = false;
         for (offset, c) in self.s[self.floor..i].char_indices().rev() {
             if c.is_whitespace() || is_opener(c) || c == '"' {
+                whole = true;
+                break;
+            }
+            if self.floor + offset < floor {
                 break;
             }
             start = self.floor + offset;
         }
+        let whole = whole || start == self.floor;
         let word = &self.s[start..i];
         match word.rfind(is_apostrophe) {
             Some(apostrophe) => {
                 let after =
                     apostrophe + word[apostrophe..].chars().next().map_or(1, char::len_utf8);
-                (start + after, &word[after..])
+                Word {
+                    start: start + after,
+                    text: &word[after..],
+                    whole,
+                }
             }
-            None => (start, word),
+            None => Word {
+                start,
+                text: word,
+                whole,
+            },
         }
     }
 
@@ -420,18 +461,27 @@ impl Scanner<'_> {
                 self.char_before(i).is_some_and(char::is_alphabetic)
             }
             Terminal::FullStop => {
-                let (_, before) = self.word_before(i);
-                let after_len = self.s[run_end..]
-                    .find(char::is_whitespace)
-                    .unwrap_or(self.s.len() - run_end);
-                let after = &self.s[run_end..run_end + after_len];
+                let before = self.word_before(i);
+                let rest = &self.s[run_end..];
+                let after_len = rest
+                    .char_indices()
+                    .find(|&(offset, c)| c.is_whitespace() || offset >= MAX_WORD_BYTES)
+                    .map_or(rest.len(), |(offset, _)| offset);
+                let after = &rest[..after_len];
                 let web_like = |w: &str| w.contains(['.', '/', '@', ':', '_']);
-                before.chars().count() >= 2
-                    && before.chars().next_back().is_some_and(char::is_lowercase)
-                    && !web_like(before)
+                // Words longer than MAX_WORD_BYTES are addresses or noise, not prose.
+                before.whole
+                    && after_len < MAX_WORD_BYTES
+                    && before.text.chars().count() >= 2
+                    && before
+                        .text
+                        .chars()
+                        .next_back()
+                        .is_some_and(char::is_lowercase)
+                    && !web_like(before.text)
                     && !web_like(after)
-                    && !LEXICON.is_non_final(before)
-                    && !LEXICON.may_end(before)
+                    && !LEXICON.is_non_final(before.text)
+                    && !LEXICON.may_end(before.text)
             }
         }
     }
