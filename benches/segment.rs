@@ -45,7 +45,10 @@ fn case_inputs() -> Vec<String> {
 fn news_paragraphs() -> Vec<String> {
     let mut paragraphs = Vec::new();
     let mut paragraph = String::new();
-    for input in case_inputs().into_iter().filter(|input| !input.contains('\n')) {
+    for input in case_inputs()
+        .into_iter()
+        .filter(|input| !input.contains('\n'))
+    {
         if !paragraph.is_empty() {
             paragraph.push(' ');
         }
@@ -99,12 +102,21 @@ fn main() {
         ("ellipses … … …", repeat("… ")),
         ("straight quotes \" . \" . …", repeat("\" . ")),
         ("one-word lines", repeat("Mot\n")),
-        ("one 1 MB word ending in .Le", format!("{}.Le suite.", "a".repeat(megabyte))),
-        ("1 MB of spaces then 1. 1. 1. …", format!("{}{}", " ".repeat(megabyte), repeat("1. "))),
+        (
+            "one 1 MB word ending in .Le",
+            format!("{}.Le suite.", "a".repeat(megabyte)),
+        ),
+        (
+            "1 MB of spaces then 1. 1. 1. …",
+            format!("{}{}", " ".repeat(megabyte), repeat("1. ")),
+        ),
     ];
     println!("adversarial inputs (about 1 MB each):");
     for (name, text) in adversarial {
         let (passes, seconds) = measure(std::slice::from_ref(&text));
-        println!("  {name:<34} {:>8.1} MB/s", (passes * text.len()) as f64 / seconds / 1e6);
+        println!(
+            "  {name:<34} {:>8.1} MB/s",
+            (passes * text.len()) as f64 / seconds / 1e6
+        );
     }
 }

@@ -271,6 +271,15 @@ impl Scanner<'_> {
             let at = self.skip_whitespace(end);
             let Some(c) = self.char_at(at) else { break };
             let attached = at == end;
+            if attached && c == '[' {
+                match self.footnote_call_len(at) {
+                    Some(len) => {
+                        end = at + len;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
             let closes = if is_closer(c) {
                 true
             } else if c == '"' {
@@ -287,6 +296,17 @@ impl Scanner<'_> {
             end = at + c.len_utf8();
         }
         end
+    }
+
+    /// The length of a footnote call such as `[1]`, `[12]` or `[réf. nécessaire]` starting at `at`
+    /// (Wikipédia puts them right after the full stop: "habitants.[1] Elle"); at most 40 bytes.
+    fn footnote_call_len(&self, at: usize) -> Option<usize> {
+        let rest = &self.s[at..];
+        let window = &rest.as_bytes()[..rest.len().min(40)];
+        let close = window.iter().position(|&b| b == b']')?;
+        let inside = &rest[1..close];
+        let plain = !inside.is_empty() && !inside.contains(['[', '\n', '\r']);
+        plain.then_some(close + 1)
     }
 
     /// Whether the straight quote at `at` closes a quotation. Spacing decides when it can (`. "Avec`

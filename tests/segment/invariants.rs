@@ -1,14 +1,15 @@
-//! The contract every result of `segment` must meet, shared by the segmentation test files.
+//! The contract every result of `segment` must meet, shared by the segmentation tests and the fuzz
+//! target (which includes this file by path, hence no dependency on the `passeur` crate here).
 
-use passeur::segment::Sentence;
+use std::ops::Range;
 
-/// Checks that `sentences` is a valid segmentation of `text`: ranges in bounds, on char boundaries,
-/// non-empty, increasing and non-overlapping, trimmed of whitespace, and together covering every
-/// non-whitespace character. Returns what is wrong, in words.
-pub fn check(text: &str, sentences: &[Sentence]) -> Result<(), String> {
+/// Checks that `ranges` (the sentences' byte ranges, in order) are a valid segmentation of `text`:
+/// in bounds, on char boundaries, non-empty, increasing and non-overlapping, trimmed of whitespace,
+/// and together covering every non-whitespace character. Returns what is wrong, in words.
+pub fn check(text: &str, ranges: impl IntoIterator<Item = Range<usize>>) -> Result<(), String> {
     let mut covered_to = 0;
-    for (n, sentence) in sentences.iter().enumerate() {
-        let range = &sentence.range;
+    for (n, range) in ranges.into_iter().enumerate() {
+        let range = &range;
         if range.start >= range.end || range.end > text.len() {
             return Err(format!(
                 "sentence {n}: range {range:?} is empty or out of bounds (len {})",
