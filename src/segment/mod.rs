@@ -34,7 +34,8 @@
 //!
 //! A sentence can end only at a run of terminal punctuation: `.`, `?`, `!`, `…`, `...`, `. . .`, `?!`,
 //! `‽` and the like. The closing quotes and brackets that follow the run, with or without French
-//! spacing (`vendus. » Des`, `fin.) La`), belong to the sentence that ends. A straight `"` closes when
+//! spacing (`vendus. » Des`, `fin.) La`), belong to the sentence that ends, and so do footnote calls
+//! attached to the mark (`habitants.[1] Elle`, `[réf. nécessaire]`). A straight `"` closes when
 //! it is attached to the punctuation and followed by a space (`vendus." Des`), opens when it follows a
 //! space and precedes a word (`dernières. "Avec`), and otherwise the parity of the straight quotes seen
 //! so far decides. Whether the run ends a sentence depends on what follows the whitespace:
