@@ -8,8 +8,8 @@ use super::chars::{
 use super::lexicon::LEXICON;
 use std::ops::Range;
 
-/// Calls `on_block` with each block of `text`, in order. Blocks are trimmed, never empty, and together
-/// hold every non-whitespace character of `text`.
+/// Calls `on_block` with each block of `text`, in order. Blocks do not overlap, and together they hold
+/// every non-whitespace character of `text` (what lies between them is whitespace).
 pub(super) fn for_each_block(text: &str, mut on_block: impl FnMut(Range<usize>)) {
     if !has_line_break(text) {
         on_block(0..text.len());
