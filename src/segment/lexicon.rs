@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 const NON_FINAL: &str = include_str!("data/non_final.txt");
 const MAY_END: &str = include_str!("data/may_end.txt");
+const COMPANY_SUFFIXES: &str = include_str!("data/company_suffixes.txt");
 const SENTENCE_STARTERS: &str = include_str!("data/sentence_starters.txt");
 const LINE_CONTINUATIONS: &str = include_str!("data/line_continuations.txt");
 
@@ -16,6 +17,7 @@ const LINE_CONTINUATIONS: &str = include_str!("data/line_continuations.txt");
 pub(super) struct Lexicon {
     non_final: HashSet<&'static str>,
     may_end: HashSet<&'static str>,
+    company_suffixes: HashSet<&'static str>,
     sentence_starters: HashSet<&'static str>,
     line_continuations: HashSet<&'static str>,
 }
@@ -24,6 +26,7 @@ pub(super) struct Lexicon {
 pub(super) static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
     non_final: entries(NON_FINAL).collect(),
     may_end: entries(MAY_END).collect(),
+    company_suffixes: entries(COMPANY_SUFFIXES).collect(),
     sentence_starters: entries(SENTENCE_STARTERS).collect(),
     line_continuations: entries(LINE_CONTINUATIONS).collect(),
 });
@@ -59,9 +62,15 @@ impl Lexicon {
         contains_abbreviation(&self.non_final, word)
     }
 
-    /// An abbreviation whose full stop ends a sentence only before a clear sentence start.
+    /// An abbreviation (or a company suffix) whose full stop ends a sentence only before a clear
+    /// sentence start.
     pub(super) fn may_end(&self, word: &str) -> bool {
-        contains_abbreviation(&self.may_end, word)
+        contains_abbreviation(&self.may_end, word) || self.is_company_suffix(word)
+    }
+
+    /// A company suffix: "Inc", "Ltd", "Co" …
+    pub(super) fn is_company_suffix(&self, word: &str) -> bool {
+        self.company_suffixes.contains(word)
     }
 
     /// A capitalised word that starts sentences and is hardly ever a name.
@@ -78,10 +87,12 @@ impl Lexicon {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
-    const FILES: [(&str, &str); 4] = [
+    const FILES: [(&str, &str); 5] = [
         ("non_final.txt", NON_FINAL),
         ("may_end.txt", MAY_END),
+        ("company_suffixes.txt", COMPANY_SUFFIXES),
         ("sentence_starters.txt", SENTENCE_STARTERS),
         ("line_continuations.txt", LINE_CONTINUATIONS),
     ];
@@ -110,12 +121,13 @@ mod tests {
                 assert!(seen.insert(entry), "{name}: {entry:?} is listed twice");
             }
         }
-        let non_final: HashSet<_> = entries(NON_FINAL).collect();
-        for entry in entries(MAY_END) {
-            assert!(
-                !non_final.contains(entry),
-                "{entry:?} is in both non_final.txt and may_end.txt"
-            );
+        let mut seen = HashMap::new();
+        for (name, file) in &FILES[..3] {
+            for entry in entries(file) {
+                if let Some(other) = seen.insert(entry, name) {
+                    panic!("{entry:?} is in both {other} and {name}");
+                }
+            }
         }
     }
 
@@ -133,6 +145,8 @@ mod tests {
         assert!(lexicon.may_end("etc"));
         assert!(lexicon.may_end("Etc"));
         assert!(lexicon.may_end("janv"));
+        assert!(lexicon.may_end("Ltd") && lexicon.is_company_suffix("Ltd"));
+        assert!(!lexicon.is_company_suffix("Sept"));
         assert!(!lexicon.may_end("Wang"));
         assert!(lexicon.is_sentence_starter("Le"));
         assert!(!lexicon.is_sentence_starter("le"));

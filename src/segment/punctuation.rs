@@ -385,8 +385,9 @@ impl Scanner<'_> {
         if lexicon.is_non_final(word) {
             false
         } else if lexicon.may_end(word) {
-            // "Co. Ltd", "Inc. Corp": a company suffix after another one continues the name.
-            let chained = next == Next::Upper && lexicon.may_end(self.word_at(next_start));
+            // "Co. Ltd", "Inc. Corp": a company suffix after such an abbreviation continues the name.
+            let chained =
+                next == Next::Upper && lexicon.is_company_suffix(self.word_at(next_start));
             !chained && starts_sentence_after_abbreviation(next)
         } else if cutter.starts_at(word_start) && is_list_label(word) {
             false
