@@ -52,10 +52,11 @@
 //!   * a title or an abbreviation that introduces what follows (`data/non_final.txt`: M., MM., Mme,
 //!     Dr, Pr, Mgr, St, cf., p., art., vol., n°, av., apr. …) never ends a sentence: "M. Wang",
 //!     "cf. Le Monde", "av. J.-C.";
-//!   * an abbreviation that may end a sentence (`data/may_end.txt`: etc., J.-C., É.-U.,
-//!     months janv. … déc., s. for siècle …) ends one only before a capital, an opening quote followed
-//!     by a capital, a dialogue dash or a bullet — not before a number ("le 5 janv. 2014"), a bracket
-//!     ("3 déc. (AFP)") or a company suffix (`data/company_suffixes.txt`: "Co. Ltd");
+//!   * an abbreviation that may end a sentence (`data/may_end.txt`: etc., J.-C., É.-U., months
+//!     janv. … déc., s. for siècle …; and the company suffixes of `data/company_suffixes.txt`: Inc.,
+//!     Ltd., Co., Cie …) ends one only before a capital, an opening quote followed by a capital, a
+//!     dialogue dash or a bullet — not before a number ("le 5 janv. 2014"), a bracket
+//!     ("3 déc. (AFP)") or a company suffix ("Co. Ltd");
 //!   * a number, a single letter or a Roman numeral at the very start of a sentence is a list label
 //!     ("1. Le premier point") and ends nothing;
 //!   * initials and dotted acronyms (J., J.-P., J.R.R., U.S.A., O.N.U.) end a sentence only before a
