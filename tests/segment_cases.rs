@@ -3,11 +3,12 @@
 
 #[path = "segment/invariants.rs"]
 mod invariants;
+#[path = "segment/table.rs"]
+mod table;
 
 use passeur::segment::segment;
 use std::collections::{BTreeMap, BTreeSet};
-
-const CASES: &str = include_str!("segment/cases.txt");
+use table::parse_cases;
 
 /// The categories of issue 3, each of which must have cases.
 const CATEGORIES: [&str; 10] = [
@@ -22,76 +23,6 @@ const CATEGORIES: [&str; 10] = [
     "lines",
     "news",
 ];
-
-struct Case {
-    category: String,
-    /// Line of `cases.txt` where the case starts.
-    line: usize,
-    input: String,
-    expected: Vec<String>,
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("{nbsp}", "\u{a0}")
-        .replace("{nnbsp}", "\u{202f}")
-        .replace("{tab}", "\t")
-        .replace("{cr}", "\r")
-        .replace("{lf}", "\n")
-}
-
-fn parse_cases() -> Vec<Case> {
-    let mut cases = Vec::new();
-    let mut category = String::new();
-    let mut current: Option<Case> = None;
-    for (index, line) in CASES.lines().enumerate() {
-        if line.trim().is_empty() {
-            cases.extend(current.take());
-        } else if let Some(name) = line.strip_prefix("## ") {
-            assert!(
-                current.is_none(),
-                "cases.txt:{}: category inside a case",
-                index + 1
-            );
-            category = name.trim().to_string();
-        } else if line.starts_with('#') && current.is_none() {
-            continue;
-        } else if let Some(sentence) = line.strip_prefix("| ") {
-            let case = current
-                .as_mut()
-                .unwrap_or_else(|| panic!("cases.txt:{}: sentence without input", index + 1));
-            case.expected.push(unescape(sentence));
-        } else {
-            match current.as_mut() {
-                Some(case) => {
-                    assert!(
-                        case.expected.is_empty(),
-                        "cases.txt:{}: input after sentences",
-                        index + 1
-                    );
-                    case.input.push('\n');
-                    case.input.push_str(&unescape(line));
-                }
-                None => {
-                    current = Some(Case {
-                        category: category.clone(),
-                        line: index + 1,
-                        input: unescape(line),
-                        expected: Vec::new(),
-                    })
-                }
-            }
-        }
-    }
-    cases.extend(current);
-    for case in &cases {
-        assert!(
-            !case.expected.is_empty(),
-            "cases.txt:{}: case without sentences",
-            case.line
-        );
-    }
-    cases
-}
 
 /// A sentence as written in the table: runs of whitespace that hold a line break become one space.
 fn as_written(sentence: &str) -> String {
