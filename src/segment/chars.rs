@@ -8,6 +8,13 @@ pub(super) fn is_line_break(c: char) -> bool {
     )
 }
 
+/// Whitespace, or an invisible character that stands where a space would (zero-width space, word
+/// joiner, zero-width no-break space). Only the look-ahead uses it: sentences are trimmed of
+/// whitespace alone, so these stay inside the sentence that follows them.
+pub(super) fn is_space_like(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}')
+}
+
 /// Ends a paragraph by itself, as a blank line does: form feed and U+2029 PARAGRAPH SEPARATOR.
 pub(super) fn is_paragraph_break(c: char) -> bool {
     matches!(c, '\u{0C}' | '\u{2029}')

@@ -38,7 +38,8 @@
 //! attached to the mark (`habitants.[1] Elle`, `[réf. nécessaire]`). A straight `"` closes when
 //! it is attached to the punctuation and followed by a space (`vendus." Des`), opens when it follows a
 //! space and precedes a word (`dernières. "Avec`), and otherwise the parity of the straight quotes seen
-//! so far decides. Whether the run ends a sentence depends on what follows the whitespace:
+//! so far decides. Whether the run ends a sentence depends on what follows the whitespace (which here
+//! also covers the zero-width space, word joiner and BOM that scraped pages leave between words):
 //!
 //! * A lower-case letter, a comma, a colon or other continuing punctuation never starts a sentence:
 //!   `« Pourquoi maintenant ? » a-t-il demandé.` and `etc. et` stay whole. A lower-case word with a

@@ -3,7 +3,7 @@
 
 use super::chars::{
     is_apostrophe, is_bullet, is_closer, is_continuation_punctuation, is_dash, is_opener,
-    is_opening_quote, is_question_or_exclamation, is_terminal,
+    is_opening_quote, is_question_or_exclamation, is_space_like, is_terminal,
 };
 use super::lexicon::LEXICON;
 use super::Sentence;
@@ -181,9 +181,11 @@ impl Scanner<'_> {
         self.s[self.floor..at].chars().next_back()
     }
 
+    /// Skips whitespace and the invisible characters scraped pages leave between words (zero-width
+    /// space, word joiner, BOM), so that "fin.\u{200B}Le" reads as "fin. Le".
     fn skip_whitespace(&self, from: usize) -> usize {
         let rest = &self.s[from..];
-        from + (rest.len() - rest.trim_start().len())
+        from + (rest.len() - rest.trim_start_matches(is_space_like).len())
     }
 
     /// A bullet between spaces, inside a sentence, starts a new one ("Au programme : • la santé • …").

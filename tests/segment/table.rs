@@ -16,13 +16,14 @@ pub struct Case {
 /// The table's text, compiled in.
 pub const CASES: &str = include_str!("cases.txt");
 
-/// Resolves the table's escapes ({nbsp}, {nnbsp}, {tab}, {cr}, {lf}).
+/// Resolves the table's escapes ({nbsp}, {nnbsp}, {tab}, {cr}, {lf}, {zwsp}).
 pub fn unescape(text: &str) -> String {
     text.replace("{nbsp}", "\u{a0}")
         .replace("{nnbsp}", "\u{202f}")
         .replace("{tab}", "\t")
         .replace("{cr}", "\r")
         .replace("{lf}", "\n")
+        .replace("{zwsp}", "\u{200b}")
 }
 
 /// Every case of the table, in order; panics with the line number on a malformed entry.
