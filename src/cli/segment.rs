@@ -46,11 +46,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn open_input(path: Option<&std::path::Path>) -> anyhow::Result<(String, Box<dyn BufRead>)> {
-    match path {
+    match path.filter(|path| path.as_os_str() != "-") {
         None => Ok(("stdin".into(), Box::new(BufReader::new(io::stdin())))),
-        Some(path) if path.as_os_str() == "-" => {
-            Ok(("stdin".into(), Box::new(BufReader::new(io::stdin()))))
-        }
         Some(path) => {
             let file =
                 File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
