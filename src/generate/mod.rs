@@ -1,1 +1,81 @@
-//! Not implemented yet.
+//! Greedy and beam search with transformers' semantics, over a [`MarianModel`].
+//!
+//! [`generate`] takes token ids (each source ending with `</s>`) and returns, for each, the ids
+//! transformers' `generate` would return — after the decoder start token, up to and including the
+//! end-of-sentence token — with a score. The settings come from the model's files
+//! ([`GenerationConfig::from_files`]) with the user's [`GenerationOptions`] applied.
+//!
+//! The caller chooses the batch: sources of different lengths are padded and masked, and every
+//! sentence gets exactly the tokens it would get alone. Within a batch the encoder runs once,
+//! cross-attention keys and values are computed once per sentence, and sentences that finish leave
+//! the running batch.
+
+mod beam;
+mod greedy;
+mod logits;
+pub mod options;
+
+pub use options::{EarlyStopping, GenerationConfig, GenerationOptions};
+
+use crate::model::MarianModel;
+use crate::{Error, Result};
+use candle_core::Tensor;
+
+/// One output of [`generate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hypothesis {
+    /// Generated token ids: after the decoder start token, up to and including end-of-sentence
+    /// (which is absent only when `max_new_tokens` ran out and no forced end-of-sentence is set).
+    pub ids: Vec<u32>,
+    /// Beam search: transformers' `sequences_scores` (sum of processed log-probabilities divided
+    /// by length^length_penalty). Greedy search: the mean processed log-probability per generated
+    /// token. Both count the end-of-sentence token; closer to 0 is more confident.
+    pub score: f32,
+}
+
+/// Translates `sources` (token ids, each ending with `</s>`) with `config`, in one batch.
+pub fn generate(
+    model: &MarianModel,
+    sources: &[Vec<u32>],
+    config: &GenerationConfig,
+) -> Result<Vec<Hypothesis>> {
+    config.check(model.config())?;
+    if sources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let encoded = model.encode(sources)?;
+    if config.num_beams == 1 {
+        greedy::greedy_search(model, &encoded, config)
+    } else {
+        beam::beam_search(model, &encoded, config)
+    }
+}
+
+/// The first decoder step's raw logits for each source (decoder input: the start token), before
+/// any processor: `[sources][decoder_vocab_size]`.
+pub fn first_step_logits(
+    model: &MarianModel,
+    sources: &[Vec<u32>],
+    config: &GenerationConfig,
+) -> Result<Vec<Vec<f32>>> {
+    config.check(model.config())?;
+    let encoded = model.encode(sources)?;
+    let mut state = model.start_decoding(&encoded, 1, 1)?;
+    let logits = model.decode_step(
+        &mut state,
+        &vec![config.decoder_start_token_id; sources.len()],
+    )?;
+    let vocab = model.config().decoder_vocab_size;
+    Ok(logits_to_vec(&logits)?
+        .chunks(vocab)
+        .map(<[f32]>::to_vec)
+        .collect())
+}
+
+/// The logits tensor `[rows, vocab]` as one row-major vector.
+fn logits_to_vec(logits: &Tensor) -> Result<Vec<f32>> {
+    logits
+        .flatten_all()
+        .and_then(|t| t.to_vec1::<f32>())
+        .map_err(|e| Error::compute("reading logits", e))
+}
