@@ -23,7 +23,7 @@
 
 use super::logits::{apply_processors, log_sum_exp, no_token_left, top_k};
 use super::options::EarlyStopping;
-use super::{logits_to_vec, GenerationConfig, Hypothesis};
+use super::{next_logits, GenerationConfig, Hypothesis};
 use crate::model::{EncoderOutput, MarianModel};
 use crate::Result;
 use rayon::prelude::*;
@@ -252,6 +252,7 @@ pub(crate) fn beam_search(
         .collect();
     let mut results: Vec<Option<Hypothesis>> = (0..batch).map(|_| None).collect();
 
+    let mut logits = Vec::new();
     for step in 0..config.max_new_tokens {
         let inputs: Vec<u32> = live
             .iter()
@@ -261,7 +262,7 @@ pub(crate) fn beam_search(
                     .map(|b| *b.tokens.last().expect("start token"))
             })
             .collect();
-        let mut logits = logits_to_vec(&model.decode_step(&mut state, &inputs)?)?;
+        next_logits(model, &mut state, &inputs, &mut logits)?;
         let outcomes: Vec<Outcome> = logits
             .par_chunks_mut(k * vocab)
             .zip(live.par_iter_mut())

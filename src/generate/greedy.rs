@@ -9,7 +9,7 @@
 //! over the allowed tokens; 0 for a forced end-of-sentence).
 
 use super::logits::{apply_processors, argmax, log_sum_exp, no_token_left};
-use super::{logits_to_vec, GenerationConfig, Hypothesis};
+use super::{next_logits, GenerationConfig, Hypothesis};
 use crate::model::{EncoderOutput, MarianModel};
 use crate::Result;
 use rayon::prelude::*;
@@ -41,12 +41,13 @@ pub(crate) fn greedy_search(
         .collect();
     let mut results: Vec<Option<Hypothesis>> = (0..batch).map(|_| None).collect();
 
+    let mut logits = Vec::new();
     for step in 0..config.max_new_tokens {
         let inputs: Vec<u32> = live
             .iter()
             .map(|r| *r.tokens.last().expect("start token"))
             .collect();
-        let mut logits = logits_to_vec(&model.decode_step(&mut state, &inputs)?)?;
+        next_logits(model, &mut state, &inputs, &mut logits)?;
         let choices: Vec<(u32, f32)> = logits
             .par_chunks_mut(vocab)
             .zip(live.par_iter())

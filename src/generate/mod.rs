@@ -17,9 +17,10 @@ pub mod options;
 
 pub use options::{EarlyStopping, GenerationConfig, GenerationOptions};
 
-use crate::model::MarianModel;
+use crate::model::{DecoderState, MarianModel};
 use crate::{Error, Result};
-use candle_core::Tensor;
+use candle_core::Storage;
+use rayon::prelude::*;
 
 /// One output of [`generate`].
 #[derive(Debug, Clone, PartialEq)]
@@ -66,16 +67,47 @@ pub fn first_step_logits(
         &vec![config.decoder_start_token_id; sources.len()],
     )?;
     let vocab = model.config().decoder_vocab_size;
-    Ok(logits_to_vec(&logits)?
-        .chunks(vocab)
-        .map(<[f32]>::to_vec)
-        .collect())
-}
-
-/// The logits tensor `[rows, vocab]` as one row-major vector.
-fn logits_to_vec(logits: &Tensor) -> Result<Vec<f32>> {
-    logits
+    let data = logits
         .flatten_all()
         .and_then(|t| t.to_vec1::<f32>())
-        .map_err(|e| Error::compute("reading logits", e))
+        .map_err(|e| Error::compute("reading logits", e))?;
+    Ok(data.chunks(vocab).map(<[f32]>::to_vec).collect())
+}
+
+/// One decoder step; the logits, `final_logits_bias` added, land in `rows` (reused between steps).
+fn next_logits(
+    model: &MarianModel,
+    state: &mut DecoderState,
+    tokens: &[u32],
+    rows: &mut Vec<f32>,
+) -> Result<()> {
+    let logits = model.decode_step_without_bias(state, tokens)?;
+    let bias = model.final_logits_bias();
+    rows.resize(logits.elem_count(), 0.0);
+    {
+        let (storage, layout) = logits.storage_and_layout();
+        if let (Storage::Cpu(cpu), Some((start, end))) = (&*storage, layout.contiguous_offsets()) {
+            let data = &cpu
+                .as_slice::<f32>()
+                .map_err(|e| Error::compute("reading logits", e))?[start..end];
+            rows.par_chunks_mut(bias.len())
+                .zip(data.par_chunks(bias.len()))
+                .for_each(|(row, logits)| {
+                    for ((out, &logit), &b) in row.iter_mut().zip(logits).zip(bias) {
+                        *out = logit + b;
+                    }
+                });
+            return Ok(());
+        }
+    }
+    let data = logits
+        .flatten_all()
+        .and_then(|t| t.to_vec1::<f32>())
+        .map_err(|e| Error::compute("reading logits", e))?;
+    for (row, logits) in rows.chunks_mut(bias.len()).zip(data.chunks(bias.len())) {
+        for ((out, &logit), &b) in row.iter_mut().zip(logits).zip(bias) {
+            *out = logit + b;
+        }
+    }
+    Ok(())
 }

@@ -393,6 +393,8 @@ pub struct MarianModel {
     /// Output projection `[decoder_vocab, d]` (the decoder embedding when tied).
     lm_head: Tensor,
     final_logits_bias: Tensor,
+    /// The same bias as plain numbers, for callers that add it while reading the logits.
+    final_logits_bias_values: Vec<f32>,
     /// Sinusoidal table `[max_position_embeddings, d]`.
     positions: Tensor,
     embed_scale: f64,
@@ -496,6 +498,10 @@ impl MarianModel {
             .tensor(&file, "final_logits_bias", &[1, c.decoder_vocab_size])?
             .to_dtype(DType::F32)
             .context("loading final_logits_bias")?;
+        let final_logits_bias_values = final_logits_bias
+            .flatten_all()
+            .and_then(|t| t.to_vec1::<f32>())
+            .context("loading final_logits_bias")?;
 
         let ffn = |prefix: &str, inner: usize| -> Result<FeedForward> {
             Ok(FeedForward {
@@ -563,6 +569,7 @@ impl MarianModel {
             decoder_embedding,
             lm_head,
             final_logits_bias,
+            final_logits_bias_values,
             positions,
             embed_scale: if c.scale_embedding {
                 (d as f64).sqrt()
@@ -741,6 +748,23 @@ impl MarianModel {
     /// Feeds one token per row (`tokens.len() == state.rows()`) and returns the next-token logits,
     /// `[rows, decoder_vocab_size]` in f32, `final_logits_bias` included.
     pub fn decode_step(&self, state: &mut DecoderState, tokens: &[u32]) -> Result<Tensor> {
+        self.decode_step_without_bias(state, tokens)?
+            .broadcast_add(&self.final_logits_bias)
+            .context("adding final_logits_bias")
+    }
+
+    /// `final_logits_bias`, `[decoder_vocab_size]`.
+    pub fn final_logits_bias(&self) -> &[f32] {
+        &self.final_logits_bias_values
+    }
+
+    /// [`Self::decode_step`] without `final_logits_bias`, for callers that add it while they read
+    /// the logits anyway (saves a pass over `rows × vocab` values per step).
+    pub fn decode_step_without_bias(
+        &self,
+        state: &mut DecoderState,
+        tokens: &[u32],
+    ) -> Result<Tensor> {
         if tokens.len() != state.rows() || tokens.is_empty() {
             return Err(Error::compute(
                 "decoding a step",
@@ -832,9 +856,7 @@ impl MarianModel {
             x = layer.ffn_norm.forward(&(&x + layer.ffn.forward(&x)?)?)?;
         }
         state.position += 1;
-        x.matmul(&self.lm_head.t()?)?
-            .to_dtype(DType::F32)?
-            .broadcast_add(&self.final_logits_bias)
+        x.matmul(&self.lm_head.t()?)?.to_dtype(DType::F32)
     }
 }
 
