@@ -9,6 +9,22 @@
 //! sentence gets exactly the tokens it would get alone. Within a batch the encoder runs once,
 //! cross-attention keys and values are computed once per sentence, and sentences that finish leave
 //! the running batch.
+//!
+//! ```
+//! use candle_core::{DType, Device};
+//! use passeur::generate::{generate, GenerationConfig, GenerationOptions};
+//! use passeur::model::{MarianConfig, MarianModel};
+//! use std::path::Path;
+//!
+//! let dir = Path::new("tests/fixtures/marian-tiny"); // a random-weight model in the hub layout
+//! let config = MarianConfig::from_file(&dir.join("config.json"))?;
+//! let model = MarianModel::load(&config, &dir.join("model.safetensors"), &Device::Cpu, DType::F32)?;
+//! let defaults = GenerationConfig::from_files(&config, Some(&dir.join("generation_config.json")))?;
+//! let settings = defaults.with_options(&GenerationOptions { num_beams: Some(1), ..Default::default() });
+//! let out = generate(&model, &[vec![217, 2, 28, 0]], &settings)?;
+//! assert_eq!(out[0].ids.last(), Some(&0)); // ends with </s>
+//! # Ok::<(), passeur::Error>(())
+//! ```
 
 mod beam;
 mod greedy;
