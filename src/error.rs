@@ -14,6 +14,34 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A translator broke its contract of one translation per sentence (fidelity guard).
+    #[error(
+        "the translator returned {got} translations for {expected} sentences during the {step}; \
+         it must return exactly one per sentence (a bug in the translator, not in the input)"
+    )]
+    TranslationCount {
+        /// Sentences sent.
+        expected: usize,
+        /// Translations received.
+        got: usize,
+        /// The guard's step that called the translator.
+        step: &'static str,
+    },
+
+    /// `--strict` was asked for and some sentences stayed doubtful after every recovery step.
+    #[error(
+        "--strict: {flagged} of {sentences} sentences stayed doubtful after recovery ({reasons}); \
+         they are marked \"flagged\" in the output: review them, or run without --strict to accept them"
+    )]
+    FidelityFlags {
+        /// Sentences still flagged.
+        flagged: usize,
+        /// All sentences.
+        sentences: usize,
+        /// Flag counts by reason code, e.g. `number_missing: 2, truncated: 1`.
+        reasons: String,
+    },
+
     /// Any other failure, already described in words.
     #[error("{0}")]
     Message(String),
