@@ -513,14 +513,18 @@ impl<'a> Extractor<'a> {
         for (start, word) in word_tokens(&work) {
             let end = start + word.len();
             let with_dot = work[end..].starts_with('.');
-            let Some((month, needs_number)) = month_of(word, with_dot, self.lang) else {
+            let Some((month, kind)) = month_of(word, with_dot, self.lang) else {
                 continue;
             };
-            if needs_number && !next_to_number(self.text, start, end + usize::from(with_dot)) {
-                continue;
-            }
-            let end = end + usize::from(with_dot && needs_number);
-            self.add(start..end, vec![Value::Month(month)], true);
+            let near_number = next_to_number(self.text, start, end + usize::from(with_dot));
+            let (end, hard) = match kind {
+                MonthName::Plain => (end, true),
+                // "in May" may be the month; "Theresa May" is not: soft unless next to a number.
+                MonthName::Ambiguous => (end, near_number),
+                MonthName::Abbreviation if near_number => (end + usize::from(with_dot), true),
+                MonthName::Abbreviation => continue,
+            };
+            self.add(start..end, vec![Value::Month(month)], hard);
             self.consume(start..end);
         }
     }
@@ -888,9 +892,19 @@ fn word_tokens(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
-/// The month `word` names, and whether it counts only next to a number (ambiguous names and
-/// abbreviations).
-fn month_of(word: &str, with_dot: bool, lang: Lang) -> Option<(u8, bool)> {
+/// How a month is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MonthName {
+    /// A name that is only a month: "novembre", "November".
+    Plain,
+    /// A name that is also something else: "May", "March", "Mars".
+    Ambiguous,
+    /// "nov.", "Nov.", "Sept": only a month next to a number.
+    Abbreviation,
+}
+
+/// The month `word` names, if any (`with_dot`: a full stop follows the word).
+fn month_of(word: &str, with_dot: bool, lang: Lang) -> Option<(u8, MonthName)> {
     const FRENCH: [&str; 12] = [
         "janvier",
         "février",
@@ -930,7 +944,7 @@ fn month_of(word: &str, with_dot: bool, lang: Lang) -> Option<(u8, bool)> {
         "November",
         "December",
     ];
-    const ENGLISH_ABBREVIATIONS: [(&str, u8); 11] = [
+    const ENGLISH_ABBREVIATIONS: [(&str, u8); 12] = [
         ("Jan", 1),
         ("Feb", 2),
         ("Mar", 3),
@@ -942,19 +956,24 @@ fn month_of(word: &str, with_dot: bool, lang: Lang) -> Option<(u8, bool)> {
         ("Sept", 9),
         ("Oct", 10),
         ("Nov", 11),
+        ("Dec", 12),
     ];
     match lang {
         Lang::French => {
             let lower = word.to_lowercase();
             if let Some(i) = FRENCH.iter().position(|m| *m == lower) {
                 // "Mars" with a capital may be the planet.
-                let ambiguous = lower == "mars" && word != "mars";
-                return Some((i as u8 + 1, ambiguous));
+                let kind = if lower == "mars" && word != "mars" {
+                    MonthName::Ambiguous
+                } else {
+                    MonthName::Plain
+                };
+                return Some((i as u8 + 1, kind));
             }
             FRENCH_ABBREVIATIONS
                 .iter()
                 .find(|(a, _)| with_dot && *a == lower)
-                .map(|&(_, m)| (m, true))
+                .map(|&(_, m)| (m, MonthName::Abbreviation))
         }
         Lang::English => {
             let title = title_case(word);
@@ -963,14 +982,17 @@ fn month_of(word: &str, with_dot: bool, lang: Lang) -> Option<(u8, bool)> {
             }
             if let Some(i) = ENGLISH.iter().position(|m| *m == title) {
                 // "May" is also a name and a verb; "March" a verb and a noun.
-                let ambiguous = matches!(title.as_str(), "May" | "March");
-                return Some((i as u8 + 1, ambiguous));
+                let kind = if matches!(title.as_str(), "May" | "March") {
+                    MonthName::Ambiguous
+                } else {
+                    MonthName::Plain
+                };
+                return Some((i as u8 + 1, kind));
             }
             ENGLISH_ABBREVIATIONS
                 .iter()
-                .chain(&[("Dec", 12)])
                 .find(|(a, _)| *a == title)
-                .map(|&(_, m)| (m, true))
+                .map(|&(_, m)| (m, MonthName::Abbreviation))
         }
     }
 }
