@@ -41,6 +41,12 @@ pub enum Defect {
         /// Highest accepted ratio.
         max: f32,
     },
+    /// The translation has a URL, e-mail, handle, hashtag or domain that the source does not:
+    /// the model invented it (a digit string turned into a web address, a domain rewritten).
+    SpanInvented {
+        /// The invented span.
+        span: String,
+    },
     /// The model dropped the placeholder of a protected span (URL, e-mail, handle…), so the span was
     /// put back at the position estimated from the words around it.
     SpanPlacedByGuess {
@@ -51,7 +57,7 @@ pub enum Defect {
 
 impl Defect {
     /// Stable machine-readable code: `empty`, `truncated`, `untranslated`, `number_missing`,
-    /// `number_added`, `repetition`, `length_ratio`, `span_placed_by_guess`.
+    /// `number_added`, `repetition`, `length_ratio`, `span_invented`, `span_placed_by_guess`.
     pub fn code(&self) -> &'static str {
         match self {
             Defect::Empty => "empty",
@@ -61,6 +67,7 @@ impl Defect {
             Defect::NumberAdded { .. } => "number_added",
             Defect::Repetition { .. } => "repetition",
             Defect::LengthRatio { .. } => "length_ratio",
+            Defect::SpanInvented { .. } => "span_invented",
             Defect::SpanPlacedByGuess { .. } => "span_placed_by_guess",
         }
     }
@@ -75,6 +82,7 @@ impl Defect {
             Defect::Repetition { .. } => 30,
             Defect::Truncated => 20,
             Defect::NumberMissing { .. } | Defect::NumberAdded { .. } => 20,
+            Defect::SpanInvented { .. } => 20,
             Defect::LengthRatio { .. } => 10,
             Defect::SpanPlacedByGuess { .. } => 5,
         }
@@ -103,6 +111,9 @@ impl fmt::Display for Defect {
                 f,
                 "the translation is {ratio:.2} times the length of the source (expected {min:.2} to {max:.2})"
             ),
+            Defect::SpanInvented { span } => {
+                write!(f, "\"{span}\" is in the translation but not in the source")
+            }
             Defect::SpanPlacedByGuess { span } => write!(
                 f,
                 "\"{span}\" was lost by the model and put back at an estimated position"
@@ -155,6 +166,7 @@ mod tests {
                 min: 0.5,
                 max: 2.0,
             },
+            Defect::SpanInvented { span: "x".into() },
             Defect::SpanPlacedByGuess { span: "x".into() },
         ];
         let mut codes: Vec<_> = all.iter().map(Defect::code).collect();

@@ -9,7 +9,7 @@ use super::defect::Defect;
 use super::degeneration::{self, LengthBand};
 use super::numbers;
 use super::passthrough::is_passthrough;
-use super::protect::Protected;
+use super::protect::{find_spans, Protected};
 use super::typography::{self, QuoteStyle};
 use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use crate::{Error, Result};
@@ -410,7 +410,8 @@ impl Guard {
         &self.options
     }
 
-    /// Every check on one translation of `source`: degeneration and numbers.
+    /// Every check on one translation of `source`: degeneration, numbers, and spans (URLs,
+    /// e-mails, handles…) that the source does not have.
     pub fn check(&self, source: &str, translation: &str) -> Vec<Defect> {
         let mut defects = degeneration::check(source, translation, &self.options.length_band);
         if defects.first() == Some(&Defect::Empty) {
@@ -429,6 +430,18 @@ impl Guard {
                 .into_iter()
                 .map(|m| Defect::NumberAdded { number: m.text }),
         );
+        let source_spans: Vec<&str> = find_spans(source)
+            .into_iter()
+            .map(|s| &source[s.range])
+            .collect();
+        for span in find_spans(translation) {
+            let text = &translation[span.range];
+            if !source_spans.contains(&text) {
+                defects.push(Defect::SpanInvented {
+                    span: text.to_string(),
+                });
+            }
+        }
         defects
     }
 
