@@ -331,7 +331,10 @@ fn a_url_the_model_rewrote_into_a_different_address_cannot_reach_the_output() {
     let out = guard().translate(&engine, &[source]).unwrap();
     assert_eq!(out[0].text, "Contact: presse@elysee.fr.");
     assert_eq!(out[0].status, Status::Recovered(Recovery::RepetitionGuard));
-    assert_eq!(codes(&out[0].reasons), vec!["span_invented", "span_placed_by_guess"]);
+    assert_eq!(
+        codes(&out[0].reasons),
+        vec!["span_invented", "span_placed_by_guess"]
+    );
 }
 
 #[test]

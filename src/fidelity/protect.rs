@@ -395,14 +395,14 @@ impl Protected {
             |a: usize, b: usize| a < b && self.text[a..b].chars().any(char::is_alphanumeric);
         // Nothing but punctuation between the span and its anchor: it sits right at the anchor.
         if !has_words(src_end, src_hi) {
-            return nearest_boundary(text, out_hi, out_lo, out_hi);
+            return nearest_boundary(text, placed, out_hi, out_lo, out_hi);
         }
         if !has_words(src_lo, src_pos) {
-            return nearest_boundary(text, out_lo, out_lo, out_hi);
+            return nearest_boundary(text, placed, out_lo, out_lo, out_hi);
         }
         let fraction = (src_pos - src_lo) as f64 / (src_hi - src_lo) as f64;
         let target = out_lo + ((out_hi - out_lo) as f64 * fraction).round() as usize;
-        nearest_boundary(text, target, out_lo, out_hi)
+        nearest_boundary(text, placed, target, out_lo, out_hi)
     }
 }
 
@@ -492,8 +492,15 @@ fn end_before_final_punctuation(text: &str) -> usize {
     end
 }
 
-/// The position nearest to `target` within `lo..=hi` that does not split a word.
-fn nearest_boundary(text: &str, target: usize, lo: usize, hi: usize) -> usize {
+/// The position nearest to `target` within `lo..=hi` that neither splits a word nor falls inside
+/// a placed span.
+fn nearest_boundary(
+    text: &str,
+    placed: &[Option<Range<usize>>],
+    target: usize,
+    lo: usize,
+    hi: usize,
+) -> usize {
     let hi = hi.min(text.len());
     let lo = lo.min(hi);
     let target = target.clamp(lo, hi);
@@ -502,6 +509,7 @@ fn nearest_boundary(text: &str, target: usize, lo: usize, hi: usize) -> usize {
         text.is_char_boundary(p)
             && !(text[..p].ends_with(char::is_alphanumeric)
                 && text[p..].starts_with(char::is_alphanumeric))
+            && !placed.iter().flatten().any(|r| r.start < p && p < r.end)
     };
     for distance in 0..=(hi - lo) {
         if target + distance <= hi && is_boundary(target + distance) {
@@ -511,7 +519,7 @@ fn nearest_boundary(text: &str, target: usize, lo: usize, hi: usize) -> usize {
             return target - distance;
         }
     }
-    // Only one word in the window: its end is next to a placed span or the final punctuation.
+    // No boundary in the window: its end is next to a placed span or the final punctuation.
     hi
 }
 

@@ -78,7 +78,8 @@ pub fn english(text: &str, quotes: QuoteStyle) -> String {
         };
         match (opening, c) {
             (Some(true), _) => {
-                if prev.is_some_and(|p| !p.is_whitespace() && !"([{—–-/".contains(p)) {
+                let glued_to_opening = after_opening || prev.is_some_and(|p| "([{—–-/".contains(p));
+                if prev.is_some_and(|p| !p.is_whitespace()) && !glued_to_opening {
                     out.push(' ');
                 }
                 out.push(open);
