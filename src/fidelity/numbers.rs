@@ -23,7 +23,8 @@
 //! - dates split into their parts, so that `17-11-2013`, `17 novembre 2013` and `November 17,
 //!   2013` all give {17, November, 2013}: a part of a numeric date that is ≤ 12 may be a day or
 //!   a month (day-first and month-first orders both accepted); month names are mentions of their
-//!   month (`May`, `March`, `mars` with a capital, and abbreviations only next to a number);
+//!   month (`May`, `March`, `Mars` with a capital, and abbreviations are soft unless next to a
+//!   number);
 //! - decades: `années 80`, `'80s`, `80s` mean 80 or 1980; year ranges `2013-14` mean 2014 too;
 //! - numbers in words: French ones (`deux`, `vingt-trois`, `quatre-vingt-dix`, `dizaine`) are soft
 //!   because French uses them where English does not ("les deux" → "both", "Trois-Rivières");
@@ -521,8 +522,7 @@ impl<'a> Extractor<'a> {
                 MonthName::Plain => (end, true),
                 // "in May" may be the month; "Theresa May" is not: soft unless next to a number.
                 MonthName::Ambiguous => (end, near_number),
-                MonthName::Abbreviation if near_number => (end + usize::from(with_dot), true),
-                MonthName::Abbreviation => continue,
+                MonthName::Abbreviation => (end + usize::from(with_dot), near_number),
             };
             self.add(start..end, vec![Value::Month(month)], hard);
             self.consume(start..end);
@@ -899,7 +899,7 @@ enum MonthName {
     Plain,
     /// A name that is also something else: "May", "March", "Mars".
     Ambiguous,
-    /// "nov.", "Nov.", "Sept": only a month next to a number.
+    /// "nov.", "Nov.", "Sept": a month for sure only next to a number.
     Abbreviation,
 }
 
@@ -1073,6 +1073,7 @@ fn french_word(word: &str) -> Option<(WordValue, bool)> {
             "mille" => Scale(1_000),
             "million" | "millions" => Scale(1_000_000),
             "milliard" | "milliards" => Scale(1_000_000_000),
+            "billion" | "billions" => Scale(1_000_000_000_000),
             _ => return None,
         })
     };
