@@ -247,25 +247,26 @@ struct Extractor<'a> {
 }
 
 static ISO_DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b").expect("ISO date"));
+    LazyLock::new(|| Regex::new(r"\b([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\b").expect("ISO date"));
 static NUMERIC_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(\d{1,2})([/.\-])(\d{1,2})([/.\-])(\d{4}|\d{2})\b").expect("numeric date")
+    Regex::new(r"\b([0-9]{1,2})([/.\-])([0-9]{1,2})([/.\-])([0-9]{4}|[0-9]{2})\b")
+        .expect("numeric date")
 });
 static YEAR_RANGE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(\d{4})\s?[-–]\s?(\d{2})\b").expect("year range"));
+    LazyLock::new(|| Regex::new(r"\b([0-9]{4})\s?[-–]\s?([0-9]{2})\b").expect("year range"));
 static AM_PM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([aApP])\.?\s?[mM]\b").expect("a.m./p.m. time")
+    Regex::new(r"\b([0-9]{1,2})(?:[:.]([0-9]{2}))?\s*([aApP])\.?\s?[mM]\b").expect("a.m./p.m. time")
 });
 static H_TIME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(\d{1,2})\s*[hH]\s*(\d{2})\b").expect("h time"));
+    LazyLock::new(|| Regex::new(r"\b([0-9]{1,2})\s*[hH]\s*([0-9]{2})\b").expect("h time"));
 static H_HOUR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(\d{1,2})\s*(?:h|H|heures?|hrs?)\b").expect("hour with h"));
+    LazyLock::new(|| Regex::new(r"\b([0-9]{1,2})\s*(?:h|H|heures?|hrs?)\b").expect("hour with h"));
 static COLON_TIME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(\d{1,2}):(\d{2})\b").expect("colon time"));
+    LazyLock::new(|| Regex::new(r"\b([0-9]{1,2}):([0-9]{2})\b").expect("colon time"));
 static OCLOCK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(\d{1,2})\s*o['’]clock\b").expect("o'clock"));
+    LazyLock::new(|| Regex::new(r"\b([0-9]{1,2})\s*o['’]clock\b").expect("o'clock"));
 static FRENCH_DECADE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\bann[ée]es\s+(\d{2})\b").expect("French decade"));
+    LazyLock::new(|| Regex::new(r"(?i)\bann[ée]es\s+([0-9]{2})\b").expect("French decade"));
 static ROMAN_ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b([IVXLCDM]+)(er|re|ère|ème|èmes|e|es|è)\b").expect("Roman ordinal")
 });
@@ -637,10 +638,7 @@ fn scan_groups(text: &str, start: usize, is_sep: &dyn Fn(char) -> bool) -> (Stri
         return (digits, end);
     }
     let mut separator_kind: Option<bool> = None; // Some(true) for a space-like separator
-    loop {
-        let Some(sep) = text[end..].chars().next() else {
-            break;
-        };
+    while let Some(sep) = text[end..].chars().next() {
         if !is_sep(sep) {
             break;
         }
@@ -1376,6 +1374,12 @@ mod tests {
             "There were 5,000 protesters."
         )
         .is_consistent());
+    }
+
+    #[test]
+    fn only_ascii_digits_are_numbers() {
+        // Rust's `\d` would match these and read them as 0.
+        assert!(extract("٣ h, ١٢:٣٠ et ٢٠١٣-١١-١٧", Lang::French).is_empty());
     }
 
     #[test]
