@@ -65,16 +65,32 @@ pub enum Error {
         name: String,
     },
 
-    /// A translator broke its contract by returning the wrong number of translations.
+    /// A translator broke its contract of one translation per sentence (fidelity guard).
     #[error(
-        "the translator returned {got} translations for {expected} sentences; \
-         this is a bug in the translator, please report it"
+        "the translator returned {got} translations for {expected} sentences during the {step}; \
+         it must return exactly one per sentence (a bug in the translator, not in the input)"
     )]
     TranslationCount {
-        /// How many sentences were sent.
+        /// Sentences sent.
         expected: usize,
-        /// How many translations came back.
+        /// Translations received.
         got: usize,
+        /// The guard's step that called the translator.
+        step: &'static str,
+    },
+
+    /// `--strict` was asked for and some sentences stayed doubtful after every recovery step.
+    #[error(
+        "--strict: {flagged} of {sentences} sentences stayed doubtful after recovery ({reasons}); \
+         they are marked \"flagged\" in the output: review them, or run without --strict to accept them"
+    )]
+    FidelityFlags {
+        /// Sentences still flagged.
+        flagged: usize,
+        /// All sentences.
+        sentences: usize,
+        /// Flag counts by reason code, e.g. `number_missing: 2, truncated: 1`.
+        reasons: String,
     },
 
     /// Any other failure, already described in words.
