@@ -65,16 +65,32 @@ pub enum Error {
         name: String,
     },
 
-    /// A translator broke its contract by returning the wrong number of translations.
+    /// A translator broke its contract of one translation per sentence (fidelity guard).
     #[error(
-        "the translator returned {got} translations for {expected} sentences; \
-         this is a bug in the translator, please report it"
+        "the translator returned {got} translations for {expected} sentences during the {step}; \
+         it must return exactly one per sentence (a bug in the translator, not in the input)"
     )]
     TranslationCount {
-        /// How many sentences were sent.
+        /// Sentences sent.
         expected: usize,
-        /// How many translations came back.
+        /// Translations received.
         got: usize,
+        /// The guard's step that called the translator.
+        step: &'static str,
+    },
+
+    /// `--strict` was asked for and some sentences stayed doubtful after every recovery step.
+    #[error(
+        "--strict: {flagged} of {sentences} sentences stayed doubtful after recovery ({reasons}); \
+         they are marked \"flagged\" in the output: review them, or run without --strict to accept them"
+    )]
+    FidelityFlags {
+        /// Sentences still flagged.
+        flagged: usize,
+        /// All sentences.
+        sentences: usize,
+        /// Flag counts by reason code, e.g. `number_missing: 2, truncated: 1`.
+        reasons: String,
     },
 
     /// Another process has a batch manifest or sentence cache open (files are locked while in use).
@@ -138,6 +154,106 @@ pub enum Error {
     /// Any other failure, already described in words.
     #[error("{0}")]
     Message(String),
+
+    /// A model's `config.json` cannot describe a Marian model passeur can run.
+    #[error("{}: `{field}`: {problem}", path.display())]
+    ModelConfig {
+        /// The config file.
+        path: PathBuf,
+        /// The key concerned (a JSON key of the file).
+        field: String,
+        /// What is wrong with it, and what to do.
+        problem: String,
+    },
+
+    /// A model's `generation_config.json` (or the generation keys of its `config.json`) asks for
+    /// something passeur cannot do.
+    #[error("{}: `{field}`: {problem}", path.display())]
+    GenerationConfig {
+        /// The file the setting came from.
+        path: PathBuf,
+        /// The key concerned.
+        field: String,
+        /// What is wrong with it, and what to do.
+        problem: String,
+    },
+
+    /// A weights file (`model.safetensors`, `pytorch_model.bin`) cannot be read at all.
+    #[error("{}: cannot read model weights: {problem}", path.display())]
+    WeightsFile {
+        /// The weights file.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        problem: String,
+    },
+
+    /// A tensor the model needs is absent from the weights file.
+    #[error(
+        "{}: tensor `{tensor}` is missing; the file does not hold the Marian model that config.json describes \
+         (re-download the model, or check that config.json and the weights come from the same repo)",
+        path.display()
+    )]
+    MissingTensor {
+        /// The weights file.
+        path: PathBuf,
+        /// The tensor's name, as in Hugging Face checkpoints.
+        tensor: String,
+    },
+
+    /// A tensor of the weights file does not have the shape config.json implies.
+    #[error(
+        "{}: tensor `{tensor}` has shape {found:?}, but config.json implies {expected:?}; \
+         config.json and the weights do not belong together",
+        path.display()
+    )]
+    TensorShape {
+        /// The weights file.
+        path: PathBuf,
+        /// The tensor's name.
+        tensor: String,
+        /// The shape config.json implies.
+        expected: Vec<usize>,
+        /// The shape stored in the file.
+        found: Vec<usize>,
+    },
+
+    /// A tensor of the weights file cannot be loaded (unsupported element type, bad data).
+    #[error("{}: tensor `{tensor}`: {problem}", path.display())]
+    BadTensor {
+        /// The weights file.
+        path: PathBuf,
+        /// The tensor's name.
+        tensor: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+
+    /// A source sentence (token ids) cannot be given to the model.
+    #[error("source sentence {index}: {problem}")]
+    InvalidSource {
+        /// Position of the sentence in the batch given to `generate`.
+        index: usize,
+        /// What is wrong with it, and what to do.
+        problem: String,
+    },
+
+    /// A decoding setting cannot be honoured with this model.
+    #[error("decoding option `{option}`: {problem}")]
+    GenerationOption {
+        /// The option's name, as in transformers' GenerationConfig.
+        option: &'static str,
+        /// What is wrong with it, and what to do.
+        problem: String,
+    },
+
+    /// The tensor library failed while running the model (out of memory, device error).
+    #[error("model computation failed while {context}: {source}")]
+    Compute {
+        /// What the model was doing.
+        context: String,
+        /// The underlying candle error.
+        source: candle_core::Error,
+    },
 }
 
 /// `Result` with passeur's [`Error`].
@@ -148,6 +264,14 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
+            source,
+        }
+    }
+
+    /// A candle failure while the model was doing `context`.
+    pub fn compute(context: impl Into<String>, source: candle_core::Error) -> Self {
+        Error::Compute {
+            context: context.into(),
             source,
         }
     }

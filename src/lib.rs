@@ -21,6 +21,7 @@
 pub mod batch;
 pub mod document;
 pub mod error;
+pub mod fidelity;
 pub mod generate;
 pub mod hub;
 pub mod input;

@@ -426,6 +426,7 @@ fn a_translator_returning_too_few_translations_is_an_error() {
         Err(Error::TranslationCount {
             expected: 2,
             got: 1,
+            ..
         }) => {}
         other => panic!("expected a TranslationCount error, got {other:?}"),
     }

@@ -377,6 +377,7 @@ impl Plan {
             return Err(Error::TranslationCount {
                 expected: self.requests.len(),
                 got: translations.len(),
+                step: "assembly of the document",
             });
         }
         let mut stats = Stats {
@@ -634,6 +635,7 @@ impl<'t> Pipeline<'t> {
                 return Err(Error::TranslationCount {
                     expected: texts.len(),
                     got: translated.len(),
+                    step: "translation of the document",
                 });
             }
             for (&i, translation) in chunk.iter().zip(translated) {

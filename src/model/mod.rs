@@ -1,1 +1,22 @@
-//! Not implemented yet.
+//! The Marian encoder-decoder (opus-mt models) on candle.
+//!
+//! * [`MarianConfig`] reads and checks `config.json`.
+//! * [`MarianModel::load`] reads `model.safetensors` or `pytorch_model.bin`, checking every
+//!   tensor's presence and shape against the config.
+//! * [`MarianModel::encode`], [`MarianModel::start_decoding`] and [`MarianModel::decode_step`]
+//!   are the steps [`crate::generate`] drives; they are public so that a caller (or a test) can
+//!   look at logits directly.
+//!
+//! The model holds no state between calls: the same loaded model can encode sentence A, then B,
+//! and B's result does not depend on A.
+
+pub mod config;
+mod json;
+pub mod marian;
+mod rows;
+mod weights;
+
+pub(crate) use json::{ConfigKind, Fields};
+
+pub use config::{Activation, MarianConfig};
+pub use marian::{sinusoidal_positions, DecoderState, EncoderOutput, MarianModel};

@@ -1,0 +1,89 @@
+//! Measures what the fidelity guard costs per sentence, apart from the model.
+//!
+//! Usage: `cargo run --release --example fidelity-overhead [ROUNDS]`
+//!
+//! Runs [`Guard::translate`] over the 90 news sentences of tests/data/fidelity/parallel.tsv,
+//! `ROUNDS` times (default 200), with a stand-in model that answers each sentence's human
+//! translation instantly, so the time measured is the guard's: passthrough test, protection,
+//! typography, restoration and every check. All answers are good, so no recovery runs: this is
+//! the cost every sentence pays.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use passeur::fidelity::protect::Protected;
+use passeur::fidelity::{typography, FixedDecoding, Guard, GuardSummary};
+use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+
+const PAIRS: &str = include_str!("../tests/data/fidelity/parallel.tsv");
+
+/// Answers the human translation of each model input, with the same placeholders.
+struct HumanModel {
+    answers: HashMap<String, String>,
+}
+
+impl SentenceTranslator for HumanModel {
+    fn translate_sentences(&self, sentences: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
+        Ok(sentences
+            .iter()
+            .map(|s| SentenceTranslation {
+                text: self.answers.get(*s).cloned().unwrap_or_default(),
+                score: Some(-0.2),
+            })
+            .collect())
+    }
+    fn token_count(&self, sentence: &str) -> usize {
+        sentence.split_whitespace().count() + 1
+    }
+    fn max_source_tokens(&self) -> usize {
+        512
+    }
+    fn provenance(&self) -> Provenance {
+        Provenance {
+            model: "human".into(),
+            revision: None,
+            decoding: String::new(),
+            passeur_version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(200);
+    let pairs: Vec<(&str, &str)> = PAIRS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .collect();
+    let answers = pairs
+        .iter()
+        .map(|(french, english)| {
+            let model_input = typography::for_model(&Protected::new(french).text);
+            (model_input, Protected::new(english).text)
+        })
+        .collect();
+    let engine = FixedDecoding(HumanModel { answers });
+    let sources: Vec<&str> = pairs.iter().map(|(f, _)| *f).collect();
+    let guard = Guard::default();
+
+    let first = guard.translate(&engine, &sources).expect("stand-in model");
+    let summary = GuardSummary::of(&first);
+    let start = Instant::now();
+    for _ in 0..rounds {
+        let out = guard.translate(&engine, &sources).expect("stand-in model");
+        std::hint::black_box(out);
+    }
+    let elapsed = start.elapsed();
+    let sentences = rounds * sources.len();
+    println!(
+        "{sentences} sentences in {:.3} s: {:.1} µs per sentence ({:.0} sentences/s); statuses: {} ok, {} flagged",
+        elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / sentences as f64,
+        sentences as f64 / elapsed.as_secs_f64(),
+        summary.ok,
+        summary.flagged,
+    );
+}

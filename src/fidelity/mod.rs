@@ -1,0 +1,80 @@
+//! The fidelity guard: never hallucinate on non-text, protect and verify numbers and URLs, catch
+//! degenerate translations and retry, flag what stays doubtful.
+//!
+//! Marian models fail in known ways: "-" becomes "- No, no, no…", a lone word a repeated word, a
+//! long digit string a web address, an ALL-CAPS headline repeated phrases, a sentence loses its
+//! second half. Our users read our English instead of the French, so each sentence goes through
+//! these steps ([`Guard::translate`]):
+//!
+//! 1. **Passthrough** ([`passthrough`]): a segment with nothing to translate (numbers, dates,
+//!    punctuation, URLs, handles, code) is copied and never reaches the model.
+//! 2. **Protection** ([`protect`]): URLs, e-mails, @handles, #hashtags, domains and `code` become
+//!    placeholders; they are restored afterwards, each exactly once.
+//! 3. **Typography for the model** ([`typography::for_model`]): French spaces and apostrophes
+//!    made uniform.
+//! 4. **Translation** of all sentences of the batch in one call.
+//! 5. **Restoration**: English typography ([`typography::english`]), then protected spans.
+//! 6. **Checks**: numbers, dates and times agree ([`numbers`]); no empty, truncated, copied,
+//!    looping or implausibly long or short translation ([`degeneration`]).
+//! 7. **Recovery** of defective sentences, in this order, each step batched over every sentence
+//!    still defective and stopping for a sentence as soon as one attempt passes:
+//!    1. decode again with a repetition guard and at least 4 beams ([`Retry`]);
+//!    2. translate the sentence clause by clause ([`clauses`]);
+//!    3. for ALL-CAPS text, translate it in sentence case and capitalise the result ([`case`]).
+//! 8. **Flag**: if no attempt passes, the best one (fewest and mildest defects, then best model
+//!    score) is kept and flagged with its reasons.
+//!
+//! Every sentence comes out as a [`GuardedSentence`]: its text, score, [`Status`] (`ok`,
+//! `passthrough`, `recovered` with the step, or `flagged`) and reasons ([`Defect`], with a stable
+//! code and a sentence in words). [`GuardSummary`] counts them, and
+//! [`GuardSummary::check_strict`] turns remaining flags into an error for `--strict`.
+//!
+//! The guard only needs [`RetryTranslator`] from the engine: a [`SentenceTranslator`] that can
+//! translate again with another decoding. [`FixedDecoding`] adapts any other
+//! [`SentenceTranslator`] (the repetition-guard step is then skipped).
+//!
+//! ```
+//! use passeur::fidelity::{FixedDecoding, Guard, Status};
+//! use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+//!
+//! /// A stand-in for the engine that always answers the same.
+//! struct Echo;
+//! impl SentenceTranslator for Echo {
+//!     fn translate_sentences(&self, s: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
+//!         Ok(s.iter()
+//!             .map(|_| SentenceTranslation { text: "There were 5,000 people.".into(), score: Some(-0.3) })
+//!             .collect())
+//!     }
+//!     fn token_count(&self, s: &str) -> usize { s.split_whitespace().count() + 1 }
+//!     fn max_source_tokens(&self) -> usize { 512 }
+//!     fn provenance(&self) -> Provenance { unimplemented!() }
+//! }
+//!
+//! let guard = Guard::default();
+//! let out = guard.translate(&FixedDecoding(Echo), &["Il y avait 5.000 personnes.", "—"])?;
+//! assert_eq!(out[0].status, Status::Ok);
+//! assert_eq!(out[1].status, Status::Passthrough);
+//! assert_eq!(out[1].text, "—");
+//! # Ok::<(), passeur::Error>(())
+//! ```
+//!
+//! [`SentenceTranslator`]: crate::translate::SentenceTranslator
+
+pub mod case;
+pub mod clauses;
+pub mod defect;
+pub mod degeneration;
+mod guard;
+pub mod numbers;
+pub mod passthrough;
+pub mod protect;
+pub mod typography;
+
+pub use defect::Defect;
+pub use degeneration::LengthBand;
+pub use guard::{
+    FixedDecoding, Guard, GuardOptions, GuardSummary, GuardedSentence, Recovery, Retry,
+    RetryTranslator, Status,
+};
+pub use passthrough::is_passthrough;
+pub use typography::QuoteStyle;

@@ -1,0 +1,663 @@
+//! Protection of spans the model must not touch: URLs, e-mail addresses, @handles, #hashtags, bare
+//! domain names and `inline code`.
+//!
+//! # The scheme
+//!
+//! Each protected span is replaced, in the text sent to the model, by a placeholder made of a stem
+//! and an index in capital letters: `ZQXA`, `ZQXB`, … (two index letters from the 27th span on).
+//! Why this shape:
+//! - Marian's SentencePiece vocabulary maps rare symbols (`⟦`, `§§`, private-use characters) to
+//!   `<unk>`, which the decoder drops or replaces: markup-like placeholders do not come back.
+//!   Digits are reformatted by the model ("1" → "one") and would disturb the number check.
+//! - Short capitalised ASCII letter strings with no meaning look like acronyms or names, which
+//!   opus-mt models copy through.
+//! - The letter pairs `zq` and `qx` occur in no French or English word, so a placeholder, or a
+//!   fragment of one the model mangled, is recognised in the output without ambiguity.
+//!
+//! # Restoration
+//!
+//! The model's output is scanned case-insensitively for the stem:
+//! 1. a stem followed by the index of a span not yet placed becomes that span (letters glued
+//!    after it — "ZQXAs" — are dropped);
+//! 2. a stem with an unknown or already-used index, and any other word containing `zq` or `qx`, is
+//!    a duplicate or mangled fragment and is removed;
+//! 3. every span whose placeholder did not survive is re-inserted by alignment: between the
+//!    nearest placed spans before and after it (or the text's ends), at the position proportional
+//!    to its position in the source, moved to the nearest word boundary and kept before the final
+//!    punctuation. Those spans are reported, since their position is an estimate.
+//!
+//! So the restored text holds each protected span exactly once, whatever the model produced.
+//!
+//! # Limits
+//!
+//! - A span placed by alignment may sit in the wrong place in a reordered English sentence.
+//! - The model may inflect around a placeholder as it would around a name ("à ZQXA" → "at ZQXA"),
+//!   which is usually right for URLs and handles and sometimes not for code.
+//! - If the source itself contains `zq` or `qx` (unlikely outside adversarial text), the stem is
+//!   lengthened until it is absent from the source and mangled fragments are no longer removed.
+//! - Numbers are not protected: they must change form (5.000 → 5,000) and are verified instead.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// What kind of span is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpanKind {
+    /// `http://…`, `https://…`, `ftp://…`, `www.…`.
+    Url,
+    /// `name@domain.tld`.
+    Email,
+    /// `@name`.
+    Handle,
+    /// `#word`.
+    Hashtag,
+    /// `service-public.fr`, `French.china.org.cn`: a host name with a common top-level domain.
+    Domain,
+    /// `` `code` `` in backticks.
+    Code,
+}
+
+/// One span found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// What it is.
+    pub kind: SpanKind,
+    /// Its byte range in the text it was found in.
+    pub range: Range<usize>,
+}
+
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\b(?:(?:https?|ftp)://|www\.)[^\s<>«»"“”]+"#).expect("URL pattern")
+});
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.[A-Za-z]{2,}")
+        .expect("e-mail pattern")
+});
+static HANDLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"@[A-Za-z0-9_]+").expect("handle pattern"));
+static HASHTAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"#[\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*").expect("hashtag pattern"));
+static DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:fr|com|org|net|eu|be|ch|ca|lu|qc|info|gouv|gov|edu|int|io|cn|uk|de|it|es|ma|dz|tn|sn|ci|tv|co|me|biz|news)\b(?:/[^\s<>«»"“”]*)?"#,
+    )
+    .expect("domain pattern")
+});
+static CODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`[^`\n]+`").expect("code pattern"));
+
+/// Finds the spans to protect in `text`, in order, without overlaps (at one position the longest
+/// candidate wins). Trailing sentence punctuation is not part of a URL or domain.
+pub fn find_spans(text: &str) -> Vec<Span> {
+    let mut candidates: Vec<Span> = Vec::new();
+    let mut add = |kind: SpanKind, range: Range<usize>| {
+        if !range.is_empty() {
+            candidates.push(Span { kind, range });
+        }
+    };
+    for m in URL.find_iter(text) {
+        add(SpanKind::Url, m.start()..trim_trailing(text, m.range()));
+    }
+    for m in EMAIL.find_iter(text) {
+        add(SpanKind::Email, m.range());
+    }
+    for m in HANDLE.find_iter(text) {
+        let before = text[..m.start()].chars().next_back();
+        if !before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+            add(SpanKind::Handle, m.range());
+        }
+    }
+    for m in HASHTAG.find_iter(text) {
+        let before = text[..m.start()].chars().next_back();
+        if !before.is_some_and(|c| c.is_alphanumeric() || c == '&') {
+            add(SpanKind::Hashtag, m.range());
+        }
+    }
+    for m in DOMAIN.find_iter(text) {
+        let before = text[..m.start()].chars().next_back();
+        if !before.is_some_and(|c| matches!(c, '@' | '.' | '/' | '-')) {
+            add(SpanKind::Domain, m.start()..trim_trailing(text, m.range()));
+        }
+    }
+    for m in CODE.find_iter(text) {
+        add(SpanKind::Code, m.range());
+    }
+    candidates.sort_by(|a, b| {
+        a.range
+            .start
+            .cmp(&b.range.start)
+            .then(b.range.end.cmp(&a.range.end))
+    });
+    let mut spans: Vec<Span> = Vec::new();
+    for candidate in candidates {
+        if spans
+            .last()
+            .is_none_or(|last| candidate.range.start >= last.range.end)
+        {
+            spans.push(candidate);
+        }
+    }
+    spans
+}
+
+/// End of a URL-like match once trailing punctuation that belongs to the sentence is removed
+/// (a closing parenthesis stays when the URL opened one).
+fn trim_trailing(text: &str, range: Range<usize>) -> usize {
+    let mut end = range.end;
+    while let Some(c) = text[range.start..end].chars().next_back() {
+        let drop = match c {
+            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '’' | '"' | '»' | ']' | '}' => true,
+            ')' => {
+                let inner = &text[range.start..end];
+                inner.matches('(').count() < inner.matches(')').count()
+            }
+            _ => false,
+        };
+        if !drop {
+            break;
+        }
+        end -= c.len_utf8();
+    }
+    end
+}
+
+/// `text` with every protected span replaced by one space: what the checks look at when spans
+/// must not count (digits in a URL are not numbers of the sentence, letters of a handle are not
+/// words to translate).
+pub fn strip_spans(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for span in find_spans(text) {
+        out.push_str(&text[at..span.range.start]);
+        out.push(' ');
+        at = span.range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// A sentence with its protected spans replaced by placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Protected {
+    /// The sentence with placeholders, ready for the model.
+    pub text: String,
+    /// The protected spans' original texts, in source order; span `i` has placeholder
+    /// [`Protected::placeholder`]`(i)`.
+    spans: Vec<String>,
+    /// Byte offset of each placeholder in `text`.
+    offsets: Vec<usize>,
+    /// Upper-case placeholder stem, absent from the source.
+    stem: String,
+    /// Number of index letters after the stem.
+    width: usize,
+    /// Whether words containing `zq` or `qx` in the output are fragments to remove.
+    scrub_fragments: bool,
+}
+
+/// The model's output with the protected spans put back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    /// The output with every span exactly once.
+    pub text: String,
+    /// Byte range of each span in `text`, by span index.
+    pub placements: Vec<Range<usize>>,
+    /// Indexes of the spans whose placeholder the model lost, placed by alignment.
+    pub placed_by_guess: Vec<usize>,
+}
+
+impl Protected {
+    /// Protects every span [`find_spans`] finds in `source`.
+    pub fn new(source: &str) -> Self {
+        Self::with_spans(source, &find_spans(source))
+    }
+
+    /// Protects nothing: `text` is `source` and restoration returns the output unchanged.
+    pub fn none(source: &str) -> Self {
+        Self::with_spans(source, &[])
+    }
+
+    fn with_spans(source: &str, found: &[Span]) -> Self {
+        let lower = source.to_lowercase();
+        let mut stem = String::from("ZQX");
+        while lower.contains(&stem.to_lowercase()) {
+            stem.push('J');
+        }
+        let scrub_fragments = !lower.contains("zq") && !lower.contains("qx");
+        let mut width = 1;
+        while 26usize.saturating_pow(width as u32) < found.len() {
+            width += 1;
+        }
+        let mut protected = Protected {
+            text: String::with_capacity(source.len()),
+            spans: Vec::with_capacity(found.len()),
+            offsets: Vec::with_capacity(found.len()),
+            stem,
+            width,
+            scrub_fragments,
+        };
+        let mut at = 0;
+        for span in found {
+            protected.text.push_str(&source[at..span.range.start]);
+            protected.offsets.push(protected.text.len());
+            let placeholder = protected.placeholder(protected.spans.len());
+            protected.text.push_str(&placeholder);
+            protected.spans.push(source[span.range.clone()].to_string());
+            at = span.range.end;
+        }
+        protected.text.push_str(&source[at..]);
+        protected
+    }
+
+    /// The protected spans' texts, in source order.
+    pub fn spans(&self) -> &[String] {
+        &self.spans
+    }
+
+    /// The placeholder that stands for span `index`.
+    pub fn placeholder(&self, index: usize) -> String {
+        let mut letters = vec![b'A'; self.width];
+        let mut rest = index;
+        for slot in letters.iter_mut().rev() {
+            *slot = b'A' + (rest % 26) as u8;
+            rest /= 26;
+        }
+        format!("{}{}", self.stem, String::from_utf8_lossy(&letters))
+    }
+
+    /// The span index a placeholder's index letters name, if any.
+    fn index_of(&self, letters: &str) -> Option<usize> {
+        if letters.len() != self.width || !letters.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return None;
+        }
+        let index = letters.bytes().fold(0usize, |acc, b| {
+            acc * 26 + (b.to_ascii_uppercase() - b'A') as usize
+        });
+        (index < self.spans.len()).then_some(index)
+    }
+
+    /// Puts the protected spans back into the model's `output`: see the module documentation.
+    pub fn restore(&self, output: &str) -> Restored {
+        let (mut text, mut placed) = self.replace_placeholders(output);
+        let mut placed_by_guess = Vec::new();
+        for index in 0..self.spans.len() {
+            if placed[index].is_some() {
+                continue;
+            }
+            let at = self.aligned_position(&text, &placed, index);
+            let (range, inserted) = insert_word(&mut text, at, &self.spans[index]);
+            for r in placed.iter_mut().flatten() {
+                if r.start >= at {
+                    *r = r.start + inserted..r.end + inserted;
+                }
+            }
+            placed[index] = Some(range);
+            placed_by_guess.push(index);
+        }
+        let placements = placed.into_iter().flatten().collect();
+        Restored {
+            text,
+            placements,
+            placed_by_guess,
+        }
+    }
+
+    /// First pass: placeholders found in `output` become their spans; duplicates and mangled
+    /// fragments are removed. Returns the text and where each span landed.
+    fn replace_placeholders(&self, output: &str) -> (String, Vec<Option<Range<usize>>>) {
+        // ASCII folding keeps byte offsets those of `output`; the stem is ASCII.
+        let folded = output.to_ascii_lowercase();
+        let stem = self.stem.to_ascii_lowercase();
+        let mut placed: Vec<Option<Range<usize>>> = vec![None; self.spans.len()];
+        let mut text = String::with_capacity(output.len() + 64);
+        let mut at = 0;
+        let mut search_from = 0;
+        while let Some(found) = folded[search_from..].find(&stem) {
+            let start = search_from + found;
+            let letters_end = (start + stem.len() + self.width).min(output.len());
+            let letters = output.get(start + stem.len()..letters_end).unwrap_or("");
+            let run_end = word_end(output, &folded, start + stem.len(), &stem);
+            text.push_str(&output[at..start]);
+            match self.index_of(letters) {
+                Some(index) if placed[index].is_none() => {
+                    let begin = text.len();
+                    text.push_str(&self.spans[index]);
+                    placed[index] = Some(begin..text.len());
+                }
+                // A duplicate or an index that names no span: a fragment, dropped.
+                _ => {}
+            }
+            at = run_end;
+            search_from = run_end;
+        }
+        text.push_str(&output[at..]);
+        if self.scrub_fragments && !self.spans.is_empty() {
+            text = self.scrub(text, &mut placed);
+        }
+        (tidy_spaces(text, &mut placed), placed)
+    }
+
+    /// Removes words containing `zq` or `qx` that do not overlap a placed span.
+    fn scrub(&self, text: String, placed: &mut [Option<Range<usize>>]) -> String {
+        let mut out = String::with_capacity(text.len());
+        // (end of a removed word in `text`, bytes removed up to there)
+        let mut removals: Vec<(usize, usize)> = Vec::new();
+        let mut at = 0;
+        for (start, word) in words(&text) {
+            let end = start + word.len();
+            let lower = word.to_ascii_lowercase();
+            let overlaps_span = placed
+                .iter()
+                .flatten()
+                .any(|r| start < r.end && r.start < end);
+            if (lower.contains("zq") || lower.contains("qx")) && !overlaps_span {
+                out.push_str(&text[at..start]);
+                at = end;
+                let removed = removals.last().map_or(0, |&(_, n)| n) + word.len();
+                removals.push((end, removed));
+            }
+        }
+        out.push_str(&text[at..]);
+        for r in placed.iter_mut().flatten() {
+            let shift = removals
+                .iter()
+                .take_while(|&&(end, _)| end <= r.start)
+                .last()
+                .map_or(0, |&(_, n)| n);
+            *r = r.start - shift..r.end - shift;
+        }
+        out
+    }
+
+    /// Where span `index`, lost by the model, goes in `text`: see the module documentation.
+    fn aligned_position(&self, text: &str, placed: &[Option<Range<usize>>], index: usize) -> usize {
+        let before = (0..index)
+            .rev()
+            .find_map(|i| placed[i].clone().map(|r| (i, r)));
+        let after = (index + 1..self.spans.len()).find_map(|i| placed[i].clone().map(|r| (i, r)));
+        let body_end = end_before_final_punctuation(text);
+        let (src_lo, out_lo) = match &before {
+            Some((i, r)) => (self.offsets[*i] + self.placeholder(*i).len(), r.end),
+            None => (0, 0),
+        };
+        let (src_hi, out_hi) = match &after {
+            Some((i, r)) => (self.offsets[*i], r.start),
+            None => (
+                end_before_final_punctuation(&self.text),
+                body_end.max(out_lo),
+            ),
+        };
+        let out_hi = out_hi.max(out_lo);
+        let src_pos = self.offsets[index];
+        let src_end = src_pos + self.placeholder(index).len();
+        let has_words =
+            |a: usize, b: usize| a < b && self.text[a..b].chars().any(char::is_alphanumeric);
+        // Nothing but punctuation between the span and its anchor: it sits right at the anchor.
+        if !has_words(src_end, src_hi) {
+            return nearest_boundary(text, placed, out_hi, out_lo, out_hi);
+        }
+        if !has_words(src_lo, src_pos) {
+            return nearest_boundary(text, placed, out_lo, out_lo, out_hi);
+        }
+        let fraction = (src_pos - src_lo) as f64 / (src_hi - src_lo) as f64;
+        let target = out_lo + ((out_hi - out_lo) as f64 * fraction).round() as usize;
+        nearest_boundary(text, placed, target, out_lo, out_hi)
+    }
+}
+
+/// The words of `text` (runs of alphanumeric characters) with their byte offsets.
+fn words(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, &text[s..i]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, &text[s..]));
+    }
+    out
+}
+
+/// End of the alphanumeric run that starts at `from`, stopping early where another stem begins.
+fn word_end(output: &str, folded: &str, from: usize, stem: &str) -> usize {
+    let mut end = from;
+    for (i, c) in output[from..].char_indices() {
+        let pos = from + i;
+        if !c.is_alphanumeric() || folded[pos..].starts_with(stem) {
+            return pos;
+        }
+        end = pos + c.len_utf8();
+    }
+    end
+}
+
+/// Collapses the double spaces and spaces before punctuation that removals leave, keeping the
+/// placed ranges right.
+fn tidy_spaces(text: String, placed: &mut [Option<Range<usize>>]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut map = Vec::with_capacity(text.len() + 1); // old byte offset → new byte offset
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        let keep = if c == ' ' {
+            let prev = out.chars().next_back();
+            let next = chars.get(k + 1).map(|&(_, n)| n);
+            let in_span = placed.iter().flatten().any(|r| r.start < i && i < r.end);
+            in_span
+                || !(prev.is_none()
+                    || prev == Some(' ')
+                    || next.is_none()
+                    || next.is_some_and(|n| {
+                        matches!(n, ' ' | ',' | '.' | ';' | ':' | '!' | '?' | ')')
+                    }))
+        } else {
+            true
+        };
+        for _ in 0..c.len_utf8() {
+            map.push(out.len());
+        }
+        if keep {
+            out.push(c);
+        }
+    }
+    map.push(out.len());
+    for r in placed.iter_mut().flatten() {
+        *r = map[r.start]..map[r.start] + (r.end - r.start);
+    }
+    out
+}
+
+/// Byte offset where the text's final punctuation (and closing quotes or brackets) begins, or the
+/// end of the text.
+fn end_before_final_punctuation(text: &str) -> usize {
+    let trimmed = text.trim_end();
+    let mut end = trimmed.len();
+    while let Some(c) = trimmed[..end].chars().next_back() {
+        if matches!(
+            c,
+            '.' | '!' | '?' | '…' | ';' | ':' | '"' | '”' | '»' | ')' | ']' | '\''
+        ) {
+            end -= c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// The position nearest to `target` within `lo..=hi` that neither splits a word nor falls inside
+/// a placed span.
+fn nearest_boundary(
+    text: &str,
+    placed: &[Option<Range<usize>>],
+    target: usize,
+    lo: usize,
+    hi: usize,
+) -> usize {
+    let hi = hi.min(text.len());
+    let lo = lo.min(hi);
+    let target = target.clamp(lo, hi);
+    // A boundary does not split a word.
+    let is_boundary = |p: usize| {
+        text.is_char_boundary(p)
+            && !(text[..p].ends_with(char::is_alphanumeric)
+                && text[p..].starts_with(char::is_alphanumeric))
+            && !placed.iter().flatten().any(|r| r.start < p && p < r.end)
+    };
+    for distance in 0..=(hi - lo) {
+        if target + distance <= hi && is_boundary(target + distance) {
+            return target + distance;
+        }
+        if target >= lo + distance && is_boundary(target - distance) {
+            return target - distance;
+        }
+    }
+    // No boundary in the window: its end is next to a placed span or the final punctuation.
+    hi
+}
+
+/// Inserts `word` at byte `at` with a space on each side where it would otherwise touch another
+/// word; returns the byte range of `word` in `text` afterwards and the number of bytes inserted.
+fn insert_word(text: &mut String, at: usize, word: &str) -> (Range<usize>, usize) {
+    let needs_space_before = text[..at]
+        .chars()
+        .next_back()
+        .is_some_and(|c| !c.is_whitespace() && !matches!(c, '(' | '[' | '“' | '"' | '«'));
+    let needs_space_after = text[at..].chars().next().is_some_and(|c| {
+        !c.is_whitespace()
+            && !matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '”' | '…')
+    });
+    let mut inserted = String::with_capacity(word.len() + 2);
+    if needs_space_before {
+        inserted.push(' ');
+    }
+    let start = at + inserted.len();
+    inserted.push_str(word);
+    let end = at + inserted.len();
+    if needs_space_after {
+        inserted.push(' ');
+    }
+    text.insert_str(at, &inserted);
+    (start..end, inserted.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(SpanKind, &str)> {
+        find_spans(text)
+            .into_iter()
+            .map(|s| (s.kind, &text[s.range]))
+            .collect()
+    }
+
+    #[test]
+    fn finds_urls_emails_handles_hashtags_domains_and_code() {
+        let text = "Voir https://www.lemonde.fr/article?id=5 (source), écrire à contact@afp.com, \
+                    suivre @AFP et #JeSuisCharlie sur French.china.org.cn ou `cargo test`.";
+        assert_eq!(
+            kinds(text),
+            vec![
+                (SpanKind::Url, "https://www.lemonde.fr/article?id=5"),
+                (SpanKind::Email, "contact@afp.com"),
+                (SpanKind::Handle, "@AFP"),
+                (SpanKind::Hashtag, "#JeSuisCharlie"),
+                (SpanKind::Domain, "French.china.org.cn"),
+                (SpanKind::Code, "`cargo test`"),
+            ]
+        );
+    }
+
+    #[test]
+    fn leaves_sentence_punctuation_and_ordinary_words_alone() {
+        assert_eq!(
+            kinds("Rendez-vous sur www.service-public.fr."),
+            vec![(SpanKind::Url, "www.service-public.fr")]
+        );
+        assert_eq!(
+            kinds("Lire (voir http://x.org/a_(b)) ici."),
+            vec![(SpanKind::Url, "http://x.org/a_(b)")]
+        );
+        assert!(kinds("M. Wang a déclaré que 5.000 personnes etc. étaient là.").is_empty());
+        assert!(kinds("Le numéro #5 et l'entité &#39; ne sont pas des hashtags.").is_empty());
+    }
+
+    #[test]
+    fn placeholders_replace_spans_and_come_back() {
+        let p = Protected::new("Écrivez à presse@elysee.fr ou @Elysee.");
+        assert_eq!(p.text, "Écrivez à ZQXA ou ZQXB.");
+        let r = p.restore("Write to ZQXA or ZQXB.");
+        assert_eq!(r.text, "Write to presse@elysee.fr or @Elysee.");
+        assert!(r.placed_by_guess.is_empty());
+    }
+
+    #[test]
+    fn restoration_is_case_insensitive_and_drops_glued_letters() {
+        let p = Protected::new("Le site www.insee.fr publie.");
+        let r = p.restore("The zqxas website publishes.");
+        assert_eq!(r.text, "The www.insee.fr website publishes.");
+    }
+
+    #[test]
+    fn duplicate_and_mangled_placeholders_are_removed() {
+        let p = Protected::new("Suivez @AFP maintenant.");
+        let r = p.restore("Follow ZQXA ZQXA ZQXZ zqx now.");
+        assert_eq!(r.text, "Follow @AFP now.");
+    }
+
+    #[test]
+    fn lost_placeholder_is_inserted_by_alignment_before_final_punctuation() {
+        let p = Protected::new("Le rapport est sur www.insee.fr.");
+        let r = p.restore("The report is on.");
+        assert_eq!(r.text, "The report is on www.insee.fr.");
+        assert_eq!(r.placed_by_guess, vec![0]);
+    }
+
+    #[test]
+    fn lost_placeholder_between_two_survivors_goes_between_them() {
+        let p = Protected::new("De @un à @deux puis @trois.");
+        let r = p.restore("From ZQXA to then ZQXC.");
+        let one = r.text.find("@un").unwrap();
+        let two = r.text.find("@deux").unwrap();
+        let three = r.text.find("@trois").unwrap();
+        assert!(one < two && two < three, "{}", r.text);
+        assert_eq!(r.placed_by_guess, vec![1]);
+    }
+
+    #[test]
+    fn stem_avoids_text_that_contains_it() {
+        let p = Protected::new("Le code zqx et @x.");
+        assert!(p.text.contains("ZQXJA"), "{}", p.text);
+        assert_eq!(
+            p.restore("The code zqx and ZQXJA.").text,
+            "The code zqx and @x."
+        );
+    }
+
+    #[test]
+    fn many_spans_use_two_index_letters() {
+        let source: String = (0..30).map(|i| format!("@h{i} ")).collect();
+        let p = Protected::new(&source);
+        assert_eq!(p.spans().len(), 30);
+        assert_eq!(p.placeholder(0), "ZQXAA");
+        assert_eq!(p.placeholder(29), "ZQXBD");
+        let r = p.restore(&p.text);
+        assert_eq!(r.text.trim(), source.trim());
+    }
+
+    #[test]
+    fn strip_spans_hides_spans_from_checks() {
+        assert_eq!(
+            strip_spans("Voir https://x.fr/2013/5 et 3 pages."),
+            "Voir   et 3 pages."
+        );
+    }
+}
