@@ -610,6 +610,7 @@ impl Runner<'_> {
                 return Err(Error::TranslationCount {
                     expected: texts.len(),
                     got: translated.len(),
+                    step: "batch translation",
                 });
             }
             for (&(text, tokens), translation) in chunk.iter().zip(translated) {
