@@ -465,6 +465,10 @@ fn a_translator_failure_stops_the_batch_and_a_rerun_finishes_it() {
     let err = result.unwrap_err().to_string();
     assert!(err.contains("ran out of memory"), "{err}");
     assert!(err.contains("summary.json"), "{err}");
+    assert!(
+        err.contains(&format!("of {} inputs", good_inputs().len() + 1)),
+        "{err}"
+    );
     let finished_before = reports
         .iter()
         .filter(|r| r.outcome == Outcome::Done)

@@ -215,9 +215,8 @@ pub fn run(
         on_event,
         tally: Tally::default(),
     };
-    (runner.on_event)(Event::Started {
-        inputs: inputs.len() + unreadable.len(),
-    });
+    let selected = inputs.len() + unreadable.len();
+    (runner.on_event)(Event::Started { inputs: selected });
     for directory in unreadable {
         runner.report(directory.name, Outcome::Failed(directory.reason), 0, vec![]);
     }
@@ -242,6 +241,7 @@ pub fn run(
         runner.translate_all(inputs, receiver)
     });
     let tally = runner.tally;
+    let finished = tally.finished();
     manifest.sync()?;
     cache.sync()?;
 
@@ -253,7 +253,7 @@ pub fn run(
         provenance,
         formats: formats.iter().map(|f| f.extension().to_string()).collect(),
         fingerprint,
-        inputs: tally.finished(),
+        inputs: selected,
         done: tally.done,
         skipped: tally.skipped,
         failed: tally.failures.len(),
@@ -280,8 +280,8 @@ pub fn run(
     match outcome {
         Ok(()) => Ok(summary),
         Err(err) => Err(Error::BatchAborted {
-            finished: summary.inputs,
-            inputs: inputs.len(),
+            finished,
+            inputs: selected,
             summary: summary_path,
             source: Box::new(err),
         }),

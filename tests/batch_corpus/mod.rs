@@ -93,3 +93,33 @@ pub fn generate(root: &Path) -> PathBuf {
     write(".cache/cache.txt", b"Ne pas traduire.");
     root.to_path_buf()
 }
+
+/// Writes `count` short articles under `root` whose sentences are all distinct, so that the
+/// sentence cache saves nothing and every sentence reaches the model: article `k` is
+/// `{k % 10:02}/depeche-{k:04}.txt`, a title `Dépêche numéro k` and `2 + k % 3` sentences of
+/// `tests/data/article.txt` (its paragraphs from the fifth on, cut after `. `, those over 20
+/// bytes not starting with `-`), each prefixed with `En {1900 + k}, `.
+pub fn generate_distinct(root: &Path, count: usize) -> PathBuf {
+    let sentences: Vec<String> = paragraphs()
+        .iter()
+        .skip(4)
+        .flat_map(|p| p.split(". ").map(str::to_string).collect::<Vec<_>>())
+        .map(|s| s.trim().replace('\n', " "))
+        .filter(|s| s.len() > 20 && !s.starts_with('-'))
+        .collect();
+    for k in 0..count {
+        let mut text = format!("Dépêche numéro {k}\n\n");
+        for i in 0..2 + k % 3 {
+            let sentence = &sentences[(k * 3 + i) % sentences.len()];
+            text.push_str(&format!(
+                "En {}, {}. ",
+                1900 + k,
+                sentence.trim_end_matches('.')
+            ));
+        }
+        let path = root.join(format!("{:02}/depeche-{k:04}.txt", k % 10));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    root.to_path_buf()
+}
