@@ -23,8 +23,10 @@ struct Shouting {
     calls: RefCell<Vec<Vec<String>>>,
     /// Sleep this long in every call (the SIGKILL test's child uses it to last long enough).
     delay: Duration,
-    /// Fail on this call (0-based), as an engine running out of memory would.
-    fail_on_call: Option<usize>,
+    /// Fail on every call from this one (0-based) on, as a broken engine would.
+    fail_from_call: Option<usize>,
+    /// Fail on any call that holds this text, as an engine choking on one input would.
+    fail_on_text: Option<&'static str>,
     call_count: Cell<usize>,
 }
 
@@ -33,7 +35,8 @@ impl Shouting {
         Shouting {
             calls: RefCell::new(Vec::new()),
             delay: Duration::ZERO,
-            fail_on_call: None,
+            fail_from_call: None,
+            fail_on_text: None,
             call_count: Cell::new(0),
         }
     }
@@ -54,10 +57,17 @@ impl SentenceTranslator for Shouting {
     fn translate_sentences(&self, sentences: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
         let call = self.call_count.get();
         self.call_count.set(call + 1);
-        if self.fail_on_call == Some(call) {
+        if self.fail_from_call.is_some_and(|first| call >= first) {
             return Err(passeur::Error::Message(
                 "the engine ran out of memory".to_string(),
             ));
+        }
+        if let Some(text) = self.fail_on_text {
+            if sentences.contains(&text) {
+                return Err(passeur::Error::Message(format!(
+                    "cannot translate `{text}`"
+                )));
+            }
         }
         std::thread::sleep(self.delay);
         self.calls
@@ -458,7 +468,7 @@ fn a_translator_failure_stops_the_batch_and_a_rerun_finishes_it() {
         ..options(&folder.input, &folder.output)
     };
     let failing = Shouting {
-        fail_on_call: Some(6),
+        fail_from_call: Some(6),
         ..Shouting::new()
     };
     let (result, reports) = run(&small_waves, &failing);
@@ -481,6 +491,19 @@ fn a_translator_failure_stops_the_batch_and_a_rerun_finishes_it() {
         .as_str()
         .unwrap()
         .contains("ran out of memory"));
+    let translator_failures = summary["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            let reason = f["reason"].as_str().unwrap();
+            reason.contains("the translator failed on this input")
+        })
+        .count();
+    assert!(
+        translator_failures >= 2,
+        "two documents fail before the third stops the run: {summary}"
+    );
 
     let (summary, _) = run(&small_waves, &Shouting::new());
     let summary = summary.unwrap();
@@ -493,6 +516,34 @@ fn a_translator_failure_stops_the_batch_and_a_rerun_finishes_it() {
             .collect::<BTreeSet<_>>(),
         expected_output_names()
     );
+}
+
+#[test]
+fn an_input_the_translator_fails_on_fails_alone_and_the_batch_goes_on() {
+    let folder = folder();
+    let choking = Shouting {
+        fail_on_text: Some("Article 7"),
+        ..Shouting::new()
+    };
+    let (summary, _) = run(&options(&folder.input, &folder.output), &choking);
+    let summary = summary.unwrap();
+    let article_7 = batch_corpus::article_path(7);
+    assert_eq!(summary.done, good_inputs().len() - 1);
+    let failed: Vec<&str> = summary.failures.iter().map(|f| f.input.as_str()).collect();
+    assert_eq!(failed, [BINARY_INPUT, article_7.as_str()]);
+    let reason = &summary.failures[1].reason;
+    assert!(
+        reason.contains("the translator failed on this input")
+            && reason.contains("cannot translate `Article 7`"),
+        "{reason}"
+    );
+    assert!(!folder.output.join(format!("{article_7}.md")).exists());
+    for input in good_inputs().iter().filter(|i| **i != article_7) {
+        assert_eq!(
+            std::fs::read_to_string(folder.output.join(format!("{input}.md"))).unwrap(),
+            reference_output(&folder.input, input, Format::Markdown)
+        );
+    }
 }
 
 #[test]

@@ -27,8 +27,10 @@
 //! * A rerun skips inputs done with the same content and options, redoes changed ones, and
 //!   finishes what a killed run left.
 //! * An input that cannot be read, is binary, cannot be decoded or whose output cannot be written
-//!   is recorded as failed with the reason, and the batch goes on. A failure of the translator
-//!   itself stops the batch ([`Error::BatchAborted`]): what was finished stays recorded.
+//!   is recorded as failed with the reason, and the batch goes on. So is an input the translator
+//!   fails on (a wave that fails is retried one document at a time to find it); when the
+//!   translator fails on three documents in a row, the engine itself is failing and the batch
+//!   stops ([`Error::BatchAborted`]): what was finished stays recorded.
 //! * `summary.json` (`summary.K-of-N.json` for a shard) is written atomically at the end, also
 //!   when the batch stopped early.
 //!
@@ -214,6 +216,7 @@ pub fn run(
         cache: &mut cache,
         on_event,
         tally: Tally::default(),
+        consecutive_translator_failures: 0,
     };
     let selected = inputs.len() + unreadable.len();
     (runner.on_event)(Event::Started { inputs: selected });
@@ -493,7 +496,11 @@ struct Runner<'r> {
     cache: &'r mut SentenceCache,
     on_event: &'r mut dyn FnMut(Event<'_>),
     tally: Tally,
+    consecutive_translator_failures: usize,
 }
+
+/// Documents in a row on which the translator may fail before the run stops.
+const CONSECUTIVE_TRANSLATOR_FAILURES: usize = 3;
 
 impl Runner<'_> {
     /// Receives every input from the reader and finishes it; errors only if the run must stop.
@@ -565,17 +572,75 @@ impl Runner<'_> {
         }
     }
 
-    /// Translates the requests of `wave` (cache first, then the model, each distinct text once)
-    /// and finishes its documents.
+    /// Translates the requests of `wave` and finishes its documents. When the translator fails on
+    /// a wave of several documents, each is retried alone, so that a document the engine cannot
+    /// translate fails alone; the run stops after [`CONSECUTIVE_TRANSLATOR_FAILURES`] documents in
+    /// a row failed that way (the engine itself is failing).
     fn translate_wave(&mut self, inputs: &[InputFile], wave: Vec<PendingDocument>) -> Result<()> {
-        let mut translations: Vec<Vec<Option<SentenceTranslation>>> = wave
+        match self.answer_requests(&wave)? {
+            Ok(answers) => {
+                for (document, translations) in wave.into_iter().zip(answers) {
+                    self.consecutive_translator_failures = 0;
+                    self.finish(inputs, document, translations)?;
+                }
+            }
+            Err(err) if wave.len() == 1 => {
+                let document = wave.into_iter().next().expect("one document");
+                self.translator_failed(inputs, document, err)?;
+            }
+            Err(_) => {
+                for document in wave {
+                    match self.answer_requests(std::slice::from_ref(&document))? {
+                        Ok(mut answers) => {
+                            self.consecutive_translator_failures = 0;
+                            let translations = answers.pop().expect("one document");
+                            self.finish(inputs, document, translations)?;
+                        }
+                        Err(err) => self.translator_failed(inputs, document, err)?,
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records that the translator failed on `document`, or stops the run when that happened to
+    /// too many documents in a row.
+    fn translator_failed(
+        &mut self,
+        inputs: &[InputFile],
+        document: PendingDocument,
+        err: Error,
+    ) -> Result<()> {
+        self.consecutive_translator_failures += 1;
+        if self.consecutive_translator_failures >= CONSECUTIVE_TRANSLATOR_FAILURES {
+            return Err(err);
+        }
+        let reason = format!("the translator failed on this input: {err}");
+        self.fail(
+            &inputs[document.index],
+            reason,
+            Some(document.content_sha256),
+            document.bytes,
+            Some(document.encoding),
+        )
+    }
+
+    /// The translations of every request of `documents`, per document: from the cache, else from
+    /// the model, each distinct text once, sorted by token count and sent in chunks. The outer
+    /// error is fatal (the cache failed); the inner one is the translator's.
+    fn answer_requests(
+        &mut self,
+        documents: &[PendingDocument],
+    ) -> Result<Result<Vec<Vec<SentenceTranslation>>>> {
+        let mut translations: Vec<Vec<Option<SentenceTranslation>>> = documents
             .iter()
             .map(|document| vec![None; document.plan.requests().len()])
             .collect();
         let mut waiting: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
         let mut to_translate: Vec<(&str, usize)> = Vec::new();
         let mut from_cache = 0;
-        for (d, document) in wave.iter().enumerate() {
+        for (d, document) in documents.iter().enumerate() {
             let plan = &document.plan;
             for (r, text) in plan.requests().iter().enumerate() {
                 if let Some(cached) = self.cache.get(text)? {
@@ -605,14 +670,17 @@ impl Runner<'_> {
         to_translate.sort_by_key(|&(_, tokens)| tokens);
         for chunk in to_translate.chunks(self.options.chunk_size.max(1)) {
             let texts: Vec<&str> = chunk.iter().map(|&(text, _)| text).collect();
-            let translated = self.translator.translate_sentences(&texts)?;
-            if translated.len() != texts.len() {
-                return Err(Error::TranslationCount {
-                    expected: texts.len(),
-                    got: translated.len(),
-                    step: "batch translation",
-                });
-            }
+            let translated = match self.translator.translate_sentences(&texts) {
+                Ok(translated) if translated.len() == texts.len() => translated,
+                Ok(translated) => {
+                    return Ok(Err(Error::TranslationCount {
+                        expected: texts.len(),
+                        got: translated.len(),
+                        step: "batch translation",
+                    }))
+                }
+                Err(err) => return Ok(Err(err)),
+            };
             for (&(text, tokens), translation) in chunk.iter().zip(translated) {
                 self.cache.insert(text, &translation)?;
                 for &(d, r) in &waiting[text] {
@@ -626,16 +694,15 @@ impl Runner<'_> {
                 from_cache: 0,
             });
         }
-        drop(waiting);
-        drop(to_translate);
-        for (document, translations) in wave.into_iter().zip(translations) {
-            let translations = translations
-                .into_iter()
-                .map(|t| t.expect("every request was answered by the cache or the model"))
-                .collect();
-            self.finish(inputs, document, translations)?;
-        }
-        Ok(())
+        Ok(Ok(translations
+            .into_iter()
+            .map(|document| {
+                document
+                    .into_iter()
+                    .map(|t| t.expect("every request was answered by the cache or the model"))
+                    .collect()
+            })
+            .collect()))
     }
 
     /// Assembles, renders and writes one document, then records it.
