@@ -1,5 +1,6 @@
 //! A SentencePiece unigram model in pure Rust: normaliser, Viterbi segmentation and piece decoding,
-//! behaving like Google's C++ library (the one Python's `sentencepiece` wraps) on the same `.spm` file.
+//! behaving like Google's C++ library 0.2.3 (the one Python's `sentencepiece` wraps, and the one the
+//! fixture's reference was made with) on the same `.spm` file.
 //!
 //! Rules followed to the letter, because a single differing piece changes every translation after it:
 //! - Normalisation: at each position, a user-defined symbol is kept as is, else the longest rule of the
@@ -7,14 +8,17 @@
 //!   leading and trailing spaces go and runs of spaces become one; `add_dummy_prefix` puts a `▁` in
 //!   front (behind with `treat_whitespace_as_suffix`); `escape_whitespaces` turns spaces into `▁`.
 //!   Every normalised byte remembers which input byte it came from, so pieces map back to the input.
-//! - Segmentation: SentencePiece's "optimised" Viterbi with f32 scores, the same visiting order and
-//!   the same tie-breaking (the first candidate wins). A character no piece covers becomes `<unk>`
-//!   scored `min_score - 10`; unused pieces are skipped; user-defined pieces get `len * max_score - 0.1`.
-//!   Consecutive unknown characters fuse into one unknown piece, or become `<0xNN>` byte pieces when
-//!   the model has `byte_fallback`.
+//! - Segmentation: SentencePiece's "optimised" Viterbi in f32 arithmetic, with the same visiting order
+//!   and tie-breaking (the first candidate wins) and the same rebasing of path scores beyond ±100000.
+//!   A character no piece covers becomes unknown, scored `min_score - 10`; unused pieces are skipped;
+//!   a user-defined piece of `n` bytes scores `0.1 × (n − 1)`. Consecutive unknown characters fuse
+//!   into one unknown piece, or become `<0xNN>` byte pieces when the model has `byte_fallback`.
 //! - Decoding: control pieces vanish, `<unk>` becomes the unknown surface (` ⁇ `), a piece the model
 //!   does not know is kept verbatim, the first `▁`s are dropped, `▁` becomes a space, byte pieces are
 //!   reassembled into UTF-8, then the denormaliser (if the model has one) runs.
+//!
+//! (Versions before 0.2.3 scored user-defined pieces differently and added scores in double
+//! precision; only ties between equally scored segmentations can come out differently.)
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -27,6 +31,10 @@ use super::charsmap::CharsMap;
 pub(crate) const SPACE_SYMBOL: &str = "\u{2581}";
 /// Penalty below the worst piece score for an unknown character (SentencePiece's `kUnkPenalty`).
 const UNK_PENALTY: f32 = 10.0;
+/// Path scores beyond this magnitude are rebased to zero (SentencePiece's `kScoreResetThreshold`).
+const SCORE_RESET_THRESHOLD: f32 = 100_000.0;
+/// SentencePiece refuses pieces this long or longer.
+const MAX_PIECE_BYTES: usize = 8000;
 
 /// The kind of one piece, as the model file declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,9 +74,9 @@ pub(crate) struct SentencePiece {
     reserved: HashMap<String, u32>,
     /// Length in bytes of the longest segmentable piece.
     longest_piece: usize,
-    unk_id: u32,
+    /// The unknown piece; only a byte-fallback model may lack one.
+    unk_id: Option<u32>,
     min_score: f32,
-    max_score: f32,
     byte_fallback: bool,
     unk_surface: String,
     normalizer: Normalizer,
@@ -100,6 +108,7 @@ impl SentencePiece {
             return Err("the model has no pieces".into());
         }
 
+        let byte_fallback = trainer.byte_fallback();
         let mut pieces = Vec::with_capacity(model.pieces().len());
         let mut segmentable = HashMap::new();
         let mut reserved = HashMap::new();
@@ -112,7 +121,13 @@ impl SentencePiece {
             if text.is_empty() {
                 return Err(format!("piece {id} is empty"));
             }
-            let kind = match piece.r#type() {
+            if text.len() >= MAX_PIECE_BYTES {
+                return Err(format!("piece {id} is {} bytes long", text.len()));
+            }
+            if !piece.score().is_finite() {
+                return Err(format!("piece {id} {text:?} has score {}", piece.score()));
+            }
+            let mut kind = match piece.r#type() {
                 PieceType::Normal => PieceKind::Normal,
                 PieceType::Unknown => PieceKind::Unknown,
                 PieceType::Control => PieceKind::Control,
@@ -120,33 +135,47 @@ impl SentencePiece {
                 PieceType::Unused => PieceKind::Unused,
                 PieceType::Byte => PieceKind::Byte,
             };
-            let table = match kind {
-                PieceKind::Normal | PieceKind::UserDefined | PieceKind::Unused => &mut segmentable,
-                PieceKind::Unknown | PieceKind::Control | PieceKind::Byte => &mut reserved,
-            };
-            if table.insert(text.clone(), id).is_some() {
-                return Err(format!("piece {id} {text:?} is defined twice"));
+            // Some converters add a raw NUL piece next to <0x00>; SentencePiece disables it.
+            if text == "\0" && byte_fallback {
+                kind = PieceKind::Unused;
             }
-            match kind {
-                PieceKind::UserDefined => {
-                    user_defined.insert(text.clone());
+            let keep_out_of_tables = text == "\0" && kind == PieceKind::Unused;
+            if !keep_out_of_tables {
+                if text.contains('\0') {
+                    return Err(format!("piece {id} {text:?} contains a NUL character"));
                 }
-                PieceKind::Unknown if unk_id.is_some() => {
-                    return Err(format!("piece {id} {text:?} is a second unknown piece"));
+                let table = match kind {
+                    PieceKind::Normal | PieceKind::UserDefined | PieceKind::Unused => {
+                        &mut segmentable
+                    }
+                    PieceKind::Unknown | PieceKind::Control | PieceKind::Byte => &mut reserved,
+                };
+                if table.insert(text.clone(), id).is_some() {
+                    return Err(format!("piece {id} {text:?} is defined twice"));
                 }
-                PieceKind::Unknown => unk_id = Some(id),
-                PieceKind::Byte => match byte_of_piece(&text) {
-                    Some(byte) if trainer.byte_fallback() => {
-                        byte_pieces.insert(byte);
+                match kind {
+                    PieceKind::UserDefined => {
+                        user_defined.insert(text.clone());
                     }
-                    Some(_) => {
-                        return Err(format!(
-                            "byte piece {text:?} found although byte_fallback is off"
-                        ))
+                    PieceKind::Unknown if unk_id.is_some() => {
+                        return Err(format!("piece {id} {text:?} is a second unknown piece"));
                     }
-                    None => return Err(format!("byte piece {text:?} is not of the form <0xNN>")),
-                },
-                _ => {}
+                    PieceKind::Unknown => unk_id = Some(id),
+                    PieceKind::Byte => match byte_of_piece(&text) {
+                        Some(byte) if byte_fallback => {
+                            byte_pieces.insert(byte);
+                        }
+                        Some(_) => {
+                            return Err(format!(
+                                "byte piece {text:?} found although byte_fallback is off"
+                            ))
+                        }
+                        None => {
+                            return Err(format!("byte piece {text:?} is not of the form <0xNN>"))
+                        }
+                    },
+                    _ => {}
+                }
             }
             pieces.push(Piece {
                 text,
@@ -154,23 +183,21 @@ impl SentencePiece {
                 kind,
             });
         }
-        let unk_id = unk_id.ok_or("the model has no unknown piece (<unk>)")?;
-        if trainer.byte_fallback() && byte_pieces.len() != 256 {
+        if unk_id.is_none() && !byte_fallback {
+            return Err("the model has no unknown piece (<unk>)".into());
+        }
+        if byte_fallback && byte_pieces.len() != 256 {
             return Err(format!(
                 "byte_fallback is on but the model has {} of the 256 byte pieces",
                 byte_pieces.len()
             ));
         }
 
-        // SentencePiece starts from FLT_MAX / FLT_MIN (the smallest *positive* float), so a model
-        // whose scores are all negative still has a tiny positive max_score; user-defined pieces
-        // depend on it.
-        let mut min_score = f32::MAX;
-        let mut max_score = f32::MIN_POSITIVE;
-        for piece in pieces.iter().filter(|p| p.kind == PieceKind::Normal) {
-            min_score = min_score.min(piece.score);
-            max_score = max_score.max(piece.score);
-        }
+        let min_score = pieces
+            .iter()
+            .filter(|p| p.kind == PieceKind::Normal)
+            .map(|p| p.score)
+            .fold(f32::MAX, f32::min);
         let longest_piece = segmentable.keys().map(String::len).max().unwrap_or(0);
 
         let treat_whitespace_as_suffix = trainer.treat_whitespace_as_suffix();
@@ -190,8 +217,7 @@ impl SentencePiece {
             longest_piece,
             unk_id,
             min_score,
-            max_score,
-            byte_fallback: trainer.byte_fallback(),
+            byte_fallback,
             unk_surface: trainer.unk_surface().to_owned(),
             normalizer,
             denormalizer,
@@ -208,17 +234,18 @@ impl SentencePiece {
         self.pieces.get(id as usize).map(|p| p.text.as_str())
     }
 
-    /// SentencePiece's `PieceToId`: reserved pieces first, then the others, else the unknown id.
-    fn piece_to_id(&self, piece: &str) -> u32 {
+    /// SentencePiece's `PieceToId`: reserved pieces first, then the others, else the unknown id
+    /// (`None` only in a byte-fallback model without `<unk>`).
+    fn piece_to_id(&self, piece: &str) -> Option<u32> {
         self.reserved
             .get(piece)
             .or_else(|| self.segmentable.get(piece))
             .copied()
-            .unwrap_or(self.unk_id)
+            .or(self.unk_id)
     }
 
-    fn kind(&self, id: u32) -> PieceKind {
-        self.pieces[id as usize].kind
+    fn kind(&self, id: Option<u32>) -> Option<PieceKind> {
+        id.map(|id| self.pieces[id as usize].kind)
     }
 
     /// Segments `text` into pieces, like `SentencePieceProcessor.encode(text, out_type=str)`.
@@ -231,7 +258,7 @@ impl SentencePiece {
         for (span, id) in best_path {
             let surface = &normalized.text[span.clone()];
             let range = normalized.to_input[span.start]..normalized.to_input[span.end];
-            let is_unknown = id == self.unk_id;
+            let is_unknown = id.is_none() || self.kind(id) == Some(PieceKind::Unknown);
             if is_unknown && self.byte_fallback {
                 // Every byte of the unknown character becomes a piece; the last one carries the
                 // character's input range, the others an empty range at its start.
@@ -262,11 +289,12 @@ impl SentencePiece {
         pieces
     }
 
-    /// The best segmentation of normalised text: (byte span, piece id) in order.
-    fn viterbi(&self, normalized: &str) -> Vec<(Range<usize>, u32)> {
+    /// The best segmentation of normalised text: (byte span, piece id; `None` for an unknown
+    /// character in a model without `<unk>`) in order.
+    fn viterbi(&self, normalized: &str) -> Vec<(Range<usize>, Option<u32>)> {
         #[derive(Clone, Copy)]
         struct BestPath {
-            id: u32,
+            id: Option<u32>,
             score: f32,
             /// Where the last piece of the best path ending here starts; `None` while unreached.
             starts_at: Option<usize>,
@@ -278,26 +306,44 @@ impl SentencePiece {
         let unk_score = self.min_score - UNK_PENALTY;
         let mut ends_at = vec![
             BestPath {
-                id: self.unk_id,
+                id: None,
                 score: 0.0,
                 starts_at: None,
             };
             size + 1
         ];
+        // The furthest position any candidate reached so far: rebasing stops there.
+        let mut frontier = 0;
 
-        let offer = |ends_at: &mut Vec<BestPath>, end: usize, start: usize, id: u32, score: f64| {
+        let offer = |ends_at: &mut Vec<BestPath>, end: usize, start: usize, id, score: f32| {
             let target = &mut ends_at[end];
-            if target.starts_at.is_none() || score > f64::from(target.score) {
+            if target.starts_at.is_none() || score > target.score {
                 *target = BestPath {
                     id,
-                    score: score as f32,
+                    score,
                     starts_at: Some(start),
                 };
             }
         };
 
         for (start, character) in normalized.char_indices() {
-            let score_so_far = ends_at[start].score;
+            let mut score_so_far = ends_at[start].score;
+            if !(-SCORE_RESET_THRESHOLD..=SCORE_RESET_THRESHOLD).contains(&score_so_far) {
+                // Long inputs: subtract the current score from every reached node ahead, as the
+                // C++ does, so that f32 keeps its precision (and rounds exactly as it does).
+                let offset = score_so_far;
+                for (i, node) in ends_at
+                    .iter_mut()
+                    .enumerate()
+                    .take(frontier + 1)
+                    .skip(start)
+                {
+                    if i == start || node.starts_at.is_some() {
+                        node.score -= offset;
+                    }
+                }
+                score_so_far = 0.0;
+            }
             let char_len = character.len_utf8();
             let mut covers_one_char = false;
             let ends = normalized[start..]
@@ -309,25 +355,27 @@ impl SentencePiece {
                     continue;
                 };
                 let piece = &self.pieces[id as usize];
-                // The C++ computes a piece's score as a double (the user-defined branch of its
-                // conditional is one), adds the f32 path score in double precision, compares in
-                // double and stores the winner as f32. Same here, or ties would break differently.
                 let piece_score = match piece.kind {
                     PieceKind::Unused => continue,
-                    PieceKind::UserDefined => {
-                        f64::from((end - start) as f32 * self.max_score) - 0.1
-                    }
-                    _ => f64::from(piece.score),
+                    // "User defined symbol receives extra bonus to always be selected."
+                    PieceKind::UserDefined => (0.1 * (end - start - 1) as f64) as f32,
+                    _ => piece.score,
                 };
-                let score = piece_score + f64::from(score_so_far);
-                offer(&mut ends_at, end, start, id, score);
+                frontier = frontier.max(end);
+                offer(
+                    &mut ends_at,
+                    end,
+                    start,
+                    Some(id),
+                    piece_score + score_so_far,
+                );
                 if end - start == char_len {
                     covers_one_char = true;
                 }
             }
             if !covers_one_char {
-                // Here both operands are f32 in the C++, and so is the sum.
-                let score = f64::from(unk_score + score_so_far);
+                frontier = frontier.max(start + char_len);
+                let score = unk_score + score_so_far;
                 offer(&mut ends_at, start + char_len, start, self.unk_id, score);
             }
         }
@@ -352,37 +400,41 @@ impl SentencePiece {
         let strips_leading_space = spec.add_dummy_prefix || spec.remove_extra_whitespaces;
         let mut text = String::new();
         let mut pending_bytes: Vec<u8> = Vec::new();
-        let mut expects_leading_space = true;
-        let mut leading_space_seen = false;
+        // Whether we are still at the beginning, where the dummy-prefix `▁` is dropped.
+        let mut at_beginning = true;
 
         for piece in pieces {
             let piece = piece.as_ref();
             let id = self.piece_to_id(piece);
-            if self.kind(id) == PieceKind::Byte {
+            let kind = self.kind(id);
+            if kind == Some(PieceKind::Byte) {
                 pending_bytes.extend(byte_of_piece(piece));
                 continue;
             }
             flush_bytes(&mut pending_bytes, &mut text);
-            if leading_space_seen || !text.is_empty() {
-                expects_leading_space = false;
+            if !text.is_empty() {
+                at_beginning = false;
             }
-            leading_space_seen = false;
-            match self.kind(id) {
-                PieceKind::Control => {}
-                PieceKind::Unknown if self.pieces[id as usize].text == piece => {
+            if kind == Some(PieceKind::Control) {
+                continue;
+            }
+            let mut trimmed = piece;
+            let mut dropped_leading_space = false;
+            if at_beginning && strips_leading_space {
+                if let Some(rest) = piece.strip_prefix(SPACE_SYMBOL) {
+                    trimmed = rest;
+                    dropped_leading_space = !spec.remove_extra_whitespaces;
+                }
+            }
+            match (id, kind) {
+                (Some(id), Some(PieceKind::Unknown)) if self.pieces[id as usize].text == piece => {
                     text.push_str(&self.unk_surface)
                 }
-                PieceKind::Unknown => text.push_str(piece),
-                _ => {
-                    let mut piece = piece;
-                    if expects_leading_space && strips_leading_space {
-                        if let Some(rest) = piece.strip_prefix(SPACE_SYMBOL) {
-                            piece = rest;
-                            leading_space_seen = !spec.remove_extra_whitespaces;
-                        }
-                    }
-                    text.push_str(&piece.replace(SPACE_SYMBOL, " "));
-                }
+                (None, _) | (_, Some(PieceKind::Unknown)) => text.push_str(piece),
+                _ => text.push_str(&trimmed.replace(SPACE_SYMBOL, " ")),
+            }
+            if dropped_leading_space || !text.is_empty() {
+                at_beginning = false;
             }
         }
         flush_bytes(&mut pending_bytes, &mut text);
