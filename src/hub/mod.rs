@@ -282,9 +282,11 @@ impl ModelSpec {
         if path.is_dir() {
             return Ok(ModelSpec::Local(path.to_owned()));
         }
+        // What comes before '@' decides: a revision such as refs/pr/4 has slashes of its own.
+        let before_revision = spec.split_once('@').map_or(spec, |(repo, _)| repo);
         let looks_like_path = spec.starts_with(['.', '/', '~', '\\'])
             || spec.contains('\\')
-            || spec.matches('/').count() > 1
+            || before_revision.matches('/').count() > 1
             || path.is_absolute();
         if path.exists() {
             return Err(invalid(
@@ -323,20 +325,22 @@ impl ModelSpec {
 pub fn resolve(spec: &str, options: &ResolveOptions) -> Result<ModelFiles> {
     match ModelSpec::parse(spec)? {
         ModelSpec::Local(dir) => resolve_local(&dir),
-        ModelSpec::Catalog(entry) => {
-            let weights = entry.weights.clone();
-            HubResolver::new(options, &entry.name).resolve(
-                Some(&entry.name),
-                &entry.repo,
-                &entry.revision,
-                &weights,
-            )
-        }
+        ModelSpec::Catalog(entry) => resolve_entry(entry, options),
         ModelSpec::Hub { repo, revision } => {
             let weights = default_weights();
             HubResolver::new(options, spec).resolve(None, &repo, &revision, &weights)
         }
     }
+}
+
+/// Resolves one models.toml entry (the same as naming it after `--model`).
+pub fn resolve_entry(entry: &CatalogEntry, options: &ResolveOptions) -> Result<ModelFiles> {
+    HubResolver::new(options, &entry.name).resolve(
+        Some(&entry.name),
+        &entry.repo,
+        &entry.revision,
+        &entry.weights,
+    )
 }
 
 /// The files of a local model folder, every required one checked.
