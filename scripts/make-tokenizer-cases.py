@@ -12,6 +12,7 @@ Writes
       format (piece -> SentencePiece id, plus <pad>)
   tests/fixtures/spm-variants/cases.jsonl   the same kinds of cases per variant, from
       MarianTokenizer(source_spm=model.spm, target_spm=model.spm, vocab=vocab.json).
+  tests/fixtures/spm-variants/bpe/model.spm   a BPE model, which must be refused.
 
 Run from the repository root, in a virtual environment outside the repository:
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install sentencepiece==0.2.3 "transformers==5.24.0" protobuf
@@ -147,11 +148,11 @@ def corpus_lines():
 
 
 def train(**settings):
+    settings.setdefault("model_type", "unigram")
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(corpus_lines()),
         model_writer=model,
-        model_type="unigram",
         vocab_size=400,
         hard_vocab_limit=False,
         character_coverage=1.0,
@@ -249,6 +250,10 @@ def main():
         for case in cases:
             records.append({"variant": name, **case})
     write_jsonl(VARIANTS / "cases.jsonl", records)
+    # A BPE model, which Marian tokenizers never use: loading it must fail clearly.
+    (VARIANTS / "bpe").mkdir()
+    bpe = train(normalization_rule_name="identity", model_type="bpe")
+    (VARIANTS / "bpe" / "model.spm").write_bytes(bpe.SerializeToString())
     print(f"wrote {VARIANTS.relative_to(ROOT)}", file=sys.stderr)
 
 

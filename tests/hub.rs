@@ -832,6 +832,32 @@ fn downloads_land_in_the_python_layout_and_are_reused() {
 }
 
 #[test]
+fn files_the_hub_lacks_are_remembered_and_not_asked_for_again() {
+    let mut routes = test_repo_routes(
+        "main",
+        &[(
+            "/Test/tiny-marian/resolve/main/model.safetensors",
+            file_route(TEST_COMMIT, fixture_file("model.safetensors")),
+        )],
+    );
+    routes.remove("/Test/tiny-marian/resolve/main/generation_config.json");
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+    let files = hub::resolve(TEST_REPO, &online(cache.path(), &hub)).unwrap();
+    assert_eq!(files.generation_config, None);
+    let marker = cache
+        .path()
+        .join("models--Test--tiny-marian/.no_exist")
+        .join(TEST_COMMIT)
+        .join("generation_config.json");
+    assert!(marker.is_file(), "Python's .no_exist marker is written");
+    let requests = hub.requests().len();
+    let again = hub::resolve(TEST_REPO, &online(cache.path(), &hub)).unwrap();
+    assert_eq!(again, files);
+    assert_eq!(hub.requests().len(), requests, "{:?}", hub.requests());
+}
+
+#[test]
 fn without_safetensors_on_the_hub_the_pytorch_weights_are_downloaded() {
     let routes = test_repo_routes(
         "main",

@@ -304,6 +304,22 @@ fn garbage_and_empty_spm_are_clear_errors() {
 }
 
 #[test]
+fn corrupt_normalisation_rules_are_a_clear_error() {
+    // The precompiled charsmap fills most of the file: damage it without breaking the protobuf.
+    let mut spm = std::fs::read(fixture("marian-tiny/source.spm")).unwrap();
+    spm[100_000..100_064].fill(0xFF);
+    let (_tmp, err) = load_with("source.spm", &spm);
+    assert_names(&err, "source.spm", "precompiled charsmap is invalid");
+}
+
+#[test]
+fn a_bpe_model_is_refused() {
+    let bpe = std::fs::read(fixture("spm-variants/bpe/model.spm")).unwrap();
+    let (_tmp, err) = load_with("source.spm", &bpe);
+    assert_names(&err, "source.spm", "the model type is BPE");
+}
+
+#[test]
 fn vocab_that_is_not_an_object_of_ids_is_a_clear_error() {
     for (contents, words) in [
         (&b"[1, 2, 3]"[..], "invalid vocabulary"),

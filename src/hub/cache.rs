@@ -85,6 +85,23 @@ impl HubCache {
         }
     }
 
+    /// Records, as Python does, that the hub has no `file` at `revision`, so that later runs do
+    /// not ask again. Only possible once the revision's commit is known from a cached snapshot;
+    /// failing to write the marker only costs a request next time, so errors are ignored.
+    pub fn mark_absent(&self, repo: &str, revision: &str, file: &str) {
+        if let Some(commit) = self.commit(repo, revision) {
+            let marker = self
+                .repo_dir(repo)
+                .join(".no_exist")
+                .join(commit)
+                .join(file);
+            if let Some(parent) = marker.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            let _ = std::fs::write(marker, b"");
+        }
+    }
+
     /// The revisions named in `refs/` for `repo`, with their commits, sorted (for error hints).
     pub fn cached_refs(&self, repo: &str) -> Vec<(String, String)> {
         let refs_dir = self.repo_dir(repo).join("refs");

@@ -519,7 +519,10 @@ impl<'a> HubResolver<'a> {
             CacheLookup::Missing if self.options.offline => Ok(None),
             CacheLookup::Missing => match self.download(repo, revision, file) {
                 Ok(path) => Ok(Some(path)),
-                Err(Error::HubNotFound { status: 404, .. }) => Ok(None),
+                Err(Error::HubNotFound { status: 404, .. }) => {
+                    self.cache.mark_absent(repo, revision, file);
+                    Ok(None)
+                }
                 Err(err) => Err(err),
             },
         }
@@ -561,7 +564,10 @@ impl<'a> HubResolver<'a> {
             }
             match self.download(repo, &candidate_revision, &candidate.file) {
                 Ok(path) => return Ok((path, candidate_revision)),
-                Err(Error::HubNotFound { status: 404, .. }) => continue,
+                Err(Error::HubNotFound { status: 404, .. }) => {
+                    self.cache
+                        .mark_absent(repo, &candidate_revision, &candidate.file);
+                }
                 Err(err) => return Err(err),
             }
         }
