@@ -322,6 +322,16 @@ impl ModelSpec {
 }
 
 /// Resolves a `--model` value to the model's files, downloading what is missing unless offline.
+///
+/// ```
+/// use passeur::hub::{self, ResolveOptions, WeightsFormat};
+///
+/// // A local folder; "opus-mt-fr-en" or "Helsinki-NLP/opus-mt-fr-en@main" go through the cache.
+/// let files = hub::resolve("tests/fixtures/marian-tiny", &ResolveOptions::from_env())?;
+/// assert!(files.vocab.ends_with("vocab.json"));
+/// assert_eq!(files.weights_format(), WeightsFormat::Safetensors);
+/// # Ok::<(), passeur::Error>(())
+/// ```
 pub fn resolve(spec: &str, options: &ResolveOptions) -> Result<ModelFiles> {
     match ModelSpec::parse(spec)? {
         ModelSpec::Local(dir) => resolve_local(&dir),

@@ -55,6 +55,21 @@ enum Segment {
 }
 
 /// The tokenizer of a Marian (opus-mt) model, equivalent to transformers' `MarianTokenizer`.
+///
+/// ```
+/// use passeur::tokenizer::MarianTokenizer;
+///
+/// let dir = "tests/fixtures/marian-tiny";
+/// let tokenizer = MarianTokenizer::from_files(
+///     format!("{dir}/source.spm"),
+///     format!("{dir}/target.spm"),
+///     format!("{dir}/vocab.json"),
+/// )?;
+/// let ids = tokenizer.encode("Bonjour");
+/// assert_eq!(ids, [2, 321, 82, 410, 164, 12, 0]); // what transformers gives, </s> = 0 last
+/// assert_eq!(tokenizer.decode(&ids), "Bonjour");
+/// # Ok::<(), passeur::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct MarianTokenizer {
     source: SentencePiece,
