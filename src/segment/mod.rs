@@ -28,9 +28,7 @@ pub fn segment(text: &str) -> Vec<Sentence> {
         let at_end = matches!(c, '.' | '!' | '?')
             && chars.peek().is_none_or(|&(_, next)| next.is_whitespace());
         if let (true, Some(s)) = (at_end, start) {
-            sentences.push(Sentence {
-                range: s..i + c.len_utf8(),
-            });
+            sentences.push(Sentence { range: s..i + c.len_utf8() });
             start = None;
         }
     }
