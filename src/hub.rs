@@ -1,1 +1,0 @@
-//! Model resolution: models.toml names, Hugging Face hub repo ids and local folders (not implemented yet).

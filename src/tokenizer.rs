@@ -1,1 +1,0 @@
-//! MarianTokenizer in pure Rust: SentencePiece models plus vocab.json (not implemented yet).

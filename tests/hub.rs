@@ -1,0 +1,1118 @@
+//! Model resolution: models.toml, local folders, the Hugging Face cache in Python's layout (built
+//! here in temp folders, as huggingface_hub lays it out), offline rules, and downloads from a fake
+//! hub served on 127.0.0.1 (the real hub is never contacted).
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use passeur::hub::{
+    self, cache_status, CacheLookup, CacheStatus, HubCache, ModelSource, ModelSpec, ResolveOptions,
+    WeightsFormat,
+};
+use passeur::tokenizer::MarianTokenizer;
+use passeur::Error;
+
+const FR_EN: &str = "Helsinki-NLP/opus-mt-fr-en";
+/// The revision models.toml pins for opus-mt-fr-en.
+const FR_EN_MAIN: &str = "b4a9a384c2ec68a224bbd2ee3fd5df0c71ca5b1b";
+const PR4_COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+const TOKENIZER_AND_CONFIG: [&str; 6] = [
+    "config.json",
+    "generation_config.json",
+    "tokenizer_config.json",
+    "source.spm",
+    "target.spm",
+    "vocab.json",
+];
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/marian-tiny")
+}
+
+fn fixture_file(name: &str) -> Vec<u8> {
+    std::fs::read(fixture_dir().join(name)).unwrap()
+}
+
+fn offline(cache: &Path) -> ResolveOptions {
+    ResolveOptions {
+        offline: true,
+        ..ResolveOptions::new(cache)
+    }
+}
+
+/// Writes files into a hub cache the way Python's huggingface_hub does: contents in `blobs/`,
+/// relative symlinks in `snapshots/<commit>/`, and `refs/<ref>` holding the commit.
+fn python_cache(cache: &Path, repo: &str, commit: &str, refs: &[&str], files: &[(&str, Vec<u8>)]) {
+    let repo_dir = cache.join(format!("models--{}", repo.replace('/', "--")));
+    let snapshot = repo_dir.join("snapshots").join(commit);
+    std::fs::create_dir_all(repo_dir.join("blobs")).unwrap();
+    std::fs::create_dir_all(&snapshot).unwrap();
+    for (name, contents) in files {
+        let blob = format!("{:016x}{:016x}", fnv(contents), contents.len());
+        std::fs::write(repo_dir.join("blobs").join(&blob), contents).unwrap();
+        let link = snapshot.join(name);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(Path::new("../../blobs").join(&blob), &link).unwrap();
+    }
+    for reference in refs {
+        let path = repo_dir.join("refs").join(reference);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, commit).unwrap();
+    }
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn fixture_files(names: &[&str]) -> Vec<(&'static str, Vec<u8>)> {
+    names
+        .iter()
+        .map(|name| {
+            let name: &'static str = Box::leak(name.to_string().into_boxed_str());
+            (name, fixture_file(name))
+        })
+        .collect()
+}
+
+/// The fixture's files as Python transformers caches opus-mt-fr-en from main: pytorch_model.bin,
+/// no safetensors file.
+fn python_cache_of_main(cache: &Path) {
+    let mut files = fixture_files(&TOKENIZER_AND_CONFIG);
+    files.push(("pytorch_model.bin", b"not really a pickle".to_vec()));
+    python_cache(cache, FR_EN, FR_EN_MAIN, &["main"], &files);
+}
+
+// ---------------------------------------------------------------------------------------------
+// models.toml
+
+#[test]
+fn models_toml_pins_both_french_models() {
+    let catalog = hub::catalog().expect("the compiled-in models.toml parses");
+    let names: Vec<&str> = catalog.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["opus-mt-fr-en", "opus-mt-tc-big-fr-en"]);
+
+    let fr_en = &catalog[0];
+    assert_eq!(fr_en.repo, FR_EN);
+    assert_eq!(fr_en.revision, FR_EN_MAIN);
+    let weights: Vec<(&str, Option<&str>)> = fr_en
+        .weights
+        .iter()
+        .map(|w| (w.file.as_str(), w.revision.as_deref()))
+        .collect();
+    assert_eq!(
+        weights,
+        [
+            ("model.safetensors", Some("refs/pr/4")),
+            ("pytorch_model.bin", None)
+        ]
+    );
+    assert_eq!(catalog[1].repo, "Helsinki-NLP/opus-mt-tc-big-fr-en");
+    assert_eq!(hub::DEFAULT_MODEL, "opus-mt-fr-en");
+}
+
+#[test]
+fn models_toml_mistakes_are_reported() {
+    let entry = |extra: &str| {
+        format!(
+            "[[model]]\nname = \"x\"\nrepo = \"A/b\"\nrevision = \"main\"\ndescription = \"d\"\n\
+             weights = [{{ file = \"model.safetensors\" }}]\n{extra}"
+        )
+    };
+    assert!(hub::parse_catalog(&entry("")).is_ok());
+    for (text, words) in [
+        (entry("typo = 1"), "typo"),
+        (format!("{}\n{}", entry(""), entry("")), "twice"),
+        (entry("").replace("A/b", "not a repo"), "Owner/name"),
+        (entry("").replace("\"main\"", "\"../x\""), "revision"),
+        (
+            entry("").replace("[{ file = \"model.safetensors\" }]", "[]"),
+            "no weights",
+        ),
+    ] {
+        let err = hub::parse_catalog(&text).unwrap_err();
+        assert!(matches!(err, Error::ModelsToml { .. }));
+        assert!(err.to_string().contains(words), "{err}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model specs
+
+#[test]
+fn specs_are_names_folders_or_repo_ids() {
+    assert!(matches!(
+        ModelSpec::parse("opus-mt-fr-en").unwrap(),
+        ModelSpec::Catalog(entry) if entry.repo == FR_EN
+    ));
+    let dir = fixture_dir();
+    assert_eq!(
+        ModelSpec::parse(dir.to_str().unwrap()).unwrap(),
+        ModelSpec::Local(dir.clone())
+    );
+    assert_eq!(
+        ModelSpec::parse("Helsinki-NLP/opus-mt-de-en").unwrap(),
+        ModelSpec::Hub {
+            repo: "Helsinki-NLP/opus-mt-de-en".into(),
+            revision: "main".into()
+        }
+    );
+    assert_eq!(
+        ModelSpec::parse("Helsinki-NLP/opus-mt-fr-en@refs/pr/4").unwrap(),
+        ModelSpec::Hub {
+            repo: FR_EN.into(),
+            revision: "refs/pr/4".into()
+        }
+    );
+}
+
+#[test]
+fn bad_specs_say_what_is_wrong() {
+    let message = |spec: &str| ModelSpec::parse(spec).unwrap_err().to_string();
+    let unknown = message("opus-mt-fr-em");
+    assert!(
+        unknown.contains("unknown model `opus-mt-fr-em`"),
+        "{unknown}"
+    );
+    assert!(
+        unknown.contains("opus-mt-fr-en, opus-mt-tc-big-fr-en"),
+        "{unknown}"
+    );
+    assert!(message("./no/such/model").contains("no such folder"));
+    assert!(message("/no/such/model").contains("no such folder"));
+    assert!(message("Owner/name@").contains("revision after '@' is empty"));
+    assert!(message("Owner/na me").contains("may only contain"));
+    assert!(message("Owner/x@../../etc").contains("not a valid revision"));
+    assert!(message("").contains("empty"));
+    let file = fixture_dir().join("config.json");
+    assert!(message(file.to_str().unwrap()).contains("this is a file"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local folders
+
+/// A copy of the fixture folder without `missing` files.
+fn fixture_copy_without(missing: &[&str]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture_dir()).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if !missing.contains(&name.to_str().unwrap()) {
+            std::fs::copy(entry.path(), tmp.path().join(name)).unwrap();
+        }
+    }
+    tmp
+}
+
+#[test]
+fn a_complete_local_folder_resolves_to_its_files() {
+    let dir = fixture_dir();
+    let files = hub::resolve(dir.to_str().unwrap(), &offline(Path::new("/nonexistent"))).unwrap();
+    assert_eq!(files.config, dir.join("config.json"));
+    assert_eq!(files.source_spm, dir.join("source.spm"));
+    assert_eq!(files.target_spm, dir.join("target.spm"));
+    assert_eq!(files.vocab, dir.join("vocab.json"));
+    assert_eq!(files.weights, dir.join("model.safetensors"));
+    assert_eq!(files.weights_format(), WeightsFormat::Safetensors);
+    assert_eq!(
+        files.generation_config,
+        Some(dir.join("generation_config.json"))
+    );
+    assert_eq!(
+        files.tokenizer_config,
+        Some(dir.join("tokenizer_config.json"))
+    );
+    assert_eq!(files.source, ModelSource::Local { dir: dir.clone() });
+    assert_eq!(files.source.revision_label(), None);
+    assert_eq!(files.source.model_label(), dir.display().to_string());
+}
+
+#[test]
+fn each_missing_required_file_is_named() {
+    for (file, role) in [
+        ("config.json", "the model configuration"),
+        ("source.spm", "the source-language SentencePiece model"),
+        ("target.spm", "the target-language SentencePiece model"),
+        ("vocab.json", "the token vocabulary"),
+    ] {
+        let tmp = fixture_copy_without(&[file]);
+        let err = hub::resolve_local(tmp.path()).unwrap_err();
+        match &err {
+            Error::ModelFileMissing {
+                dir,
+                file: missing,
+                role: why,
+            } => {
+                assert_eq!(dir, tmp.path());
+                assert_eq!(missing, file);
+                assert_eq!(why, role);
+            }
+            other => panic!("{file}: unexpected error {other}"),
+        }
+        let message = err.to_string();
+        assert!(
+            message.contains(&tmp.path().display().to_string()),
+            "{message}"
+        );
+        assert!(message.contains(&format!("missing {file}")), "{message}");
+    }
+}
+
+#[test]
+fn a_folder_without_weights_is_named() {
+    let tmp = fixture_copy_without(&["model.safetensors"]);
+    let err = hub::resolve_local(tmp.path()).unwrap_err();
+    assert!(matches!(err, Error::NoWeightsFile { ref dir } if dir == tmp.path()));
+    assert!(err
+        .to_string()
+        .contains("neither model.safetensors nor pytorch_model.bin"));
+}
+
+#[test]
+fn a_folder_with_only_pytorch_weights_uses_them() {
+    let tmp = fixture_copy_without(&["model.safetensors", "generation_config.json"]);
+    std::fs::write(tmp.path().join("pytorch_model.bin"), b"pickle").unwrap();
+    let files = hub::resolve_local(tmp.path()).unwrap();
+    assert_eq!(files.weights, tmp.path().join("pytorch_model.bin"));
+    assert_eq!(files.weights_format(), WeightsFormat::PytorchPickle);
+    assert_eq!(files.generation_config, None);
+}
+
+#[test]
+fn a_directory_named_like_a_file_is_not_taken_for_it() {
+    let tmp = fixture_copy_without(&["config.json"]);
+    std::fs::create_dir(tmp.path().join("config.json")).unwrap();
+    let err = hub::resolve_local(tmp.path()).unwrap_err();
+    assert!(err.to_string().contains("missing config.json"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Hugging Face cache, offline
+
+#[test]
+fn a_model_cached_by_python_from_main_is_reused_offline() {
+    let cache = tempfile::tempdir().unwrap();
+    python_cache_of_main(cache.path());
+
+    let files = hub::resolve("opus-mt-fr-en", &offline(cache.path())).unwrap();
+    let snapshot = cache
+        .path()
+        .join("models--Helsinki-NLP--opus-mt-fr-en/snapshots")
+        .join(FR_EN_MAIN);
+    assert_eq!(files.config, snapshot.join("config.json"));
+    assert_eq!(files.vocab, snapshot.join("vocab.json"));
+    assert_eq!(files.weights, snapshot.join("pytorch_model.bin"));
+    assert_eq!(files.weights_format(), WeightsFormat::PytorchPickle);
+    assert_eq!(
+        files.generation_config,
+        Some(snapshot.join("generation_config.json"))
+    );
+    let ModelSource::Hub(origin) = &files.source else {
+        panic!("expected a hub source");
+    };
+    assert_eq!(origin.name.as_deref(), Some("opus-mt-fr-en"));
+    assert_eq!(origin.repo, FR_EN);
+    assert_eq!(origin.commit.as_deref(), Some(FR_EN_MAIN));
+    assert_eq!(origin.weights_revision, FR_EN_MAIN);
+    assert_eq!(files.source.revision_label().as_deref(), Some(FR_EN_MAIN));
+
+    // The files are usable as they are.
+    let tokenizer = MarianTokenizer::from_model_files(&files).unwrap();
+    assert_eq!(
+        tokenizer.encode("Bonjour"),
+        vec![2, 321, 82, 410, 164, 12, 0]
+    );
+}
+
+#[test]
+fn the_safetensors_of_the_pull_request_revision_is_preferred() {
+    let cache = tempfile::tempdir().unwrap();
+    python_cache_of_main(cache.path());
+    // transformers fetches the safetensors conversion from the PR and records refs/refs/pr/4.
+    python_cache(
+        cache.path(),
+        FR_EN,
+        PR4_COMMIT,
+        &["refs/pr/4"],
+        &fixture_files(&["model.safetensors"]),
+    );
+    let files = hub::resolve("opus-mt-fr-en", &offline(cache.path())).unwrap();
+    assert!(files
+        .weights
+        .ends_with(format!("snapshots/{PR4_COMMIT}/model.safetensors")));
+    assert!(files
+        .config
+        .ends_with(format!("snapshots/{FR_EN_MAIN}/config.json")));
+    let ModelSource::Hub(origin) = &files.source else {
+        panic!("expected a hub source");
+    };
+    assert_eq!(origin.weights_revision, "refs/pr/4");
+    assert_eq!(origin.weights_commit.as_deref(), Some(PR4_COMMIT));
+    assert_eq!(
+        files.source.revision_label().unwrap(),
+        format!("{FR_EN_MAIN} (weights: refs/pr/4 = {PR4_COMMIT})")
+    );
+}
+
+#[test]
+fn an_offline_cache_miss_names_repo_revision_and_file_and_what_to_do() {
+    let cache = tempfile::tempdir().unwrap();
+    let err = hub::resolve("opus-mt-fr-en", &offline(cache.path())).unwrap_err();
+    match &err {
+        Error::OfflineCacheMiss {
+            repo,
+            revision,
+            file,
+            cache_dir,
+            ..
+        } => {
+            assert_eq!(repo, FR_EN);
+            assert_eq!(revision, FR_EN_MAIN);
+            assert_eq!(file, "config.json");
+            assert_eq!(cache_dir, cache.path());
+        }
+        other => panic!("unexpected error {other}"),
+    }
+    let message = err.to_string();
+    for words in [
+        FR_EN,
+        FR_EN_MAIN,
+        "config.json",
+        "passeur fetch opus-mt-fr-en",
+        "unset HF_HUB_OFFLINE",
+    ] {
+        assert!(message.contains(words), "{message:?} lacks {words:?}");
+    }
+}
+
+#[test]
+fn an_offline_miss_of_one_file_names_that_file() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut files = fixture_files(&["config.json", "source.spm", "target.spm"]);
+    files.push(("pytorch_model.bin", b"x".to_vec()));
+    python_cache(cache.path(), FR_EN, FR_EN_MAIN, &["main"], &files);
+    let err = hub::resolve("opus-mt-fr-en", &offline(cache.path())).unwrap_err();
+    assert!(
+        matches!(&err, Error::OfflineCacheMiss { file, .. } if file == "vocab.json"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_offline_miss_of_the_weights_lists_what_was_looked_for() {
+    let cache = tempfile::tempdir().unwrap();
+    python_cache(
+        cache.path(),
+        FR_EN,
+        FR_EN_MAIN,
+        &["main"],
+        &fixture_files(&TOKENIZER_AND_CONFIG),
+    );
+    let message = hub::resolve("opus-mt-fr-en", &offline(cache.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains(&format!(
+            "a weights file (model.safetensors at refs/pr/4, pytorch_model.bin at {FR_EN_MAIN})"
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_offline_miss_mentions_other_cached_revisions() {
+    let cache = tempfile::tempdir().unwrap();
+    let other = "fedcba9876543210fedcba9876543210fedcba98";
+    let mut files = fixture_files(&TOKENIZER_AND_CONFIG);
+    files.push(("pytorch_model.bin", b"x".to_vec()));
+    python_cache(cache.path(), FR_EN, other, &["main"], &files);
+    let message = hub::resolve("opus-mt-fr-en", &offline(cache.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains(&format!("main = {other}")), "{message}");
+    assert!(
+        message.contains(&format!("--model {FR_EN}@REVISION")),
+        "{message}"
+    );
+    // ... and that revision is indeed usable by asking for it.
+    let files = hub::resolve(&format!("{FR_EN}@main"), &offline(cache.path())).unwrap();
+    assert!(files
+        .config
+        .ends_with(format!("snapshots/{other}/config.json")));
+}
+
+#[test]
+fn a_snapshot_link_to_a_deleted_blob_counts_as_missing() {
+    let cache = tempfile::tempdir().unwrap();
+    python_cache_of_main(cache.path());
+    let vocab = cache
+        .path()
+        .join("models--Helsinki-NLP--opus-mt-fr-en/snapshots")
+        .join(FR_EN_MAIN)
+        .join("vocab.json");
+    std::fs::remove_file(std::fs::canonicalize(&vocab).unwrap()).unwrap();
+    let err = hub::resolve("opus-mt-fr-en", &offline(cache.path())).unwrap_err();
+    assert!(
+        matches!(&err, Error::OfflineCacheMiss { file, .. } if file == "vocab.json"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cache_lookups_follow_refs_commits_and_no_exist_markers() {
+    let cache_dir = tempfile::tempdir().unwrap();
+    python_cache_of_main(cache_dir.path());
+    let no_exist = cache_dir
+        .path()
+        .join("models--Helsinki-NLP--opus-mt-fr-en/.no_exist")
+        .join(FR_EN_MAIN);
+    std::fs::create_dir_all(&no_exist).unwrap();
+    std::fs::write(no_exist.join("model.safetensors"), b"").unwrap();
+
+    let cache = HubCache::new(cache_dir.path());
+    assert!(matches!(
+        cache.lookup(FR_EN, "main", "config.json"),
+        CacheLookup::Found(_)
+    ));
+    assert!(matches!(
+        cache.lookup(FR_EN, FR_EN_MAIN, "config.json"),
+        CacheLookup::Found(_)
+    ));
+    assert_eq!(
+        cache.lookup(FR_EN, "main", "model.safetensors"),
+        CacheLookup::KnownAbsent
+    );
+    assert_eq!(
+        cache.lookup(FR_EN, "main", "flax_model.msgpack"),
+        CacheLookup::Missing
+    );
+    assert_eq!(
+        cache.lookup(FR_EN, "v2", "config.json"),
+        CacheLookup::Missing
+    );
+    assert_eq!(
+        cache.lookup("Other/repo", "main", "config.json"),
+        CacheLookup::Missing
+    );
+    assert_eq!(cache.commit(FR_EN, "main").as_deref(), Some(FR_EN_MAIN));
+    assert_eq!(cache.commit(FR_EN, "v2"), None);
+}
+
+#[test]
+fn cache_status_tells_complete_partial_and_absent() {
+    let catalog = hub::catalog().unwrap();
+    let fr_en = &catalog[0];
+    let cache_dir = tempfile::tempdir().unwrap();
+    let cache = HubCache::new(cache_dir.path());
+    assert_eq!(cache_status(fr_en, &cache), CacheStatus::Absent);
+
+    python_cache(
+        cache_dir.path(),
+        FR_EN,
+        FR_EN_MAIN,
+        &["main"],
+        &fixture_files(&["config.json", "source.spm"]),
+    );
+    assert_eq!(
+        cache_status(fr_en, &cache),
+        CacheStatus::Partial {
+            missing: vec![
+                "target.spm".into(),
+                "vocab.json".into(),
+                "model.safetensors or pytorch_model.bin".into()
+            ]
+        }
+    );
+    python_cache_of_main(cache_dir.path());
+    assert_eq!(cache_status(fr_en, &cache), CacheStatus::Complete);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment
+
+#[test]
+fn the_cache_location_follows_huggingface_hub_precedence() {
+    let options = |vars: &[(&str, &str)]| {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ResolveOptions::from_vars(|name| vars.get(name).cloned(), true)
+    };
+    let home = [("HOME", "/home/ana")];
+    assert_eq!(
+        options(&home).cache_dir,
+        Path::new("/home/ana/.cache/huggingface/hub")
+    );
+    assert_eq!(
+        options(&[home[0], ("XDG_CACHE_HOME", "/xdg")]).cache_dir,
+        Path::new("/xdg/huggingface/hub")
+    );
+    assert_eq!(
+        options(&[home[0], ("XDG_CACHE_HOME", "/xdg"), ("HF_HOME", "~/hf")]).cache_dir,
+        Path::new("/home/ana/hf/hub")
+    );
+    assert_eq!(
+        options(&[
+            home[0],
+            ("HF_HOME", "/hf"),
+            ("HUGGINGFACE_HUB_CACHE", "/old")
+        ])
+        .cache_dir,
+        Path::new("/old")
+    );
+    assert_eq!(
+        options(&[
+            home[0],
+            ("HF_HOME", "/hf"),
+            ("HUGGINGFACE_HUB_CACHE", "/old"),
+            ("HF_HUB_CACHE", "/new")
+        ])
+        .cache_dir,
+        Path::new("/new")
+    );
+    // An empty variable counts as unset.
+    assert_eq!(
+        options(&[home[0], ("HF_HUB_CACHE", "")]).cache_dir,
+        Path::new("/home/ana/.cache/huggingface/hub")
+    );
+}
+
+#[test]
+fn offline_endpoint_token_and_progress_come_from_the_environment() {
+    let options = |vars: &[(&str, &str)], terminal: bool| {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ResolveOptions::from_vars(|name| vars.get(name).cloned(), terminal)
+    };
+    for value in ["1", "true", "YES", "On"] {
+        assert!(
+            options(&[("HF_HUB_OFFLINE", value)], true).offline,
+            "{value}"
+        );
+    }
+    for value in ["0", "false", "no", ""] {
+        assert!(
+            !options(&[("HF_HUB_OFFLINE", value)], true).offline,
+            "{value}"
+        );
+    }
+    assert!(options(&[("TRANSFORMERS_OFFLINE", "1")], true).offline);
+
+    let defaults = options(&[("HOME", "/nonexistent")], true);
+    assert_eq!(defaults.endpoint, "https://huggingface.co");
+    assert_eq!(defaults.token, None);
+    assert!(defaults.progress);
+    assert!(!options(&[], false).progress);
+    assert!(!options(&[("HF_HUB_DISABLE_PROGRESS_BARS", "1")], true).progress);
+    assert_eq!(
+        options(&[("HF_ENDPOINT", "http://mirror.local/")], true).endpoint,
+        "http://mirror.local"
+    );
+    assert_eq!(
+        options(&[("HF_TOKEN", "hf_abc")], true).token.as_deref(),
+        Some("hf_abc")
+    );
+
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("hf")).unwrap();
+    std::fs::write(home.path().join("hf/token"), "hf_from_file\n").unwrap();
+    let hf_home = home.path().join("hf");
+    let with_file = options(&[("HF_HOME", hf_home.to_str().unwrap())], true);
+    assert_eq!(with_file.token.as_deref(), Some("hf_from_file"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Downloads, from a fake hub on 127.0.0.1
+
+/// One file the fake hub serves.
+#[derive(Clone)]
+enum Route {
+    File { commit: String, body: Vec<u8> },
+    Status(u16),
+}
+
+/// A tiny HTTP/1.1 server answering hf-hub's requests (`GET /{repo}/resolve/{revision}/{file}`,
+/// with `Range: bytes=0-0` for metadata, then `Range: bytes=N-` for the contents). It stops by
+/// itself after 60 s, or when dropped.
+struct FakeHub {
+    endpoint: String,
+    requests: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeHub {
+    fn start(routes: HashMap<String, Route>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (log, stopped) = (requests.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !stopped.load(Ordering::Relaxed) && Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((stream, _)) => serve(stream, &routes, &log),
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        FakeHub {
+            endpoint,
+            requests,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for FakeHub {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn serve(stream: TcpStream, routes: &HashMap<String, Route>, log: &Mutex<Vec<String>>) {
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    // `Range: bytes=START-` or `bytes=START-END` (inclusive).
+    let mut range: (usize, Option<usize>) = (0, None);
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
+            break;
+        }
+        if let Some(value) = header.to_ascii_lowercase().strip_prefix("range: bytes=") {
+            let (start, end) = value.trim().split_once('-').unwrap_or(("0", ""));
+            range = (start.parse().unwrap_or(0), end.parse().ok());
+        }
+    }
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("")
+        .to_owned();
+    log.lock().unwrap().push(path.clone());
+    let response = match routes.get(&path) {
+        Some(Route::File { commit, body }) => {
+            let start = range.0.min(body.len());
+            let end = range.1.map_or(body.len(), |end| (end + 1).min(body.len()));
+            let part = &body[start..end.max(start)];
+            let mut response = format!(
+                "HTTP/1.1 206 Partial Content\r\nContent-Length: {}\r\n\
+                 Content-Range: bytes {start}-{}/{}\r\nETag: \"{:016x}\"\r\n\
+                 X-Repo-Commit: {commit}\r\nConnection: close\r\n\r\n",
+                part.len(),
+                (start + part.len()).saturating_sub(1),
+                body.len(),
+                fnv(body),
+            )
+            .into_bytes();
+            response.extend_from_slice(part);
+            response
+        }
+        Some(Route::Status(status)) => {
+            format!("HTTP/1.1 {status} Nope\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .into_bytes()
+        }
+        None => {
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()
+        }
+    };
+    let mut stream = stream;
+    let _ = stream.write_all(&response);
+    let _ = stream.flush();
+    let mut rest = Vec::new();
+    let _ = reader.read_to_end(&mut rest);
+}
+
+fn file_route(commit: &str, body: Vec<u8>) -> Route {
+    Route::File {
+        commit: commit.to_owned(),
+        body,
+    }
+}
+
+fn online(cache: &Path, hub: &FakeHub) -> ResolveOptions {
+    ResolveOptions {
+        endpoint: hub.endpoint.clone(),
+        ..ResolveOptions::new(cache)
+    }
+}
+
+const TEST_REPO: &str = "Test/tiny-marian";
+const TEST_COMMIT: &str = "1111111111111111111111111111111111111111";
+
+fn test_repo_routes(revision: &str, weights: &[(&str, Route)]) -> HashMap<String, Route> {
+    let mut routes: HashMap<String, Route> = TOKENIZER_AND_CONFIG
+        .iter()
+        .map(|file| {
+            (
+                format!("/{TEST_REPO}/resolve/{revision}/{file}"),
+                file_route(TEST_COMMIT, fixture_file(file)),
+            )
+        })
+        .collect();
+    for (path, route) in weights {
+        routes.insert(path.to_string(), route.clone());
+    }
+    routes
+}
+
+#[test]
+fn downloads_land_in_the_python_layout_and_are_reused() {
+    let routes = test_repo_routes(
+        "main",
+        &[(
+            "/Test/tiny-marian/resolve/main/model.safetensors",
+            file_route(TEST_COMMIT, fixture_file("model.safetensors")),
+        )],
+    );
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+
+    let files = hub::resolve(TEST_REPO, &online(cache.path(), &hub)).unwrap();
+    let repo_dir = cache.path().join("models--Test--tiny-marian");
+    let snapshot = repo_dir.join("snapshots").join(TEST_COMMIT);
+    assert_eq!(files.config, snapshot.join("config.json"));
+    assert_eq!(files.weights, snapshot.join("model.safetensors"));
+    assert_eq!(
+        std::fs::read_to_string(repo_dir.join("refs/main")).unwrap(),
+        TEST_COMMIT
+    );
+    // Snapshot entries are links into blobs/, holding exactly the served bytes.
+    let link = std::fs::read_link(snapshot.join("vocab.json")).unwrap();
+    assert!(link.starts_with("../../blobs"), "{}", link.display());
+    assert_eq!(
+        std::fs::read(snapshot.join("vocab.json")).unwrap(),
+        fixture_file("vocab.json")
+    );
+    assert_eq!(
+        std::fs::read(&files.weights).unwrap(),
+        fixture_file("model.safetensors")
+    );
+    let ModelSource::Hub(origin) = &files.source else {
+        panic!("expected a hub source")
+    };
+    assert_eq!(origin.commit.as_deref(), Some(TEST_COMMIT));
+    let downloaded = hub.requests().len();
+    assert!(downloaded >= 14, "{:?}", hub.requests());
+
+    // A second resolution, online or not, finds everything in the cache without any request.
+    let again = hub::resolve(TEST_REPO, &online(cache.path(), &hub)).unwrap();
+    assert_eq!(again, files);
+    let offline_again = hub::resolve(TEST_REPO, &offline(cache.path())).unwrap();
+    assert_eq!(offline_again.config, files.config);
+    assert_eq!(hub.requests().len(), downloaded);
+}
+
+#[test]
+fn files_the_hub_lacks_are_remembered_and_not_asked_for_again() {
+    let mut routes = test_repo_routes(
+        "main",
+        &[(
+            "/Test/tiny-marian/resolve/main/model.safetensors",
+            file_route(TEST_COMMIT, fixture_file("model.safetensors")),
+        )],
+    );
+    routes.remove("/Test/tiny-marian/resolve/main/generation_config.json");
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+    let files = hub::resolve(TEST_REPO, &online(cache.path(), &hub)).unwrap();
+    assert_eq!(files.generation_config, None);
+    let marker = cache
+        .path()
+        .join("models--Test--tiny-marian/.no_exist")
+        .join(TEST_COMMIT)
+        .join("generation_config.json");
+    assert!(marker.is_file(), "Python's .no_exist marker is written");
+    let requests = hub.requests().len();
+    let again = hub::resolve(TEST_REPO, &online(cache.path(), &hub)).unwrap();
+    assert_eq!(again, files);
+    assert_eq!(hub.requests().len(), requests, "{:?}", hub.requests());
+}
+
+#[test]
+fn without_safetensors_on_the_hub_the_pytorch_weights_are_downloaded() {
+    let routes = test_repo_routes(
+        "main",
+        &[(
+            "/Test/tiny-marian/resolve/main/pytorch_model.bin",
+            file_route(TEST_COMMIT, b"pickled weights".to_vec()),
+        )],
+    );
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+    let files = hub::resolve(TEST_REPO, &online(cache.path(), &hub)).unwrap();
+    assert!(files.weights.ends_with("pytorch_model.bin"));
+    assert_eq!(std::fs::read(&files.weights).unwrap(), b"pickled weights");
+    assert!(hub
+        .requests()
+        .contains(&"/Test/tiny-marian/resolve/main/model.safetensors".to_owned()));
+}
+
+#[test]
+fn commit_revisions_leave_no_ref_and_missing_weights_are_reported() {
+    let hub = FakeHub::start(test_repo_routes(TEST_COMMIT, &[]));
+    let cache = tempfile::tempdir().unwrap();
+    let spec = format!("{TEST_REPO}@{TEST_COMMIT}");
+    let err = hub::resolve(&spec, &online(cache.path(), &hub)).unwrap_err();
+    assert!(matches!(err, Error::NoWeightsOnHub { .. }), "{err}");
+    assert!(
+        err.to_string().contains(&format!(
+            "tried model.safetensors at {TEST_COMMIT}, pytorch_model.bin at {TEST_COMMIT}"
+        )),
+        "{err}"
+    );
+    let repo_dir = cache.path().join("models--Test--tiny-marian");
+    assert!(repo_dir
+        .join("snapshots")
+        .join(TEST_COMMIT)
+        .join("config.json")
+        .is_file());
+    // Python never records a ref for a commit; neither do we.
+    assert!(!repo_dir.join("refs").join(TEST_COMMIT).exists());
+}
+
+#[test]
+fn a_missing_required_file_on_the_hub_is_named() {
+    let mut routes = test_repo_routes("main", &[]);
+    routes.remove("/Test/tiny-marian/resolve/main/target.spm");
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+    let err = hub::resolve(TEST_REPO, &online(cache.path(), &hub)).unwrap_err();
+    assert!(
+        matches!(&err, Error::HubNotFound { status: 404, file, .. } if file == "target.spm"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_catalog_style_weights_revision_is_downloaded_from_its_own_revision() {
+    // The same layout as opus-mt-fr-en: config at a commit, safetensors in refs/pr/4.
+    let pr_commit = "2222222222222222222222222222222222222222";
+    let routes = test_repo_routes(
+        TEST_COMMIT,
+        &[(
+            "/Test/tiny-marian/resolve/refs%2Fpr%2F4/model.safetensors",
+            file_route(pr_commit, fixture_file("model.safetensors")),
+        )],
+    );
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+    let catalog = hub::parse_catalog(&format!(
+        "[[model]]\nname = \"tiny\"\nrepo = \"{TEST_REPO}\"\nrevision = \"{TEST_COMMIT}\"\n\
+         description = \"test\"\nweights = [{{ file = \"model.safetensors\", revision = \"refs/pr/4\" }}, \
+         {{ file = \"pytorch_model.bin\" }}]\n"
+    ))
+    .unwrap();
+    let files = hub::resolve_entry(&catalog[0], &online(cache.path(), &hub)).unwrap();
+    let repo_dir = cache.path().join("models--Test--tiny-marian");
+    assert_eq!(
+        files.weights,
+        repo_dir
+            .join("snapshots")
+            .join(pr_commit)
+            .join("model.safetensors")
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo_dir.join("refs/refs/pr/4")).unwrap(),
+        pr_commit
+    );
+    let ModelSource::Hub(origin) = &files.source else {
+        panic!("expected a hub source")
+    };
+    assert_eq!(origin.weights_revision, "refs/pr/4");
+    assert_eq!(origin.weights_commit.as_deref(), Some(pr_commit));
+    // Offline now, the same entry resolves from the cache alone.
+    let cached = hub::resolve_entry(&catalog[0], &offline(cache.path())).unwrap();
+    assert_eq!(cached, files);
+}
+
+#[test]
+fn a_private_or_missing_repo_is_a_clear_error() {
+    let mut routes = HashMap::new();
+    routes.insert(
+        "/Test/secret/resolve/main/config.json".to_owned(),
+        Route::Status(401),
+    );
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+    let err = hub::resolve("Test/secret", &online(cache.path(), &hub)).unwrap_err();
+    assert!(
+        matches!(&err, Error::HubNotFound { status: 401, file, .. } if file == "config.json"),
+        "{err}"
+    );
+    let message = err.to_string();
+    assert!(message.contains("Test/secret"), "{message}");
+    assert!(message.contains("HF_TOKEN"), "{message}");
+}
+
+#[test]
+fn an_unreachable_hub_is_a_download_error_naming_the_file() {
+    // A port nothing listens on.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cache = tempfile::tempdir().unwrap();
+    let options = ResolveOptions {
+        endpoint: format!("http://127.0.0.1:{port}"),
+        ..ResolveOptions::new(cache.path())
+    };
+    let err = hub::resolve(TEST_REPO, &options).unwrap_err();
+    assert!(
+        matches!(&err, Error::Download { file, .. } if file == "config.json"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("HF_HUB_OFFLINE=1"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command line
+
+fn passeur() -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("passeur").unwrap();
+    for var in [
+        "HF_HOME",
+        "HUGGINGFACE_HUB_CACHE",
+        "HF_HUB_OFFLINE",
+        "TRANSFORMERS_OFFLINE",
+        "HF_ENDPOINT",
+        "HF_TOKEN",
+    ] {
+        command.env_remove(var);
+    }
+    command
+}
+
+#[test]
+fn passeur_models_lists_entries_and_cache_state() {
+    let cache = tempfile::tempdir().unwrap();
+    python_cache_of_main(cache.path());
+    let output = passeur()
+        .arg("models")
+        .env("HF_HUB_CACHE", cache.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    assert!(text.contains("opus-mt-fr-en  (default): cached"), "{text}");
+    assert!(text.contains("opus-mt-tc-big-fr-en: not cached"), "{text}");
+    assert!(text.contains(&format!("{FR_EN} @ {FR_EN_MAIN}")), "{text}");
+    assert!(
+        text.contains(&format!("Hugging Face cache: {}", cache.path().display())),
+        "{text}"
+    );
+}
+
+#[test]
+fn passeur_fetch_offline_miss_fails_with_the_message() {
+    let cache = tempfile::tempdir().unwrap();
+    let assert = passeur()
+        .args(["fetch", "opus-mt-fr-en"])
+        .env("HF_HUB_CACHE", cache.path())
+        .env("HF_HUB_OFFLINE", "1")
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.starts_with("passeur: error: "), "{stderr}");
+    assert!(
+        stderr.contains("config.json is not in the Hugging Face cache"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("passeur fetch opus-mt-fr-en"), "{stderr}");
+}
+
+#[test]
+fn passeur_fetch_checks_a_cached_model_and_prints_its_files() {
+    let cache = tempfile::tempdir().unwrap();
+    python_cache_of_main(cache.path());
+    let assert = passeur()
+        .args(["fetch", "--quiet"])
+        .env("HF_HUB_CACHE", cache.path())
+        .env("HF_HUB_OFFLINE", "1")
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains(&format!(
+            "opus-mt-fr-en: ready in the cache ({FR_EN} at {FR_EN_MAIN}, commit {FR_EN_MAIN})"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pytorch_model.bin"), "{stdout}");
+    assert!(
+        stdout.contains("tokenizer checked: 939 vocabulary entries"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn passeur_fetch_of_a_broken_folder_names_the_missing_file() {
+    let tmp = fixture_copy_without(&["vocab.json"]);
+    let assert = passeur()
+        .args(["fetch", tmp.path().to_str().unwrap()])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("missing vocab.json"), "{stderr}");
+}
+
+#[test]
+fn passeur_fetch_downloads_from_the_hub_endpoint() {
+    let routes = test_repo_routes(
+        "main",
+        &[(
+            "/Test/tiny-marian/resolve/main/model.safetensors",
+            file_route(TEST_COMMIT, fixture_file("model.safetensors")),
+        )],
+    );
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+    let assert = passeur()
+        .args(["fetch", TEST_REPO])
+        .env("HF_HUB_CACHE", cache.path())
+        .env("HF_ENDPOINT", &hub.endpoint)
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains(&format!("commit {TEST_COMMIT}")),
+        "{stdout}"
+    );
+    assert!(cache
+        .path()
+        .join("models--Test--tiny-marian/snapshots")
+        .join(TEST_COMMIT)
+        .join("model.safetensors")
+        .is_file());
+}
