@@ -661,6 +661,14 @@ fn a_run_killed_with_sigkill_leaves_no_partial_output() {
         .collect();
     assert!(recorded_done.len() < good_inputs().len(), "killed mid-way");
     for record in records.iter().filter(|r| r["status"] == "done") {
+        assert_eq!(record["model"], "shouting");
+        assert_eq!(record["revision"], "v1");
+        let input_bytes =
+            std::fs::read(folder.input.join(record["input"].as_str().unwrap())).unwrap();
+        assert_eq!(
+            record["content_sha256"].as_str().unwrap(),
+            passeur::batch::manifest::sha256_hex(&input_bytes)
+        );
         for output in record["outputs"].as_array().unwrap() {
             let bytes =
                 std::fs::read(folder.output.join(output["path"].as_str().unwrap())).unwrap();

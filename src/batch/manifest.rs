@@ -64,6 +64,15 @@ pub struct Record {
     pub input_bytes: u64,
     /// The [fingerprint] of the options it was translated with.
     pub fingerprint: String,
+    /// The model that translated it (name, hub repo id or folder), for people reading the log.
+    #[serde(default)]
+    pub model: String,
+    /// The model's hub revision.
+    #[serde(default)]
+    pub revision: Option<String>,
+    /// The decoding options in words.
+    #[serde(default)]
+    pub decoding: String,
     /// The encoding it was read in, e.g. `windows-1252 (guessed)`.
     pub encoding: Option<String>,
     /// Sentences in the input.
@@ -241,6 +250,9 @@ mod tests {
             content_sha256: Some(sha256_hex(b"x")),
             input_bytes: 1,
             fingerprint: "f".into(),
+            model: "m".into(),
+            revision: None,
+            decoding: "d".into(),
             encoding: None,
             sentences: 1,
             outputs: vec![OutputRecord {
