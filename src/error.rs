@@ -1,6 +1,6 @@
 //! The crate's one error type.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong in passeur, with enough context to say what to do next.
 #[derive(Debug, thiserror::Error)]
@@ -170,8 +170,8 @@ pub enum Error {
         revision: String,
         /// The missing file.
         file: String,
-        /// The hub cache folder that was searched.
-        cache_dir: PathBuf,
+        /// The hub cache folder that was searched (boxed to keep `Error` small).
+        cache_dir: Box<Path>,
         /// What to do next.
         hint: String,
     },
@@ -390,8 +390,8 @@ pub enum Error {
     Compute {
         /// What the model was doing.
         context: String,
-        /// The underlying candle error.
-        source: candle_core::Error,
+        /// The underlying candle error (boxed: it is large, and rare).
+        source: Box<candle_core::Error>,
     },
 }
 
@@ -411,7 +411,7 @@ impl Error {
     pub fn compute(context: impl Into<String>, source: candle_core::Error) -> Self {
         Error::Compute {
             context: context.into(),
-            source,
+            source: Box::new(source),
         }
     }
 }

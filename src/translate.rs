@@ -2,9 +2,22 @@
 //!
 //! [`SentenceTranslator`] is the seam between the document layer and the engine: the document layer
 //! hands over sentences and gets translations back, and never knows about tokens or tensors. The
-//! engine-backed implementation is `Translator`; tests use scripted implementations.
+//! engine-backed implementation is [`Translator`]; tests use scripted implementations.
+//!
+//! [`Translator::translate`] sorts the sentences of a call by token length, cuts them into batches
+//! under a sentence count and a token budget (so padding stays small and the decoder caches stay
+//! bounded), runs each batch through [`generate`], and returns the results in the callers' order.
+//! Empty or whitespace-only sentences never reach the model.
 
-use crate::Result;
+use std::path::Path;
+
+use candle_core::{DType, Device};
+
+use crate::generate::{generate, GenerationConfig, GenerationOptions};
+use crate::hub::{self, ModelFiles, ResolveOptions};
+use crate::model::{MarianConfig, MarianModel};
+use crate::tokenizer::MarianTokenizer;
+use crate::{Error, Result};
 
 /// The translation of one sentence.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,4 +55,289 @@ pub trait SentenceTranslator {
 
     /// Model and decoding settings, for the outputs' provenance.
     fn provenance(&self) -> Provenance;
+}
+
+/// The model-level result for one sentence: what `passeur lines --jsonl` prints.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Translation {
+    /// Source token ids, `</s>` included (empty for an empty sentence).
+    pub source_ids: Vec<u32>,
+    /// Generated ids after the decoder start token, up to and including `</s>`.
+    pub ids: Vec<u32>,
+    /// The generated ids as text, special tokens dropped.
+    pub text: String,
+    /// The hypothesis score (see [`crate::generate::Hypothesis::score`]); `None` for an empty
+    /// sentence, which is not sent to the model.
+    pub score: Option<f32>,
+}
+
+/// How a [`Translator`] runs: device, batching and decoding overrides.
+#[derive(Debug, Clone)]
+pub struct TranslatorOptions {
+    /// Where the model runs.
+    pub device: Device,
+    /// User overrides of the model's decoding defaults (generation_config.json).
+    pub generation: GenerationOptions,
+    /// Most sentences decoded together.
+    pub max_batch_sentences: usize,
+    /// Most source tokens in one batch, padding included (longest sentence × sentences).
+    pub max_batch_tokens: usize,
+}
+
+impl Default for TranslatorOptions {
+    fn default() -> Self {
+        TranslatorOptions {
+            device: Device::Cpu,
+            generation: GenerationOptions::default(),
+            max_batch_sentences: 16,
+            max_batch_tokens: 4096,
+        }
+    }
+}
+
+/// A loaded translation engine: MarianTokenizer, Marian model and generation settings.
+///
+/// ```
+/// use passeur::translate::{Translator, TranslatorOptions};
+/// use passeur::hub::resolve_local;
+///
+/// // A random-weight model in the layout of an opus-mt hub repo: real decoding, gibberish English.
+/// let files = resolve_local(std::path::Path::new("tests/fixtures/marian-tiny"))?;
+/// let translator = Translator::from_files(files, TranslatorOptions::default())?;
+/// let out = translator.translate(&["Bonjour le monde.", ""])?;
+/// assert_eq!(out.len(), 2);
+/// assert_eq!(out[0].ids.last(), Some(&translator.tokenizer().eos_id()));
+/// assert!(out[1].ids.is_empty()); // empty input never reaches the model
+/// # Ok::<(), passeur::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Translator {
+    files: ModelFiles,
+    tokenizer: MarianTokenizer,
+    model: MarianModel,
+    generation: GenerationConfig,
+    options: TranslatorOptions,
+}
+
+impl Translator {
+    /// Resolves `model` (a models.toml name, a hub repo id or a local folder; downloading when
+    /// allowed) and loads it.
+    pub fn load(model: &str, resolve: &ResolveOptions, options: TranslatorOptions) -> Result<Self> {
+        let files = hub::resolve(model, resolve)?;
+        Self::from_files(files, options)
+    }
+
+    /// Loads the model whose files are `files`.
+    pub fn from_files(files: ModelFiles, options: TranslatorOptions) -> Result<Self> {
+        if options.max_batch_sentences == 0 || options.max_batch_tokens == 0 {
+            return Err(Error::GenerationOption {
+                option: "batch size",
+                problem: "must be at least 1".into(),
+            });
+        }
+        let tokenizer = MarianTokenizer::from_model_files(&files)?;
+        let config = MarianConfig::from_file(&files.config)?;
+        check_tokenizer_matches(&tokenizer, &config, &files.vocab)?;
+        let model = MarianModel::load(&config, &files.weights, &options.device, DType::F32)?;
+        let generation = GenerationConfig::from_files(&config, files.generation_config.as_deref())?
+            .with_options(&options.generation);
+        generation.check(&config)?;
+        Ok(Translator {
+            files,
+            tokenizer,
+            model,
+            generation,
+            options,
+        })
+    }
+
+    /// The tokenizer.
+    pub fn tokenizer(&self) -> &MarianTokenizer {
+        &self.tokenizer
+    }
+
+    /// The model.
+    pub fn model(&self) -> &MarianModel {
+        &self.model
+    }
+
+    /// The model's files and where they came from.
+    pub fn files(&self) -> &ModelFiles {
+        &self.files
+    }
+
+    /// The decoding settings in force (model defaults with the options applied).
+    pub fn generation(&self) -> &GenerationConfig {
+        &self.generation
+    }
+
+    /// Translates `sentences` with the decoding settings in force.
+    pub fn translate(&self, sentences: &[&str]) -> Result<Vec<Translation>> {
+        self.translate_with(sentences, &self.generation)
+    }
+
+    /// Translates `sentences` with other decoding settings (for example a retry with a repetition
+    /// guard), derived from the ones in force by `options`.
+    pub fn translate_with_options(
+        &self,
+        sentences: &[&str],
+        options: &GenerationOptions,
+    ) -> Result<Vec<Translation>> {
+        let generation = self.generation.with_options(options);
+        generation.check(self.model.config())?;
+        self.translate_with(sentences, &generation)
+    }
+
+    fn translate_with(
+        &self,
+        sentences: &[&str],
+        generation: &GenerationConfig,
+    ) -> Result<Vec<Translation>> {
+        let sources: Vec<Vec<u32>> = sentences
+            .iter()
+            .map(|s| {
+                if s.trim().is_empty() {
+                    Vec::new()
+                } else {
+                    self.tokenizer.encode(s)
+                }
+            })
+            .collect();
+        // Refuse over-long sentences before any decoding, naming the caller's index.
+        let max = self.model.config().max_position_embeddings;
+        if let Some(index) = sources.iter().position(|ids| ids.len() > max) {
+            return Err(Error::InvalidSource {
+                index,
+                problem: format!(
+                    "{} tokens, more than the model's {max} positions (max_position_embeddings); \
+                     split the sentence into shorter pieces",
+                    sources[index].len()
+                ),
+            });
+        }
+        let mut generated: Vec<Option<(Vec<u32>, f32)>> = vec![None; sentences.len()];
+        for batch in self.batches(&sources) {
+            let batch_sources: Vec<Vec<u32>> = batch.iter().map(|&i| sources[i].clone()).collect();
+            let hypotheses = generate(&self.model, &batch_sources, generation)?;
+            for (&index, hypothesis) in batch.iter().zip(hypotheses) {
+                generated[index] = Some((hypothesis.ids, hypothesis.score));
+            }
+        }
+        Ok(sources
+            .into_iter()
+            .zip(generated)
+            .map(|(source_ids, output)| match output {
+                Some((ids, score)) => Translation {
+                    text: self.tokenizer.decode(&ids),
+                    source_ids,
+                    ids,
+                    score: Some(score),
+                },
+                None => Translation {
+                    source_ids,
+                    ids: Vec::new(),
+                    text: String::new(),
+                    score: None,
+                },
+            })
+            .collect())
+    }
+
+    /// Indices of the non-empty `sources`, longest first, cut into batches under the sentence and
+    /// token limits.
+    fn batches(&self, sources: &[Vec<u32>]) -> Vec<Vec<usize>> {
+        let mut order: Vec<usize> = (0..sources.len())
+            .filter(|&i| !sources[i].is_empty())
+            .collect();
+        // Longest first: the first batch is the most expensive, so memory problems show at once.
+        order.sort_by_key(|&i| std::cmp::Reverse(sources[i].len()));
+        let mut batches: Vec<Vec<usize>> = Vec::new();
+        let mut current: Vec<usize> = Vec::new();
+        let mut longest = 0;
+        for index in order {
+            let len = sources[index].len();
+            let longest_if_added = longest.max(len);
+            let fits = current.len() < self.options.max_batch_sentences
+                && longest_if_added * (current.len() + 1) <= self.options.max_batch_tokens;
+            if !fits && !current.is_empty() {
+                batches.push(std::mem::take(&mut current));
+                longest = 0;
+            }
+            longest = longest.max(len);
+            current.push(index);
+        }
+        if !current.is_empty() {
+            batches.push(current);
+        }
+        batches
+    }
+}
+
+impl SentenceTranslator for Translator {
+    fn translate_sentences(&self, sentences: &[&str]) -> Result<Vec<SentenceTranslation>> {
+        Ok(self
+            .translate(sentences)?
+            .into_iter()
+            .map(|t| SentenceTranslation {
+                text: t.text,
+                score: t.score,
+            })
+            .collect())
+    }
+
+    fn token_count(&self, sentence: &str) -> usize {
+        self.tokenizer.encode(sentence).len()
+    }
+
+    fn max_source_tokens(&self) -> usize {
+        self.model.config().max_position_embeddings
+    }
+
+    fn provenance(&self) -> Provenance {
+        Provenance {
+            model: self.files.source.model_label(),
+            revision: self.files.source.revision_label(),
+            decoding: self.generation.to_string(),
+            passeur_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// Fails when the tokenizer's special ids do not match the model's configuration: the model would
+/// run, but on the wrong ids, and silently produce nonsense.
+fn check_tokenizer_matches(
+    tokenizer: &MarianTokenizer,
+    config: &MarianConfig,
+    vocab: &Path,
+) -> Result<()> {
+    let checks = [
+        ("eos_token_id", tokenizer.eos_id(), config.eos_token_id),
+        ("pad_token_id", tokenizer.pad_id(), config.pad_token_id),
+    ];
+    for (key, from_vocab, from_config) in checks {
+        if from_vocab != from_config {
+            return Err(Error::ModelConfig {
+                path: config.path.clone(),
+                field: key.to_string(),
+                problem: format!(
+                    "is {from_config}, but {} gives the token id {from_vocab}: the tokenizer and \
+                     the model do not belong together",
+                    vocab.display()
+                ),
+            });
+        }
+    }
+    if tokenizer.vocab_size() > config.vocab_size {
+        return Err(Error::ModelConfig {
+            path: config.path.clone(),
+            field: "vocab_size".to_string(),
+            problem: format!(
+                "is {}, smaller than the {} entries of {}",
+                config.vocab_size,
+                tokenizer.vocab_size(),
+                vocab.display()
+            ),
+        });
+    }
+    Ok(())
 }

@@ -376,7 +376,7 @@ fn an_offline_cache_miss_names_repo_revision_and_file_and_what_to_do() {
             assert_eq!(repo, FR_EN);
             assert_eq!(revision, FR_EN_MAIN);
             assert_eq!(file, "config.json");
-            assert_eq!(cache_dir, cache.path());
+            assert_eq!(&**cache_dir, cache.path());
         }
         other => panic!("unexpected error {other}"),
     }

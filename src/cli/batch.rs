@@ -8,7 +8,8 @@
 //! inputs failed (they are listed in the summary and in `summary.json`), 1 when the batch could
 //! not run or stopped early (a rerun resumes), 2 for a usage error.
 
-use super::translate::{build_translator, parse_beams, parse_token_budget, EngineOptions};
+use super::engine::EngineArgs;
+use super::translate::parse_token_budget;
 use anyhow::Context;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use passeur::batch::{self, BatchOptions, Event, Outcome, Shard, Summary};
@@ -63,18 +64,8 @@ pub struct Args {
     #[arg(long, value_name = "LABEL")]
     pub encoding: Option<String>,
 
-    /// Model: a name from models.toml, a Hugging Face repo id (Owner/name) or a local folder
-    /// [default: the default model, downloaded on first use].
-    #[arg(short, long, value_name = "M")]
-    pub model: Option<String>,
-
-    /// Hub revision of the model (branch, tag or commit).
-    #[arg(long, value_name = "REV")]
-    pub revision: Option<String>,
-
-    /// Beam size, 1 for greedy decoding [default: the model's generation settings].
-    #[arg(long, value_name = "N", value_parser = parse_beams)]
-    pub beams: Option<usize>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 
     /// Split sentences longer than N source tokens at clause punctuation, then between words;
     /// nothing is dropped [default and maximum: the model's position limit].
@@ -116,15 +107,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Checked before the model is loaded, so a typo fails at once.
     batch::Filter::new(&options.include, &options.exclude)?;
     write::remove_temporary_files_on_signal()?;
-    let translator = build_translator(&EngineOptions {
-        model: args.model.clone(),
-        revision: args.revision.clone(),
-        beams: args.beams,
-        verbose: false,
-        quiet: args.quiet,
-    })?;
+    let translator = args.engine.build_translator(args.quiet)?;
     let mut display = Display::new(&args);
-    let summary = batch::run(&options, &*translator, &mut |event| display.show(event));
+    let summary = batch::run(&options, &translator, &mut |event| display.show(event));
     display.finish();
     let summary = summary.context("passeur batch")?;
     if !args.quiet {

@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use super::engine::EngineArgs;
+
 /// Arguments of `passeur translate`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -44,18 +46,8 @@ pub struct Args {
     #[arg(long, value_name = "LABEL")]
     pub encoding: Option<String>,
 
-    /// Model: a name from models.toml, a Hugging Face repo id (Owner/name) or a local folder
-    /// [default: the default model, downloaded on first use].
-    #[arg(short, long, value_name = "M")]
-    pub model: Option<String>,
-
-    /// Hub revision of the model (branch, tag or commit).
-    #[arg(long, value_name = "REV")]
-    pub revision: Option<String>,
-
-    /// Beam size, 1 for greedy decoding [default: the model's generation settings].
-    #[arg(long, value_name = "N", value_parser = parse_beams)]
-    pub beams: Option<usize>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 
     /// Split sentences longer than N source tokens at clause punctuation (; : , —), then between
     /// words; nothing is dropped [default and maximum: the model's position limit].
@@ -82,46 +74,6 @@ pub(crate) fn parse_token_budget(value: &str) -> Result<usize, String> {
         return Err(format!("must be at least {MIN_TOKEN_BUDGET} tokens"));
     }
     Ok(budget)
-}
-
-pub(crate) fn parse_beams(value: &str) -> Result<usize, String> {
-    match value.parse::<usize>() {
-        Ok(beams) if beams >= 1 => Ok(beams),
-        _ => Err(format!(
-            "`{value}` is not a beam size: use 1 (greedy) or more"
-        )),
-    }
-}
-
-/// What building the translation engine needs from the command line.
-pub struct EngineOptions {
-    /// `--model`, if given.
-    pub model: Option<String>,
-    /// `--revision`, if given.
-    pub revision: Option<String>,
-    /// `--beams`, if given.
-    pub beams: Option<usize>,
-    /// `-v` given.
-    pub verbose: bool,
-    /// `--quiet` given (no download progress either).
-    pub quiet: bool,
-}
-
-/// Builds the real translator (tokenizer, model, search) for `options`.
-pub(crate) fn build_translator(
-    options: &EngineOptions,
-) -> anyhow::Result<Box<dyn SentenceTranslator>> {
-    let model = options.model.as_deref().unwrap_or("the default model");
-    let revision = options.revision.as_deref().unwrap_or("default");
-    let beams = options
-        .beams
-        .map_or("default".to_string(), |b| b.to_string());
-    let _messages = (options.verbose, options.quiet);
-    bail!(
-        "the translation engine is not wired into `passeur translate` yet (model: {model}, \
-         revision: {revision}, beams: {beams}); the input was read and checked, and nothing was \
-         written"
-    )
 }
 
 /// Runs `passeur translate`.
@@ -157,15 +109,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let document = Document::parse(decoded.text, syntax);
 
     let bilingual = if document.needs_model() {
-        let engine = EngineOptions {
-            model: args.model.clone(),
-            revision: args.revision.clone(),
-            beams: args.beams,
-            verbose: args.verbose > 0,
-            quiet: args.quiet,
-        };
-        let translator = build_translator(&engine)?;
-        translate(&*translator, document, &args)?
+        let translator = args.engine.build_translator(args.quiet)?;
+        translate(&translator, document, &args)?
     } else {
         Plan::new(document, &|_| 0, usize::MAX).assemble(Vec::new(), unloaded_model(&args))?
     };
@@ -251,8 +196,8 @@ fn report_decoding(input_name: &str, decoded: &DecodedText) {
 /// Provenance when no model was needed: the model that would have been used, marked as not run.
 fn unloaded_model(args: &Args) -> Provenance {
     Provenance {
-        model: args.model.clone().unwrap_or_else(|| "default".to_string()),
-        revision: args.revision.clone(),
+        model: args.engine.model.clone(),
+        revision: args.engine.revision.clone(),
         decoding: "none (nothing to translate; no model was loaded)".to_string(),
         passeur_version: env!("CARGO_PKG_VERSION").to_string(),
     }

@@ -618,7 +618,7 @@ impl<'a> HubResolver<'a> {
             repo: repo.to_owned(),
             revision: revision.to_owned(),
             file: file.to_owned(),
-            cache_dir: self.cache.dir().to_owned(),
+            cache_dir: self.cache.dir().into(),
             hint,
         }
     }

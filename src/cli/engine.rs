@@ -1,0 +1,94 @@
+//! The options every translating subcommand shares, and the one place the engine is built from them.
+
+use anyhow::Context;
+use passeur::generate::GenerationOptions;
+use passeur::hub::ResolveOptions;
+use passeur::translate::{Translator, TranslatorOptions};
+
+/// Model and decoding options of `lines`, `translate` and `batch`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EngineArgs {
+    /// Model: a name from models.toml (`passeur models` lists them), a Hugging Face repo id
+    /// (Owner/name, optionally @revision) or a local folder laid out like an opus-mt repo.
+    #[arg(
+        short,
+        long,
+        value_name = "M",
+        default_value = "opus-mt-fr-en",
+        env = "PASSEUR_MODEL"
+    )]
+    pub model: String,
+
+    /// Hub revision of the model (branch, tag or commit) [default: the one pinned in models.toml,
+    /// else main].
+    #[arg(long, value_name = "REV")]
+    pub revision: Option<String>,
+
+    /// Beam size, 1 for greedy decoding [default: the model's generation_config.json, 4 for
+    /// opus-mt-fr-en].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub beams: Option<u32>,
+
+    /// Most tokens generated per sentence, end-of-sentence included [default: the model's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_new_tokens: Option<u32>,
+
+    /// Fewest tokens generated before end-of-sentence is allowed [default: the model's, 0].
+    #[arg(long, value_name = "N")]
+    pub min_new_tokens: Option<u32>,
+
+    /// Most sentences decoded together.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub batch_size: u32,
+
+    /// Compute threads [default: the number of physical cores; the RAYON_NUM_THREADS
+    /// environment variable works too].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+}
+
+impl EngineArgs {
+    /// The model spec with `--revision` applied.
+    pub fn model_spec(&self) -> String {
+        match &self.revision {
+            Some(revision) => format!("{}@{revision}", self.model),
+            None => self.model.clone(),
+        }
+    }
+
+    /// The decoding overrides these options ask for.
+    pub fn generation(&self) -> GenerationOptions {
+        GenerationOptions {
+            num_beams: self.beams.map(|n| n as usize),
+            max_new_tokens: self.max_new_tokens.map(|n| n as usize),
+            min_new_tokens: self.min_new_tokens.map(|n| n as usize),
+            ..GenerationOptions::default()
+        }
+    }
+
+    /// Sets the compute threads. Must run before the first tensor operation: candle reads
+    /// RAYON_NUM_THREADS when it builds its thread pool.
+    pub fn apply_threads(&self) {
+        if let Some(threads) = self.threads {
+            // candle has no API for its thread count: it reads this variable.
+            std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+        }
+    }
+
+    /// Resolves (downloading if needed and allowed) and loads the model.
+    pub fn build_translator(&self, quiet: bool) -> anyhow::Result<Translator> {
+        self.apply_threads();
+        let mut resolve = ResolveOptions::from_env();
+        if quiet {
+            resolve.progress = false;
+        }
+        let options = TranslatorOptions {
+            generation: self.generation(),
+            max_batch_sentences: self.batch_size as usize,
+            ..TranslatorOptions::default()
+        };
+        let spec = self.model_spec();
+        Translator::load(&spec, &resolve, options)
+            .with_context(|| format!("loading the model `{spec}`"))
+    }
+}
