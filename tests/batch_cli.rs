@@ -161,7 +161,6 @@ fn bad_shard_format_and_pattern_are_refused_with_the_reason() {
 }
 
 #[test]
-#[ignore = "needs the engine wired into the CLI (lead); run with --ignored once it is"]
 fn the_issue_scenario_on_the_fixture_model() {
     let root = tempfile::tempdir().unwrap();
     let input = generate(&root.path().join("in"));
@@ -196,7 +195,8 @@ fn the_issue_scenario_on_the_fixture_model() {
         "{provenance_model}"
     );
     // Every JSONL line is a sentence pair with the model's provenance.
-    let jsonl = std::fs::read_to_string(output.join("2023/février/article-01.txt.jsonl")).unwrap();
+    let jsonl_path = format!("{}.jsonl", batch_corpus::article_path(1));
+    let jsonl = std::fs::read_to_string(output.join(jsonl_path)).unwrap();
     for line in jsonl.lines() {
         let pair: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(pair["provenance"]["model"]
@@ -237,7 +237,6 @@ fn the_issue_scenario_on_the_fixture_model() {
 }
 
 #[test]
-#[ignore = "needs the engine wired into the CLI (lead); run with --ignored once it is"]
 fn two_shards_cover_the_folder_exactly_once() {
     let root = tempfile::tempdir().unwrap();
     let input = generate(&root.path().join("in"));
@@ -272,7 +271,6 @@ fn two_shards_cover_the_folder_exactly_once() {
 
 #[cfg(unix)]
 #[test]
-#[ignore = "needs the engine wired into the CLI (lead); run with --ignored once it is"]
 fn a_batch_killed_with_sigkill_resumes_with_no_partial_output() {
     use std::os::unix::process::ExitStatusExt;
 
