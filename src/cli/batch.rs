@@ -11,7 +11,7 @@
 use super::engine::EngineArgs;
 use super::translate::parse_token_budget;
 use anyhow::Context;
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use passeur::batch::{self, BatchOptions, Event, Outcome, Shard, Summary};
 use passeur::input;
 use passeur::write::{self, Format};
@@ -132,6 +132,11 @@ fn report(summary: &Summary, options: &BatchOptions) {
     );
 }
 
+/// A bar's rate with one decimal (indicatif's own `{per_sec}` prints four).
+fn rate(state: &ProgressState, out: &mut dyn std::fmt::Write) {
+    let _ = write!(out, "{:.1}", state.per_sec());
+}
+
 /// How progress is shown.
 enum Display {
     Quiet,
@@ -161,14 +166,16 @@ impl Display {
             let files = multi.add(ProgressBar::new(0));
             files.set_style(
                 ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} files ({per_sec}, {eta} left) {msg}",
+                    "{bar:30} {pos}/{len} files ({rate} files/s, {eta} left)",
                 )
-                .expect("the template is valid"),
+                .expect("the template is valid")
+                .with_key("rate", rate),
             );
             let sentences = multi.add(ProgressBar::new_spinner());
             sentences.set_style(
-                ProgressStyle::with_template("{spinner} {pos} sentences ({per_sec})")
-                    .expect("the template is valid"),
+                ProgressStyle::with_template("{spinner} {pos} sentences ({rate} sentences/s)")
+                    .expect("the template is valid")
+                    .with_key("rate", rate),
             );
             return Display::Bars {
                 multi,
