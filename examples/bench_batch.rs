@@ -11,8 +11,10 @@
 //! with exactly `TOKENS` (24) generated tokens per sentence (min = max new tokens), so that every
 //! sentence costs the same whatever the random weights say.
 //!
-//! Reported, for each way: wall time, sentences per second, and the sizes of the translator's
-//! calls. "one file at a time" is [`Pipeline::translate_document`] per file plus the write (what a
+//! Reported, for each way: wall time, sentences per second over wall time, CPU time (user +
+//! system, all threads: less sensitive than wall time to other work on a busy machine), and the sizes of the translator's
+//! calls. "engine alone" is every sentence of the folder in one call to the translator, sorted by
+//! length (no files, no documents: the ceiling); "one file at a time" is [`Pipeline::translate_document`] per file plus the write (what a
 //! shell loop over `passeur translate` does, minus loading the model each time); "batch" is
 //! [`passeur::batch::run`]; "batch rerun" is the same run again, where everything is skipped.
 
@@ -84,15 +86,16 @@ fn main() {
         .collect();
     let root = tempfile::tempdir().expect("a temporary directory");
     let input_dir = root.path().join("in");
-    let mut total_sentences = 0;
     for k in 0..articles {
         let mut text = format!("Dépêche numéro {k}\n\n");
         for i in 0..2 + k % 3 {
             let sentence = &sentences[(k * 3 + i) % sentences.len()];
-            text.push_str(&format!("En {}, {}. ", 1900 + k, sentence.trim_end_matches('.')));
-            total_sentences += 1;
+            text.push_str(&format!(
+                "En {}, {}. ",
+                1900 + k,
+                sentence.trim_end_matches('.')
+            ));
         }
-        total_sentences += 1;
         let path = input_dir.join(format!("{:02}/depeche-{k:04}.txt", k % 10));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
@@ -112,24 +115,50 @@ fn main() {
         inner: Translator::from_files(files, options).expect("the model loads"),
         calls: RefCell::new(Vec::new()),
     };
+
+    // The engine alone: every sentence of the folder in one call, sorted by length (the
+    // engine's full batched speed, the ceiling for the two ways below).
+    let mut inputs: Vec<_> = walk(&input_dir);
+    inputs.sort();
+    let mut all_sentences: Vec<String> = Vec::new();
+    for path in &inputs {
+        let decoded = passeur::input::read_file(path, None).unwrap();
+        let document = Document::parse(decoded.text, Syntax::Text);
+        all_sentences.extend(document.sentences().map(|s| s.text.text.clone()));
+    }
+    all_sentences.sort_by_key(|s| translator.token_count(s));
+    let total_sentences = all_sentences.len();
     println!(
         "{articles} articles, {total_sentences} sentences, model {model}, greedy, {TOKENS} tokens \
          per sentence, RAYON_NUM_THREADS={}",
         std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "unset".into())
     );
-    println!("{:<22} {:>9} {:>14}  calls", "way", "seconds", "sentences/s");
-    let report = |way: &str, seconds: f64, calls: String| {
+    println!(
+        "{:<22} {:>9} {:>14} {:>12}  calls",
+        "way", "seconds", "sentences/s", "CPU seconds"
+    );
+    let mut cpu_before = cpu_seconds();
+    let mut report = |way: &str, seconds: f64, calls: String| {
+        let cpu = cpu_seconds();
         println!(
-            "{way:<22} {seconds:>9.2} {:>14.1}  {calls}",
-            total_sentences as f64 / seconds
+            "{way:<22} {seconds:>9.2} {:>14.1} {:>12.2}  {calls}",
+            total_sentences as f64 / seconds,
+            cpu - cpu_before
         );
+        cpu_before = cpu;
     };
+    let texts: Vec<&str> = all_sentences.iter().map(String::as_str).collect();
+    let started = Instant::now();
+    translator.translate_sentences(&texts).unwrap();
+    report(
+        "engine alone",
+        started.elapsed().as_secs_f64(),
+        translator.take_calls(),
+    );
 
     // One file at a time.
     let single_out = root.path().join("single");
     let started = Instant::now();
-    let mut inputs: Vec<_> = walk(&input_dir);
-    inputs.sort();
     for path in &inputs {
         let decoded = passeur::input::read_file(path, None).unwrap();
         let pipeline = Pipeline::new(&translator, PipelineOptions::default());
@@ -147,11 +176,21 @@ fn main() {
         translator.take_calls(),
     );
 
-    let batch_options = BatchOptions::new(&input_dir, root.path().join("batch"));
+    let batch_options = BatchOptions {
+        documents_in_flight: std::env::var("BATCH_DOCUMENTS")
+            .map_or(BatchOptions::new("", "").documents_in_flight, |n| {
+                n.parse().unwrap()
+            }),
+        ..BatchOptions::new(&input_dir, root.path().join("batch"))
+    };
     for way in ["batch", "batch rerun"] {
         let started = Instant::now();
         let summary = batch::run(&batch_options, &translator, &mut |_| {}).unwrap();
-        report(way, started.elapsed().as_secs_f64(), translator.take_calls());
+        report(
+            way,
+            started.elapsed().as_secs_f64(),
+            translator.take_calls(),
+        );
         assert_eq!(summary.done + summary.skipped, articles);
     }
     let same = inputs.iter().all(|path| {
@@ -163,9 +202,29 @@ fn main() {
     println!("outputs identical between the two ways: {same}");
     if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
         if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
-            println!("peak resident memory: {}", line.trim_start_matches("VmHWM:").trim());
+            println!(
+                "peak resident memory: {}",
+                line.trim_start_matches("VmHWM:").trim()
+            );
         }
     }
+}
+
+/// User + system CPU seconds of this process so far, all threads (0 where /proc is missing).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn walk(directory: &Path) -> Vec<std::path::PathBuf> {

@@ -109,7 +109,7 @@ impl BatchOptions {
             encoding: None,
             max_sentence_tokens: None,
             cache: None,
-            documents_in_flight: 32,
+            documents_in_flight: 64,
             wave_requests: 512,
             chunk_size: 64,
         }
@@ -170,6 +170,48 @@ pub fn output_relative_path(relative: &Path, format: Format) -> PathBuf {
 /// Translates the inputs of `options.input_dir` with `translator` (see the module docs), calling
 /// `on_event` as inputs finish. Returns the summary, also written to
 /// [`summary_path`](BatchOptions::summary_path); failed inputs are in it, not an error.
+///
+/// ```
+/// use passeur::batch::{self, BatchOptions, Event, Outcome};
+/// use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+///
+/// /// A stand-in for the engine: "translates" by upper-casing.
+/// struct Shouting;
+/// impl SentenceTranslator for Shouting {
+///     fn translate_sentences(&self, sentences: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
+///         Ok(sentences.iter().map(|s| SentenceTranslation { text: s.to_uppercase(), score: None }).collect())
+///     }
+///     fn token_count(&self, sentence: &str) -> usize { sentence.split_whitespace().count() + 1 }
+///     fn max_source_tokens(&self) -> usize { 512 }
+///     fn provenance(&self) -> Provenance {
+///         Provenance { model: "shouting".into(), revision: None, decoding: "none".into(),
+///                      passeur_version: env!("CARGO_PKG_VERSION").into() }
+///     }
+/// }
+///
+/// let root = tempfile::tempdir()?;
+/// let corpus = root.path().join("corpus");
+/// std::fs::create_dir_all(corpus.join("2024"))?;
+/// std::fs::write(corpus.join("2024/a.txt"), "Bonjour. Retournez en haut de la page.")?;
+/// std::fs::write(corpus.join("b.md"), "# Titre\n\nRetournez en haut de la page.")?;
+///
+/// let options = BatchOptions::new(&corpus, root.path().join("corpus-en"));
+/// let mut finished = Vec::new();
+/// let summary = batch::run(&options, &Shouting, &mut |event| {
+///     if let Event::Finished(report) = event {
+///         finished.push((report.input.clone(), report.outcome.clone()));
+///     }
+/// })?;
+/// assert_eq!(finished, [("2024/a.txt".to_string(), Outcome::Done), ("b.md".to_string(), Outcome::Done)]);
+/// assert_eq!((summary.done, summary.cache_hits), (2, 1)); // the repeated line went to the model once
+/// let english = std::fs::read_to_string(root.path().join("corpus-en/2024/a.txt.md"))?;
+/// assert!(english.contains("BONJOUR. RETOURNEZ EN HAUT DE LA PAGE."));
+///
+/// // A second run finds everything done.
+/// let again = batch::run(&options, &Shouting, &mut |_| {})?;
+/// assert_eq!((again.done, again.skipped), (0, 2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn run(
     options: &BatchOptions,
     translator: &dyn SentenceTranslator,

@@ -102,6 +102,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .transpose()?,
         max_sentence_tokens: args.max_sentence_tokens,
         cache: args.cache.clone(),
+        // Each call to the engine holds several of its batches, so that sorting by length has
+        // room to work and a large --batch-size is never cut short.
+        chunk_size: (4 * args.engine.batch_size as usize).max(64),
+        wave_requests: (8 * args.engine.batch_size as usize).max(512),
         ..BatchOptions::new(&args.input_dir, &args.output_dir)
     };
     // Checked before the model is loaded, so a typo fails at once.
