@@ -54,10 +54,7 @@ impl SentenceTranslator for Glossary {
                             .map_or(w, |(_, en)| en)
                     })
                     .collect();
-                SentenceTranslation {
-                    text: words.join(" "),
-                    score: None,
-                }
+                SentenceTranslation::new(words.join(" "), None)
             })
             .collect())
     }
