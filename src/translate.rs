@@ -165,6 +165,7 @@ impl Translator {
         check_tokenizer_matches(&tokenizer, &config, &files.vocab)?;
         let model = MarianModel::load(&config, &files.weights, &options.device, DType::F32)?;
         let generation = GenerationConfig::from_files(&config, files.generation_config.as_deref())?
+            .with_options(&files.generation_defaults)
             .with_options(&options.generation);
         generation.check(&config)?;
         Ok(Translator {

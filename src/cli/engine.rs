@@ -64,10 +64,18 @@ fn parse_beams(value: &str) -> Result<u32, String> {
 
 impl EngineArgs {
     /// The model spec with `--revision` applied.
-    pub fn model_spec(&self) -> String {
+    pub fn model_spec(&self) -> anyhow::Result<String> {
         match &self.revision {
-            Some(revision) => format!("{}@{revision}", self.model),
-            None => self.model.clone(),
+            Some(_) if std::path::Path::new(&self.model).is_dir() => anyhow::bail!(
+                "--revision applies to hub models; `{}` is a local folder",
+                self.model
+            ),
+            Some(_) if self.model.contains('@') => anyhow::bail!(
+                "`{}` already names a revision after `@`; drop --revision or the `@…`",
+                self.model
+            ),
+            Some(revision) => Ok(format!("{}@{revision}", self.model)),
+            None => Ok(self.model.clone()),
         }
     }
 
@@ -102,7 +110,7 @@ impl EngineArgs {
             max_batch_sentences: self.batch_size as usize,
             ..TranslatorOptions::default()
         };
-        let spec = self.model_spec();
+        let spec = self.model_spec()?;
         Translator::load(&spec, &resolve, options)
             .with_context(|| format!("loading the model `{spec}`"))
     }
