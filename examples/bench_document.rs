@@ -59,10 +59,7 @@ fn main() {
     let translations: Vec<SentenceTranslation> = plan
         .requests()
         .iter()
-        .map(|r| SentenceTranslation {
-            text: r.to_uppercase(),
-            score: Some(-0.5),
-        })
+        .map(|r| SentenceTranslation::new(r.to_uppercase(), Some(-0.5)))
         .collect();
     let (assemble, bilingual) = best_of(|| {
         plan.clone()

@@ -26,9 +26,11 @@ impl SentenceTranslator for HumanModel {
     fn translate_sentences(&self, sentences: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
         Ok(sentences
             .iter()
-            .map(|s| SentenceTranslation {
-                text: self.answers.get(*s).cloned().unwrap_or_default(),
-                score: Some(-0.2),
+            .map(|s| {
+                SentenceTranslation::new(
+                    self.answers.get(*s).cloned().unwrap_or_default(),
+                    Some(-0.2),
+                )
             })
             .collect())
     }

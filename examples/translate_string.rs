@@ -1,99 +1,38 @@
-//! Translate a French string and print bilingual Markdown.
+//! Translate a French string and print bilingual Markdown: the library in a few lines.
 //!
 //! ```text
-//! cargo run --example translate_string
+//! cargo run --release --example translate_string                              # opus-mt-fr-en (downloaded on first use)
+//! cargo run --release --example translate_string -- tests/fixtures/marian-tiny # offline, random weights
 //! ```
-//!
-//! The library's document layer works with anything that implements
-//! [`SentenceTranslator`]. Until the engine (tokenizer, Marian model, beam search) is wired in,
-//! this example uses a tiny glossary that translates word by word, so it runs anywhere, offline,
-//! in a second; swap `Glossary` for the engine's translator to get real English.
 
-use passeur::document::{Pipeline, PipelineOptions, Syntax};
-use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+use passeur::document::{Pipeline, PipelineOptions};
+use passeur::fidelity::{Guard, Guarded};
+use passeur::hub::ResolveOptions;
+use passeur::translate::{Translator, TranslatorOptions};
 
-/// A stand-in translator: a handful of words, the rest kept as they are.
-struct Glossary;
+const FRENCH: &str = "La Finlande et la Chine signent onze accords de coopération
 
-impl SentenceTranslator for Glossary {
-    fn translate_sentences(&self, sentences: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
-        const WORDS: &[(&str, &str)] = &[
-            ("Le", "The"),
-            ("le", "the"),
-            ("la", "the"),
-            ("les", "the"),
-            ("a", "has"),
-            ("président", "president"),
-            ("reçu", "received"),
-            ("signé", "signed"),
-            ("accords", "agreements"),
-            ("onze", "eleven"),
-            ("Les", "The"),
-            ("deux", "two"),
-            ("pays", "countries"),
-            ("ont", "have"),
-            ("Points", "Key"),
-            ("clés", "points"),
-            ("Un", "A"),
-            ("fonds", "fund"),
-            ("commun", "joint"),
-            ("Des", "Some"),
-            ("échanges", "exchanges"),
-            ("d'étudiants", "of students"),
-            ("lundi", "on Monday"),
-        ];
-        Ok(sentences
-            .iter()
-            .map(|sentence| {
-                let words: Vec<&str> = sentence
-                    .split_whitespace()
-                    .map(|w| {
-                        WORDS
-                            .iter()
-                            .find(|(fr, _)| *fr == w)
-                            .map_or(w, |(_, en)| en)
-                    })
-                    .collect();
-                SentenceTranslation {
-                    text: words.join(" "),
-                    score: None,
-                }
-            })
-            .collect())
-    }
-
-    fn token_count(&self, sentence: &str) -> usize {
-        sentence.split_whitespace().count() + 1
-    }
-
-    fn max_source_tokens(&self) -> usize {
-        512
-    }
-
-    fn provenance(&self) -> Provenance {
-        Provenance {
-            model: "example glossary".to_string(),
-            revision: None,
-            decoding: "word by word".to_string(),
-            passeur_version: env!("CARGO_PKG_VERSION").to_string(),
-        }
-    }
-}
+Le président chinois a reçu lundi à Pékin son homologue finlandais. « Nous voulons doubler nos \
+échanges d'ici à 2020 », a déclaré M. Wang. Plus de 5.000 entreprises finlandaises exportent déjà \
+vers la Chine.
+";
 
 fn main() -> passeur::Result<()> {
-    let article = "## Points clés\n\n\
-                   Le président a reçu lundi M. Wang. Les deux pays ont signé onze accords.\n\n\
-                   - Un fonds commun.\n\
-                   - Des échanges d'étudiants.\n";
-    let options = PipelineOptions {
-        syntax: Syntax::Markdown,
-        ..PipelineOptions::default()
+    let model = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "opus-mt-fr-en".into());
+    let translator = Translator::load(
+        &model,
+        &ResolveOptions::from_env(),
+        TranslatorOptions::default(),
+    )?;
+    // The fidelity guard in front of the engine: passthrough, checks, recovery, flags.
+    let guard = Guard::default();
+    let guarded = Guarded {
+        guard: &guard,
+        engine: &translator,
     };
-    let bilingual = Pipeline::new(&Glossary, options).translate(article)?;
+    let bilingual = Pipeline::new(&guarded, PipelineOptions::default()).translate(FRENCH)?;
     print!("{}", passeur::write::markdown(&bilingual));
-    eprintln!(
-        "{} sentences, {} sent to the translator",
-        bilingual.stats.sentences, bilingual.stats.requests
-    );
     Ok(())
 }

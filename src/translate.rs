@@ -20,13 +20,38 @@ use crate::tokenizer::MarianTokenizer;
 use crate::{Error, Result};
 
 /// The translation of one sentence.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SentenceTranslation {
     /// The English text.
     pub text: String,
     /// The model's score for the hypothesis (mean log-probability per generated token), when the
     /// translation came from the model.
     pub score: Option<f32>,
+    /// When the first translation was defective and a fidelity recovery step produced this one:
+    /// that step's code (`repetition_guard`, `clause_split`, `lower_cased`).
+    pub recovery: Option<String>,
+    /// Doubts that remain about this translation (empty: none).
+    pub flags: Vec<Flag>,
+}
+
+impl SentenceTranslation {
+    /// A translation with a score and nothing to report about it.
+    pub fn new(text: impl Into<String>, score: Option<f32>) -> Self {
+        SentenceTranslation {
+            text: text.into(),
+            score,
+            ..SentenceTranslation::default()
+        }
+    }
+}
+
+/// A doubt about one translation (a number that does not match, a repetition, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    /// A short stable identifier, e.g. `number_missing`.
+    pub code: String,
+    /// The reason in words, for the reader.
+    pub reason: String,
 }
 
 /// Where translations came from, recorded in every output format.
@@ -140,6 +165,7 @@ impl Translator {
         check_tokenizer_matches(&tokenizer, &config, &files.vocab)?;
         let model = MarianModel::load(&config, &files.weights, &options.device, DType::F32)?;
         let generation = GenerationConfig::from_files(&config, files.generation_config.as_deref())?
+            .with_options(&files.generation_defaults)
             .with_options(&options.generation);
         generation.check(&config)?;
         Ok(Translator {
@@ -278,10 +304,7 @@ impl SentenceTranslator for Translator {
         Ok(self
             .translate(sentences)?
             .into_iter()
-            .map(|t| SentenceTranslation {
-                text: t.text,
-                score: t.score,
-            })
+            .map(|t| SentenceTranslation::new(t.text, t.score))
             .collect())
     }
 

@@ -63,10 +63,7 @@ impl Scripted {
                     .cloned()
                     .unwrap_or_else(|| panic!("no script for model input {s:?}"));
                 let score = self.scores.get(&text).copied().unwrap_or(-0.5);
-                SentenceTranslation {
-                    text,
-                    score: Some(score),
-                }
+                SentenceTranslation::new(text, Some(score))
             })
             .collect();
         if self.short_by_one {

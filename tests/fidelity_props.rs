@@ -196,10 +196,7 @@ struct Arbitrary {
 impl SentenceTranslator for Arbitrary {
     fn translate_sentences(&self, sentences: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
         Ok((0..sentences.len())
-            .map(|i| SentenceTranslation {
-                text: self.outputs[i % self.outputs.len()].clone(),
-                score: None,
-            })
+            .map(|i| SentenceTranslation::new(self.outputs[i % self.outputs.len()].clone(), None))
             .collect())
     }
     fn token_count(&self, sentence: &str) -> usize {

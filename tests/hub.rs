@@ -171,6 +171,44 @@ fn specs_are_names_folders_or_repo_ids() {
             revision: "refs/pr/4".into()
         }
     );
+    // A models.toml name at another revision keeps the name's repo (what --revision gives).
+    assert!(matches!(
+        ModelSpec::parse("opus-mt-fr-en@refs/pr/4").unwrap(),
+        ModelSpec::CatalogAt { entry, revision } if entry.repo == FR_EN && revision == "refs/pr/4"
+    ));
+    assert!(ModelSpec::parse("opus-mt-fr-en@../x")
+        .unwrap_err()
+        .to_string()
+        .contains("not a valid revision"));
+}
+
+#[test]
+fn models_toml_generation_defaults_are_read_and_checked() {
+    let entry = hub::catalog()
+        .unwrap()
+        .iter()
+        .find(|e| e.name == "opus-mt-fr-en")
+        .unwrap();
+    assert_eq!(entry.generation.num_beams, Some(4));
+    let with = |table: &str| {
+        format!(
+            "[[model]]\nname = \"m\"\nrepo = \"O/m\"\nrevision = \"main\"\ndescription = \"d\"\n\
+             weights = [{{ file = \"model.safetensors\" }}]\ngeneration = {table}\n"
+        )
+    };
+    let parsed = hub::parse_catalog(&with("{ num_beams = 2, max_new_tokens = 100 }")).unwrap();
+    let options = parsed[0].generation.to_options();
+    assert_eq!(
+        (options.num_beams, options.max_new_tokens),
+        (Some(2), Some(100))
+    );
+    for (table, words) in [
+        ("{ num_beams = 0 }", "at least 1"),
+        ("{ beams = 2 }", "unknown field"),
+    ] {
+        let err = hub::parse_catalog(&with(table)).unwrap_err().to_string();
+        assert!(err.contains(words), "{table}: {err}");
+    }
 }
 
 #[test]

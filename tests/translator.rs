@@ -114,6 +114,28 @@ fn an_over_long_sentence_is_an_error_naming_it_not_a_panic() {
 }
 
 #[test]
+fn models_toml_defaults_sit_between_generation_config_and_the_callers_options() {
+    let mut files = resolve_local(&fixture()).unwrap();
+    files.generation_defaults.num_beams = Some(2);
+    let from_catalog = Translator::from_files(files.clone(), TranslatorOptions::default()).unwrap();
+    assert_eq!(
+        from_catalog.generation().num_beams,
+        2,
+        "models.toml over generation_config.json"
+    );
+    let options = TranslatorOptions {
+        generation: greedy(64),
+        ..TranslatorOptions::default()
+    };
+    let from_caller = Translator::from_files(files, options).unwrap();
+    assert_eq!(
+        from_caller.generation().num_beams,
+        1,
+        "the caller's options win"
+    );
+}
+
+#[test]
 fn provenance_names_the_model_folder_and_the_decoding() {
     let engine = translator(greedy(64), 4);
     let provenance = engine.provenance();

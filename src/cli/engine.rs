@@ -1,9 +1,12 @@
 //! The options every translating subcommand shares, and the one place the engine is built from them.
 
 use anyhow::Context;
+use passeur::document::Bilingual;
+use passeur::fidelity::{Guard, GuardOptions, QuoteStyle};
 use passeur::generate::GenerationOptions;
 use passeur::hub::ResolveOptions;
 use passeur::translate::{Translator, TranslatorOptions};
+use std::collections::BTreeMap;
 
 /// Model and decoding options of `lines`, `translate` and `batch`.
 #[derive(clap::Args, Debug, Clone)]
@@ -26,7 +29,7 @@ pub struct EngineArgs {
 
     /// Beam size, 1 for greedy decoding [default: the model's generation_config.json, 4 for
     /// opus-mt-fr-en].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    #[arg(long, value_name = "N", value_parser = parse_beams)]
     pub beams: Option<u32>,
 
     /// Most tokens generated per sentence, end-of-sentence included [default: the model's].
@@ -47,12 +50,32 @@ pub struct EngineArgs {
     pub threads: Option<u32>,
 }
 
+/// Widest beam accepted: beyond it decoding gets slow for no measurable gain.
+const MAX_BEAMS: u32 = 64;
+
+fn parse_beams(value: &str) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(beams) if (1..=MAX_BEAMS).contains(&beams) => Ok(beams),
+        _ => Err(format!(
+            "`{value}` is not a beam size: use 1 (greedy) or more, up to {MAX_BEAMS}"
+        )),
+    }
+}
+
 impl EngineArgs {
     /// The model spec with `--revision` applied.
-    pub fn model_spec(&self) -> String {
+    pub fn model_spec(&self) -> anyhow::Result<String> {
         match &self.revision {
-            Some(revision) => format!("{}@{revision}", self.model),
-            None => self.model.clone(),
+            Some(_) if std::path::Path::new(&self.model).is_dir() => anyhow::bail!(
+                "--revision applies to hub models; `{}` is a local folder",
+                self.model
+            ),
+            Some(_) if self.model.contains('@') => anyhow::bail!(
+                "`{}` already names a revision after `@`; drop --revision or the `@…`",
+                self.model
+            ),
+            Some(revision) => Ok(format!("{}@{revision}", self.model)),
+            None => Ok(self.model.clone()),
         }
     }
 
@@ -87,8 +110,62 @@ impl EngineArgs {
             max_batch_sentences: self.batch_size as usize,
             ..TranslatorOptions::default()
         };
-        let spec = self.model_spec();
+        let spec = self.model_spec()?;
         Translator::load(&spec, &resolve, options)
             .with_context(|| format!("loading the model `{spec}`"))
+    }
+}
+
+/// Fidelity-guard options of `translate` and `batch`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct FidelityArgs {
+    /// Exit with an error (after writing the output) if any sentence stays flagged as doubtful.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Skip the fidelity guard: no span protection, no checks, no recovery, no flags.
+    #[arg(long, conflicts_with = "strict")]
+    pub no_guard: bool,
+
+    /// Quotes in the English: curly (“ ” ‘ ’) or straight (" ').
+    #[arg(long, value_name = "STYLE", default_value = "curly", value_parser = ["curly", "straight"])]
+    pub quotes: String,
+}
+
+impl FidelityArgs {
+    /// The guard these options ask for, or `None` with --no-guard.
+    pub fn guard(&self) -> Option<Guard> {
+        if self.no_guard {
+            return None;
+        }
+        let quotes = match self.quotes.as_str() {
+            "straight" => QuoteStyle::Straight,
+            _ => QuoteStyle::Curly,
+        };
+        Some(Guard::new(GuardOptions {
+            quotes,
+            ..GuardOptions::default()
+        }))
+    }
+
+    /// With --strict, an error when any sentence of `bilingual` stays flagged.
+    pub fn check_strict(&self, bilingual: &Bilingual) -> passeur::Result<()> {
+        if !self.strict || bilingual.stats.flagged == 0 {
+            return Ok(());
+        }
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for flag in bilingual.targets.iter().flat_map(|t| &t.flags) {
+            *counts.entry(flag.code.as_str()).or_default() += 1;
+        }
+        let reasons = counts
+            .iter()
+            .map(|(code, n)| format!("{code}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Err(passeur::Error::FidelityFlags {
+            flagged: bilingual.stats.flagged,
+            sentences: bilingual.stats.translated,
+            reasons,
+        })
     }
 }

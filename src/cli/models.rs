@@ -47,6 +47,10 @@ pub fn run_models(_args: ModelsArgs) -> anyhow::Result<ExitCode> {
         println!("{}{default}: {status}", entry.name);
         println!("    {} @ {}", entry.repo, entry.revision);
         println!("    {}", entry.description);
+        let defaults = describe_generation(&entry.generation);
+        if !defaults.is_empty() {
+            println!("    decoding defaults: {defaults}");
+        }
     }
     println!();
     println!("Hugging Face cache: {}", options.cache_dir.display());
@@ -58,6 +62,20 @@ pub fn run_models(_args: ModelsArgs) -> anyhow::Result<ExitCode> {
          folder laid out like an opus-mt repo."
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `beams 4, max_new_tokens 256` for the settings an entry's `[model.generation]` table makes.
+fn describe_generation(generation: &hub::GenerationDefaults) -> String {
+    [
+        ("beams", generation.num_beams),
+        ("max_new_tokens", generation.max_new_tokens),
+        ("min_new_tokens", generation.min_new_tokens),
+        ("no_repeat_ngram_size", generation.no_repeat_ngram_size),
+    ]
+    .iter()
+    .filter_map(|(name, value)| value.map(|v| format!("{name} {v}")))
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 /// Runs `passeur fetch`: resolves (downloading what is missing) and checks the tokenizer files.

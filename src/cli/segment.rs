@@ -18,7 +18,8 @@ use std::process::ExitCode;
 /// Arguments of `passeur segment`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// UTF-8 text to split (a UTF-8 byte order mark is skipped); `-` or nothing reads stdin.
+    /// Text to split (UTF-8, UTF-16 with BOM or a legacy encoding, detected as for `translate`);
+    /// `-` or nothing reads stdin.
     #[arg(value_name = "FILE|-")]
     input: Option<PathBuf>,
 
@@ -75,14 +76,9 @@ fn segment_text(
     reader
         .read_to_end(&mut bytes)
         .with_context(|| format!("{name}: cannot read"))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let text = std::str::from_utf8(bytes).map_err(|err| {
-        anyhow::anyhow!(
-            "{name}: not UTF-8 text (invalid byte at offset {}); convert it to UTF-8 first, \
-             for example with `iconv -f WINDOWS-1252 -t UTF-8`",
-            err.valid_up_to()
-        )
-    })?;
+    // The same decoding as `translate`: BOM, UTF-16, legacy encodings, binary refused.
+    let decoded = passeur::input::decode(&bytes, name, None)?;
+    let text = decoded.text.as_str();
     for sentence in segment(text) {
         writeln!(out, "{}", sentence.text_on_one_line(text))?;
     }

@@ -9,6 +9,7 @@
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use passeur::document::{Bilingual, Document, Pipeline, PipelineOptions, Plan, Progress, Syntax};
+use passeur::fidelity::Guarded;
 use passeur::input::{self, DecodedText};
 use passeur::translate::{Provenance, SentenceTranslator};
 use passeur::write::{self, Format};
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use super::engine::EngineArgs;
+use super::engine::{EngineArgs, FidelityArgs};
 
 /// Arguments of `passeur translate`.
 #[derive(clap::Args)]
@@ -48,6 +49,9 @@ pub struct Args {
 
     #[command(flatten)]
     pub engine: EngineArgs,
+
+    #[command(flatten)]
+    pub fidelity: FidelityArgs,
 
     /// Split sentences longer than N source tokens at clause punctuation (; : , —), then between
     /// words; nothing is dropped [default and maximum: the model's position limit].
@@ -110,7 +114,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let bilingual = if document.needs_model() {
         let translator = args.engine.build_translator(args.quiet)?;
-        translate(&translator, document, &args)?
+        match args.fidelity.guard() {
+            Some(guard) => {
+                let guarded = Guarded {
+                    guard: &guard,
+                    engine: &translator,
+                };
+                translate(&guarded, document, &args)?
+            }
+            None => translate(&translator, document, &args)?,
+        }
     } else {
         Plan::new(document, &|_| 0, usize::MAX).assemble(Vec::new(), unloaded_model(&args))?
     };
@@ -135,6 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             eprintln!("passeur: done in {:.2} s", started.elapsed().as_secs_f64());
         }
     }
+    args.fidelity.check_strict(&bilingual)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -251,7 +265,12 @@ fn report_summary(bilingual: &Bilingual, input_name: &str, output: Option<&Path>
     let destination = output.map_or("standard output".to_string(), |p| p.display().to_string());
     eprintln!(
         "passeur: {input_name}: {} sentences in {paragraphs} paragraphs ({} translated, {} copied \
-         unchanged, {} split to fit the model) → {destination} [{format}]",
-        stats.sentences, stats.translated, stats.passthrough, stats.split_sentences
+         unchanged, {} split to fit the model; {} recovered, {} flagged) → {destination} [{format}]",
+        stats.sentences,
+        stats.translated,
+        stats.passthrough,
+        stats.split_sentences,
+        stats.recovered,
+        stats.flagged
     );
 }

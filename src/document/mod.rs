@@ -28,7 +28,7 @@
 //! [`segment`]; each [`SourceSentence`] keeps the byte range it covers in
 //! the source (a link is never cut between two sentences, and a sentence's range covers the whole
 //! syntax of the links in it) and the unwrapped text the model sees. A sentence with nothing to
-//! translate (see [`has_nothing_to_translate`]) is marked for passthrough.
+//! translate (see [`crate::fidelity::is_passthrough`]) is marked for passthrough.
 //!
 //! # Translation
 //!
@@ -40,15 +40,14 @@
 
 mod inline;
 mod parse;
-mod passthrough;
 mod pipeline;
 mod split;
 
+pub use crate::translate::Flag;
 pub use inline::{InlineText, Link};
-pub use passthrough::has_nothing_to_translate;
 pub use pipeline::{
-    Bilingual, Flag, Pipeline, PipelineOptions, Plan, Progress, SentencePair, SentenceStatus,
-    Stats, TargetSentence,
+    Bilingual, Pipeline, PipelineOptions, Plan, Progress, SentencePair, SentenceStatus, Stats,
+    TargetSentence,
 };
 pub use split::split_to_budget;
 
@@ -282,7 +281,7 @@ fn build_unit(source: &str, syntax: Syntax, raw: parse::RawUnit, next_index: &mu
         let text = unwrap(&projection.text[range.clone()], &relative_links);
         let line_break_before =
             i > 0 && projection.text[ranges[i - 1].end..range.start].contains('\n');
-        let passthrough = has_nothing_to_translate(&text.text);
+        let passthrough = crate::fidelity::is_passthrough(&text.text);
         sentences.push(SourceSentence {
             index: *next_index,
             range: source_range,

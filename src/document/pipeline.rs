@@ -15,8 +15,8 @@
 //! * a split sentence's score is the mean of its pieces' scores (none if a piece has none).
 
 use super::{split_to_budget, Block, Document, InlineText, Link, SourceSentence, Unit};
-use crate::document::has_nothing_to_translate;
-use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+use crate::fidelity::is_passthrough;
+use crate::translate::{Flag, Provenance, SentenceTranslation, SentenceTranslator};
 use crate::{Error, Result};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -53,34 +53,32 @@ pub struct Progress {
     pub total: usize,
 }
 
-/// How a sentence's English was produced.
+/// How a sentence's English was produced, and whether it can be trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SentenceStatus {
-    /// By the model.
+    /// By the model, and every fidelity check passed (or none ran).
     Translated,
+    /// By the model after a fidelity recovery step fixed a defective first translation
+    /// ([`TargetSentence::recovery`] says which).
+    Recovered,
+    /// By the model, but doubts remain ([`TargetSentence::flags`] says which): read it against
+    /// the French.
+    Flagged,
     /// Copied: the sentence had nothing to translate.
     Passthrough,
 }
 
 impl SentenceStatus {
-    /// The status as the output formats write it: `translated` or `passthrough`.
+    /// The status as the output formats write it: `translated`, `recovered`, `flagged` or
+    /// `passthrough`.
     pub fn name(self) -> &'static str {
         match self {
             SentenceStatus::Translated => "translated",
+            SentenceStatus::Recovered => "recovered",
+            SentenceStatus::Flagged => "flagged",
             SentenceStatus::Passthrough => "passthrough",
         }
     }
-}
-
-/// A doubt about one sentence's translation, shown by every output format.
-///
-/// Nothing raises flags yet; the fidelity checks (numbers, repetitions, …) will.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flag {
-    /// A short stable identifier, e.g. `number-mismatch`.
-    pub code: String,
-    /// The reason in words, for the reader.
-    pub reason: String,
 }
 
 /// The English of one sentence.
@@ -94,6 +92,9 @@ pub struct TargetSentence {
     pub status: SentenceStatus,
     /// How many pieces the sentence was translated in (1 unless it was over the budget).
     pub pieces: usize,
+    /// The fidelity recovery step that produced the English, when the first translation was
+    /// defective (`repetition_guard`, `clause_split`, `lower_cased`).
+    pub recovery: Option<String>,
     /// Doubts about this translation (empty: none).
     pub flags: Vec<Flag>,
 }
@@ -111,6 +112,10 @@ pub struct Stats {
     pub passthrough: usize,
     /// Sentences over the token budget, translated in pieces.
     pub split_sentences: usize,
+    /// Translated sentences whose first translation was defective and was recovered.
+    pub recovered: usize,
+    /// Translated sentences that stay doubtful (flagged).
+    pub flagged: usize,
     /// Distinct texts sent to the model (sentences, pieces and link texts).
     pub requests: usize,
 }
@@ -268,7 +273,7 @@ enum SentencePlan {
 /// let words = |s: &str| s.split_whitespace().count() + 1;
 /// let plan = Plan::new(doc, &words, 512);
 /// assert_eq!(plan.requests(), ["Bonjour.", "Au revoir."]); // `5.000` passes through
-/// let english = ["Hello.", "Goodbye."].map(|t| SentenceTranslation { text: t.into(), score: None });
+/// let english = ["Hello.", "Goodbye."].map(|t| SentenceTranslation::new(t, None));
 /// let provenance = Provenance {
 ///     model: "example".into(), revision: None, decoding: "none".into(), passeur_version: "0".into(),
 /// };
@@ -321,8 +326,8 @@ impl Requests<'_> {
             .into_iter()
             .map(|range| {
                 let piece = &text[range.clone()];
-                let request = (!has_nothing_to_translate(piece))
-                    .then(|| self.request(piece, whole.then_some(tokens)));
+                let request =
+                    (!is_passthrough(piece)).then(|| self.request(piece, whole.then_some(tokens)));
                 Piece { range, request }
             })
             .collect()
@@ -397,6 +402,7 @@ impl Plan {
                         score: None,
                         status: SentenceStatus::Passthrough,
                         pieces: 1,
+                        recovery: None,
                         flags: Vec::new(),
                     }
                 }
@@ -406,12 +412,23 @@ impl Plan {
                         stats.split_sentences += 1;
                     }
                     let (english, score) = join_pieces(&sentence.text.text, pieces, &translations);
+                    let (recovery, flags) = review_of_pieces(pieces, &translations);
+                    let status = if !flags.is_empty() {
+                        stats.flagged += 1;
+                        SentenceStatus::Flagged
+                    } else if recovery.is_some() {
+                        stats.recovered += 1;
+                        SentenceStatus::Recovered
+                    } else {
+                        SentenceStatus::Translated
+                    };
                     TargetSentence {
                         text: place_links(english, &sentence.text, links, &translations),
                         score,
-                        status: SentenceStatus::Translated,
+                        status,
                         pieces: pieces.len(),
-                        flags: Vec::new(),
+                        recovery,
+                        flags,
                     }
                 }
             })
@@ -480,6 +497,28 @@ fn join_pieces(
     let score =
         (!unscored && !scores.is_empty()).then(|| scores.iter().sum::<f32>() / scores.len() as f32);
     (english, score)
+}
+
+/// What the fidelity checks said about the translated `pieces` of one sentence: the first recovery
+/// step used, and every remaining flag (each distinct flag once).
+fn review_of_pieces(
+    pieces: &[Piece],
+    translations: &[SentenceTranslation],
+) -> (Option<String>, Vec<Flag>) {
+    let mut recovery = None;
+    let mut flags: Vec<Flag> = Vec::new();
+    for translation in pieces
+        .iter()
+        .filter_map(|p| p.request.map(|r| &translations[r]))
+    {
+        recovery = recovery.or_else(|| translation.recovery.clone());
+        for flag in &translation.flags {
+            if !flags.contains(flag) {
+                flags.push(flag.clone());
+            }
+        }
+    }
+    (recovery, flags)
 }
 
 /// Places the source's links in `english` (see the module docs).
@@ -559,7 +598,7 @@ fn find_ignoring_case(haystack: &str, needle: &str, from: usize) -> Option<Range
 /// struct Shouting;
 /// impl SentenceTranslator for Shouting {
 ///     fn translate_sentences(&self, sentences: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
-///         Ok(sentences.iter().map(|s| SentenceTranslation { text: s.to_uppercase(), score: None }).collect())
+///         Ok(sentences.iter().map(|s| SentenceTranslation::new(s.to_uppercase(), None)).collect())
 ///     }
 ///     fn token_count(&self, sentence: &str) -> usize { sentence.split_whitespace().count() + 1 }
 ///     fn max_source_tokens(&self) -> usize { 512 }
@@ -680,10 +719,7 @@ mod tests {
         ];
         let scored = |a, b| {
             [a, b]
-                .map(|score| SentenceTranslation {
-                    text: "x".into(),
-                    score,
-                })
+                .map(|score| SentenceTranslation::new("x", score))
                 .to_vec()
         };
         assert_eq!(

@@ -118,6 +118,20 @@ pub fn is_untranslated(source: &str, translation: &str) -> bool {
     copied || (french >= 3 && french * 4 >= target.len())
 }
 
+/// The longest run of one word repeated back to back: (word, times).
+fn same_word_run(words: &[String]) -> (&str, usize) {
+    let mut best = ("", 0);
+    let mut i = 0;
+    while i < words.len() {
+        let run = words[i..].iter().take_while(|w| **w == words[i]).count();
+        if run > best.1 {
+            best = (words[i].as_str(), run);
+        }
+        i += run;
+    }
+    best
+}
+
 /// The most repeated back-to-back word sequence of `words`: (sequence length, repeats, start).
 fn longest_run(words: &[String]) -> (usize, usize, usize) {
     let mut best = (0, 1, 0);
@@ -163,10 +177,18 @@ fn most_frequent_sequence(words: &[String]) -> Option<(Vec<String>, usize)> {
 
 /// Repetition the source does not have: a sequence of one to three words three times in a row, a
 /// sequence of four or more words twice in a row, or a sequence of three to six words (two of them
-/// content words) three times anywhere. Sequences of stop words or numbers alone do not count.
+/// content words) three times anywhere. Sequences of stop words or numbers alone do not count,
+/// except one word four times in a row ("the the the the"), which no sentence has.
 pub fn repetition(source: &str, translation: &str) -> Option<Defect> {
     let target = words(translation);
     let source_words = words(source);
+    let (word, times) = same_word_run(&target);
+    if times >= 4 && times > same_word_run(&source_words).1 {
+        return Some(Defect::Repetition {
+            ngram: word.to_string(),
+            count: times,
+        });
+    }
     let (n, k, start) = longest_run(&target);
     let (_, source_k, _) = longest_run(&source_words);
     let looping = (n <= 3 && k >= 3) || (n >= 4 && k >= 2);
@@ -297,6 +319,15 @@ mod tests {
         )
         .is_some());
         assert!(repetition(SOURCE, GOOD).is_none());
+        assert_eq!(
+            repetition("LE MARCHÉ", "THE THE THE THE THE"),
+            Some(Defect::Repetition {
+                ngram: "the".into(),
+                count: 5
+            }),
+            "a stop word looping"
+        );
+        assert!(repetition("x", "It had had had a fine day.").is_none());
         // Ordinary English, measured on news by scripts/calibrate-fidelity.
         assert!(repetition("x", "He said that that was fine, very very fine.").is_none());
         assert!(repetition("x", "I was very angry, very angry.").is_none());

@@ -11,7 +11,8 @@ use super::numbers;
 use super::passthrough::is_passthrough;
 use super::protect::{find_spans, Protected};
 use super::typography::{self, QuoteStyle};
-use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+use crate::generate::GenerationOptions;
+use crate::translate::{Flag, Provenance, SentenceTranslation, SentenceTranslator, Translator};
 use crate::{Error, Result};
 
 /// A different decoding for a second attempt: what the guard asks the engine for when a
@@ -88,6 +89,60 @@ impl<T: SentenceTranslator> RetryTranslator for FixedDecoding<T> {
     }
     fn can_retry(&self) -> bool {
         false
+    }
+}
+
+/// The engine's [`Translator`] retries by decoding again with its own settings changed: the
+/// repetition guard set and at least `min_beams` beams.
+impl RetryTranslator for Translator {
+    fn translate_sentences_with(
+        &self,
+        sentences: &[&str],
+        retry: &Retry,
+    ) -> Result<Vec<SentenceTranslation>> {
+        let options = GenerationOptions {
+            num_beams: Some(self.generation().num_beams.max(retry.min_beams)),
+            no_repeat_ngram_size: Some(retry.no_repeat_ngram_size),
+            ..GenerationOptions::default()
+        };
+        Ok(self
+            .translate_with_options(sentences, &options)?
+            .into_iter()
+            .map(|t| SentenceTranslation::new(t.text, t.score))
+            .collect())
+    }
+}
+
+/// An engine seen through a [`Guard`]: a [`SentenceTranslator`] whose every translation went
+/// through the guard, with the recovery step and the remaining flags reported on it. This is how
+/// the document pipeline and the batch runner use the guard.
+#[derive(Debug)]
+pub struct Guarded<'a, T: ?Sized> {
+    /// The guard's settings.
+    pub guard: &'a Guard,
+    /// The engine.
+    pub engine: &'a T,
+}
+
+impl<T: RetryTranslator + ?Sized> SentenceTranslator for Guarded<'_, T> {
+    fn translate_sentences(&self, sentences: &[&str]) -> Result<Vec<SentenceTranslation>> {
+        Ok(self
+            .guard
+            .translate(self.engine, sentences)?
+            .into_iter()
+            .map(GuardedSentence::into_translation)
+            .collect())
+    }
+    fn token_count(&self, sentence: &str) -> usize {
+        self.engine.token_count(sentence)
+    }
+    fn max_source_tokens(&self) -> usize {
+        self.engine.max_source_tokens()
+    }
+    fn provenance(&self) -> Provenance {
+        let mut provenance = self.engine.provenance();
+        provenance.decoding.push_str(" fidelity_guard=on");
+        provenance
     }
 }
 
@@ -195,6 +250,27 @@ pub struct GuardedSentence {
 }
 
 impl GuardedSentence {
+    /// The translation as the document layer records it: text and score, the recovery step if
+    /// one was needed, and the reasons as flags if the sentence stays doubtful.
+    pub fn into_translation(self) -> SentenceTranslation {
+        let flags = if self.is_flagged() {
+            self.reasons
+                .iter()
+                .map(|defect| Flag {
+                    code: defect.code().to_string(),
+                    reason: defect.to_string(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        SentenceTranslation {
+            recovery: self.status.recovery().map(|r| r.code().to_string()),
+            flags,
+            ..SentenceTranslation::new(self.text, self.score)
+        }
+    }
+
     /// Whether the sentence stays doubtful.
     pub fn is_flagged(&self) -> bool {
         self.status == Status::Flagged

@@ -42,7 +42,7 @@
 //! impl SentenceTranslator for Echo {
 //!     fn translate_sentences(&self, s: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
 //!         Ok(s.iter()
-//!             .map(|_| SentenceTranslation { text: "There were 5,000 people.".into(), score: Some(-0.3) })
+//!             .map(|_| SentenceTranslation::new("There were 5,000 people.", Some(-0.3)))
 //!             .collect())
 //!     }
 //!     fn token_count(&self, s: &str) -> usize { s.split_whitespace().count() + 1 }
@@ -73,7 +73,7 @@ pub mod typography;
 pub use defect::Defect;
 pub use degeneration::LengthBand;
 pub use guard::{
-    FixedDecoding, Guard, GuardOptions, GuardSummary, GuardedSentence, Recovery, Retry,
+    FixedDecoding, Guard, GuardOptions, GuardSummary, Guarded, GuardedSentence, Recovery, Retry,
     RetryTranslator, Status,
 };
 pub use passthrough::is_passthrough;

@@ -6,7 +6,8 @@
 //! - has no letter (numbers, dates, punctuation, symbols, bullets, emoji: `5.000`, `17-11-2013`,
 //!   `—`, `***`, `1.`),
 //! - or lies in a protected span (URL, e-mail, @handle, #hashtag, domain, `code`),
-//! - or is code-like (`snake_case`, `f(x)`, `a::b`, `x->y`, `a==b`, `{…}`, `/usr/bin`, `rapport.pdf`),
+//! - or is code-like (`snake_case`, `f(x)`, `a::b`, `x->y`, `a==b`, `{…}`, `/usr/bin`, `rapport.pdf`,
+//!   Markdown link syntax such as `![](logo.png)`),
 //! - or is a number with a unit or ordinal suffix (`15h30`, `1er`, `XIXe`, `10km`), or a unit right
 //!   after a number (`15 h 30`, `3 km`),
 //! - or is a one-letter list marker (`a)`, `B.`).
@@ -91,8 +92,9 @@ fn is_code_like(token: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':'))
         });
+    // `](` is Markdown link or image syntax left in the text (`![](logo.png)`).
     let operators = [
-        "::", "->", "=>", "==", "!=", "&&", "||", "</", "/>", "{", "}",
+        "::", "->", "=>", "==", "!=", "&&", "||", "</", "/>", "{", "}", "](",
     ]
     .iter()
     .any(|op| t.contains(op));
@@ -162,6 +164,19 @@ mod tests {
             "👍",
             "1/2",
             "[1]",
+            "…",
+            "(1)",
+            "« 2 »",
+            "12:30",
+            "<redaction@example.fr>",
+            "@passeur_fr",
+            "1. 2. 3.",
+            "€",
+            "2 × 3 = 6",
+            "5.000 – 26.469,89 (17-11-2013)",
+            "https://www.service-public.fr/a?b=c, contact@example.fr",
+            "French.china.org.cn",
+            "![](logo.png)",
         ] {
             assert!(is_passthrough(segment), "{segment:?} should pass through");
         }
@@ -187,6 +202,11 @@ mod tests {
             "n° 5",
             "rapport.",
             "3D",
+            "Lire : https://example.fr",
+            "a@b",
+            "Ça",
+            "Été 2013",
+            "XIXe siècle",
         ] {
             assert!(!is_passthrough(segment), "{segment:?} should be translated");
         }

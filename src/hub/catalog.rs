@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use crate::generate::GenerationOptions;
 use crate::{Error, Result};
 
 /// The text of models.toml, as compiled in.
@@ -26,6 +27,37 @@ pub struct CatalogEntry {
     pub description: String,
     /// Weights files in order of preference.
     pub weights: Vec<WeightsCandidate>,
+    /// Decoding defaults passeur uses for this model, over its `generation_config.json`.
+    #[serde(default)]
+    pub generation: GenerationDefaults,
+}
+
+/// The `[model.generation]` table of a models.toml entry: decoding defaults for the model, applied
+/// over its `generation_config.json` and under the command line's options.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerationDefaults {
+    /// Beam width; 1 is greedy search.
+    pub num_beams: Option<usize>,
+    /// Most tokens generated per sentence, end-of-sentence included.
+    pub max_new_tokens: Option<usize>,
+    /// Fewest tokens generated before end-of-sentence is allowed.
+    pub min_new_tokens: Option<usize>,
+    /// No n-gram of this size occurs twice in an output (0: no constraint).
+    pub no_repeat_ngram_size: Option<usize>,
+}
+
+impl GenerationDefaults {
+    /// These defaults as generation options.
+    pub fn to_options(&self) -> GenerationOptions {
+        GenerationOptions {
+            num_beams: self.num_beams,
+            max_new_tokens: self.max_new_tokens,
+            min_new_tokens: self.min_new_tokens,
+            no_repeat_ngram_size: self.no_repeat_ngram_size,
+            ..GenerationOptions::default()
+        }
+    }
 }
 
 /// A weights file a model may have, and at which revision.
@@ -63,6 +95,13 @@ fn parse(text: &str) -> std::result::Result<Vec<CatalogEntry>, String> {
         }
         if entry.weights.is_empty() {
             return Err(format!("{}: no weights files listed", entry.name));
+        }
+        let generation = &entry.generation;
+        if generation.num_beams == Some(0) || generation.max_new_tokens == Some(0) {
+            return Err(format!(
+                "{}: [model.generation] num_beams and max_new_tokens must be at least 1",
+                entry.name
+            ));
         }
         let mut revisions = std::iter::once(&entry.revision)
             .chain(entry.weights.iter().filter_map(|w| w.revision.as_ref()));

@@ -26,8 +26,11 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 pub use cache::{snapshot_commit, CacheLookup, HubCache};
-pub use catalog::{catalog, parse_catalog, CatalogEntry, WeightsCandidate, MODELS_TOML};
+pub use catalog::{
+    catalog, parse_catalog, CatalogEntry, GenerationDefaults, WeightsCandidate, MODELS_TOML,
+};
 
+use crate::generate::GenerationOptions;
 use crate::{Error, Result};
 use download::Downloader;
 
@@ -52,7 +55,7 @@ const GENERATION_CONFIG: &str = "generation_config.json";
 const TOKENIZER_CONFIG: &str = "tokenizer_config.json";
 
 /// The files of one model, resolved to paths on disk, and where they came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ModelFiles {
     /// `config.json`: the Marian configuration.
     pub config: PathBuf,
@@ -70,6 +73,9 @@ pub struct ModelFiles {
     pub weights: PathBuf,
     /// Where these files came from, for provenance.
     pub source: ModelSource,
+    /// Decoding defaults from models.toml, applied over `generation_config.json` (and under the
+    /// user's options); empty for models that are not in models.toml.
+    pub generation_defaults: GenerationOptions,
 }
 
 impl ModelFiles {
@@ -254,6 +260,14 @@ impl ResolveOptions {
 pub enum ModelSpec {
     /// A models.toml entry.
     Catalog(&'static CatalogEntry),
+    /// A models.toml entry at another revision than the pinned one (`NAME@revision`): its repo,
+    /// every file at that revision.
+    CatalogAt {
+        /// The entry.
+        entry: &'static CatalogEntry,
+        /// Branch, tag, `refs/pr/N` or commit.
+        revision: String,
+    },
     /// A local folder.
     Local(PathBuf),
     /// A hub repo at a revision.
@@ -277,6 +291,15 @@ impl ModelSpec {
         }
         if let Some(entry) = catalog::find(spec)? {
             return Ok(ModelSpec::Catalog(entry));
+        }
+        if let Some((name, revision)) = spec.split_once('@') {
+            if let Some(entry) = catalog::find(name)? {
+                validate_revision(revision).map_err(|problem| invalid(&problem))?;
+                return Ok(ModelSpec::CatalogAt {
+                    entry,
+                    revision: revision.to_owned(),
+                });
+            }
         }
         let path = Path::new(spec);
         if path.is_dir() {
@@ -336,6 +359,16 @@ pub fn resolve(spec: &str, options: &ResolveOptions) -> Result<ModelFiles> {
     match ModelSpec::parse(spec)? {
         ModelSpec::Local(dir) => resolve_local(&dir),
         ModelSpec::Catalog(entry) => resolve_entry(entry, options),
+        ModelSpec::CatalogAt { entry, revision } => {
+            let mut files = HubResolver::new(options, spec).resolve(
+                Some(&entry.name),
+                &entry.repo,
+                &revision,
+                &default_weights(),
+            )?;
+            files.generation_defaults = entry.generation.to_options();
+            Ok(files)
+        }
         ModelSpec::Hub { repo, revision } => {
             let weights = default_weights();
             HubResolver::new(options, spec).resolve(None, &repo, &revision, &weights)
@@ -345,12 +378,14 @@ pub fn resolve(spec: &str, options: &ResolveOptions) -> Result<ModelFiles> {
 
 /// Resolves one models.toml entry (the same as naming it after `--model`).
 pub fn resolve_entry(entry: &CatalogEntry, options: &ResolveOptions) -> Result<ModelFiles> {
-    HubResolver::new(options, &entry.name).resolve(
+    let mut files = HubResolver::new(options, &entry.name).resolve(
         Some(&entry.name),
         &entry.repo,
         &entry.revision,
         &entry.weights,
-    )
+    )?;
+    files.generation_defaults = entry.generation.to_options();
+    Ok(files)
 }
 
 /// The files of a local model folder, every required one checked.
@@ -394,6 +429,7 @@ pub fn resolve_local(dir: &Path) -> Result<ModelFiles> {
         source: ModelSource::Local {
             dir: dir.to_owned(),
         },
+        generation_defaults: GenerationOptions::default(),
     })
 }
 
@@ -511,6 +547,7 @@ impl<'a> HubResolver<'a> {
             vocab,
             weights,
             source,
+            generation_defaults: GenerationOptions::default(),
         })
     }
 

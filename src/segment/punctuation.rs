@@ -391,7 +391,9 @@ impl Scanner<'_> {
             let chained =
                 next == Next::Upper && lexicon.is_company_suffix(self.word_at(next_start));
             !chained && starts_sentence_after_abbreviation(next)
-        } else if cutter.starts_at(word_start) && is_list_label(word) {
+        } else if (cutter.starts_at(word_start) && is_list_label(word))
+            || (next == Next::Digit && self.inside_dotted_date(word_start, word, next_start))
+        {
             false
         } else if is_initials(word) {
             match next {
@@ -403,6 +405,32 @@ impl Scanner<'_> {
         } else {
             starts_sentence(next)
         }
+    }
+
+    /// Whether the full stop after `word` (a day or a month) sits inside a date written with dots
+    /// and spaces, "18. 11. 2013": the next number is a month followed by a dot, or a year after a
+    /// day and a month.
+    fn inside_dotted_date(&self, word_start: usize, word: &str, next_start: usize) -> bool {
+        let day_or_month = |w: &str| {
+            (1..=2).contains(&w.len())
+                && w.bytes().all(|b| b.is_ascii_digit())
+                && (1..=31).contains(&w.parse::<u32>().unwrap_or(0))
+        };
+        if !day_or_month(word) {
+            return false;
+        }
+        let rest = &self.s[next_start..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let month_follows = (1..=2).contains(&digits) && rest[digits..].starts_with('.');
+        let year_follows = digits == 4 && {
+            // A year ends the date only after a day: "18. 11. 2013", not "Il y en a 11. 2013 …".
+            let before = self.s[..word_start].trim_end();
+            before.strip_suffix('.').is_some_and(|b| {
+                let day = b.len() - b.bytes().rev().take_while(u8::is_ascii_digit).count();
+                day_or_month(&b[day..])
+            })
+        };
+        month_follows || year_follows
     }
 
     /// The word that ends at the full stop at `i`: back to whitespace or an opening quote or bracket,

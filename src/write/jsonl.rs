@@ -2,7 +2,7 @@
 //!
 //! ```json
 //! {"paragraph":0,"sentence":1,"start":42,"end":97,"source":"…","target":"…","score":-0.41,
-//!  "status":"translated","pieces":1,"flags":[],"provenance":{"model":"…","revision":null,
+//!  "status":"translated","recovery":null,"pieces":1,"flags":[],"provenance":{"model":"…","revision":null,
 //!  "decoding":"…","passeur_version":"…"}}
 //! ```
 //!
@@ -14,8 +14,11 @@
 //!   breaks and Markdown syntax included;
 //! * `target`: the English on one line (Markdown links written back for a Markdown source);
 //! * `score`: the model's mean log-probability per token, `null` for passthrough;
-//! * `status`: `translated` or `passthrough`; `pieces`: how many pieces an over-long sentence was
-//!   translated in; `flags`: `{"code","reason"}` doubts about the sentence;
+//! * `status`: `translated`, `recovered` (a fidelity recovery step fixed a defective first
+//!   translation; `recovery` names it: `repetition_guard`, `clause_split`, `lower_cased`),
+//!   `flagged` (doubts remain: read it against the French) or `passthrough` (copied: nothing to
+//!   translate); `pieces`: how many pieces an over-long sentence was translated in; `flags`:
+//!   `{"code","reason"}` the doubts about a flagged sentence;
 //! * `provenance` repeats on every line so that lines stay self-describing when files are
 //!   concatenated or filtered.
 
@@ -33,6 +36,7 @@ struct Line<'a> {
     target: String,
     score: Option<f32>,
     status: &'static str,
+    recovery: Option<&'a str>,
     pieces: usize,
     flags: Vec<FlagLine<'a>>,
     provenance: &'a Provenance,
@@ -57,6 +61,7 @@ pub fn render(bilingual: &Bilingual) -> String {
             target: pair.target.text.to_markdown(),
             score: pair.target.score.filter(|s| s.is_finite()),
             status: pair.target.status.name(),
+            recovery: pair.target.recovery.as_deref(),
             pieces: pair.target.pieces,
             flags: pair
                 .target

@@ -6,7 +6,7 @@
 //! gives the same bytes.
 //!
 //! Each `<tu>` has props for its place (`x-paragraph`, `x-sentence`, `x-source-range` as
-//! `start-end` bytes), `x-status`, `x-pieces`, `x-score` when there is one, and one `<note>` per
+//! `start-end` bytes), `x-status`, `x-recovery` for a recovered sentence, `x-pieces`, `x-score` when there is one, and one `<note>` per
 //! flag, then `<tuv xml:lang="fr">` and `<tuv xml:lang="en">`. Segments hold the sentence on one
 //! line (hard wraps unwrapped, Markdown links written back): the exact source slice is in JSONL.
 //!
@@ -70,6 +70,9 @@ fn translation_unit(out: &mut String, pair: &SentencePair) {
         &format!("{}-{}", range.start, range.end),
     );
     prop(out, indent, "x-status", target.status.name());
+    if let Some(recovery) = &target.recovery {
+        prop(out, indent, "x-recovery", recovery);
+    }
     prop(out, indent, "x-pieces", &target.pieces.to_string());
     if let Some(score) = target.score.filter(|s| s.is_finite()) {
         prop(out, indent, "x-score", &score.to_string());

@@ -71,10 +71,7 @@ impl SentenceTranslator for Scripted {
             .push(sentences.iter().map(|s| s.to_string()).collect());
         Ok(sentences
             .iter()
-            .map(|s| SentenceTranslation {
-                text: (self.translate)(s),
-                score: Some(-(words(s) as f32) / 8.0),
-            })
+            .map(|s| SentenceTranslation::new((self.translate)(s), Some(-(words(s) as f32) / 8.0)))
             .collect())
     }
 
