@@ -75,10 +75,7 @@ impl SentenceTranslator for Shouting {
             .push(sentences.iter().map(|s| s.to_string()).collect());
         Ok(sentences
             .iter()
-            .map(|s| SentenceTranslation {
-                text: shout(s),
-                score: Some(-(s.len() as f32) / 100.0),
-            })
+            .map(|s| SentenceTranslation::new(shout(s), Some(-(s.len() as f32) / 100.0)))
             .collect())
     }
 

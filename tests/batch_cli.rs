@@ -234,6 +234,18 @@ fn the_issue_scenario_on_the_fixture_model() {
         let redone = name.starts_with(&format!("{changed}."));
         assert_eq!(modified != written[&name], redone, "{name}");
     }
+
+    // The fidelity guard is part of the options: turning it off redoes everything.
+    let decoding = first_summary["provenance"]["decoding"].as_str().unwrap();
+    assert!(decoding.contains("fidelity_guard=on"), "{decoding}");
+    let unguarded = batch(&input, &output, &["--no-guard", "--quiet"]);
+    assert_eq!(unguarded.status.code(), Some(3));
+    let unguarded_summary = summary(&output, "summary.json");
+    assert_eq!(unguarded_summary["done"], good_inputs().len());
+    let decoding = unguarded_summary["provenance"]["decoding"]
+        .as_str()
+        .unwrap();
+    assert!(!decoding.contains("fidelity_guard"), "{decoding}");
 }
 
 #[test]

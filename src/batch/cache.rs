@@ -6,7 +6,8 @@
 //! with `--cache PATH` it is kept in PATH, so reruns and overlapping corpora cost nothing twice.
 //!
 //! A cache file is a [record log](super::log) of [`CachedTranslation`]s, each holding the French
-//! text, its translation and the model's score. Entries are keyed by the SHA-256 of a namespace
+//! text and everything the translator said about it: the English, the model's score, the fidelity
+//! recovery step and flags, so a cached translation is reported exactly as a fresh one. Entries are keyed by the SHA-256 of a namespace
 //! (model, revision, decoding options and passeur version: see [`namespace`]) and the text, so one
 //! file can hold the translations of several models and options without mixing them.
 //!
@@ -17,7 +18,7 @@
 //! processes, give each its own and merge them afterwards with `cat a.log b.log > merged.log`.
 
 use super::log::{self, RecordLog};
-use crate::translate::{Provenance, SentenceTranslation};
+use crate::translate::{Flag, Provenance, SentenceTranslation};
 use crate::Result;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -35,6 +36,12 @@ pub struct CachedTranslation {
     pub text: String,
     /// The model's score.
     pub score: Option<f32>,
+    /// The fidelity recovery step that produced the translation, if one did.
+    #[serde(default)]
+    pub recovery: Option<String>,
+    /// Doubts about the translation, as `(code, reason)`.
+    #[serde(default)]
+    pub flags: Vec<(String, String)>,
 }
 
 /// The namespace of translations made with `provenance`: its model, revision, decoding options
@@ -131,6 +138,12 @@ impl SentenceCache {
                 Ok(Some(SentenceTranslation {
                     text: entry.text,
                     score: entry.score,
+                    recovery: entry.recovery,
+                    flags: entry
+                        .flags
+                        .into_iter()
+                        .map(|(code, reason)| Flag { code, reason })
+                        .collect(),
                 }))
             }
             _ => Ok(None),
@@ -145,6 +158,12 @@ impl SentenceCache {
             source: source.to_string(),
             text: translation.text.clone(),
             score: translation.score,
+            recovery: translation.recovery.clone(),
+            flags: translation
+                .flags
+                .iter()
+                .map(|flag| (flag.code.clone(), flag.reason.clone()))
+                .collect(),
         };
         let (offset, len) = self.log.append(&entry)?;
         self.index.insert(key, Location { offset, len });
@@ -196,10 +215,27 @@ mod tests {
     }
 
     fn translation(text: &str) -> SentenceTranslation {
-        SentenceTranslation {
-            text: text.into(),
-            score: Some(-0.5),
+        SentenceTranslation::new(text, Some(-0.5))
+    }
+
+    #[test]
+    fn recovery_and_flags_come_back_from_the_cache() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cache.log");
+        let doubtful = SentenceTranslation {
+            recovery: Some("clause_split".into()),
+            flags: vec![Flag {
+                code: "number_missing".into(),
+                reason: "5.000 is missing".into(),
+            }],
+            ..translation("Five thousand.")
+        };
+        {
+            let mut cache = SentenceCache::open(&path, &provenance("a")).unwrap();
+            cache.insert("Cinq mille.", &doubtful).unwrap();
         }
+        let mut cache = SentenceCache::open(&path, &provenance("a")).unwrap();
+        assert_eq!(cache.get("Cinq mille.").unwrap(), Some(doubtful));
     }
 
     #[test]

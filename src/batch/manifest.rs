@@ -77,6 +77,9 @@ pub struct Record {
     pub encoding: Option<String>,
     /// Sentences in the input.
     pub sentences: usize,
+    /// Of those, the sentences the fidelity guard left flagged as doubtful.
+    #[serde(default)]
+    pub flagged: usize,
     /// The outputs written.
     pub outputs: Vec<OutputRecord>,
     /// Why it failed.
@@ -255,6 +258,7 @@ mod tests {
             decoding: "d".into(),
             encoding: None,
             sentences: 1,
+            flagged: 0,
             outputs: vec![OutputRecord {
                 path: output.into(),
                 bytes,

@@ -179,7 +179,7 @@ pub fn output_relative_path(relative: &Path, format: Format) -> PathBuf {
 /// struct Shouting;
 /// impl SentenceTranslator for Shouting {
 ///     fn translate_sentences(&self, sentences: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
-///         Ok(sentences.iter().map(|s| SentenceTranslation { text: s.to_uppercase(), score: None }).collect())
+///         Ok(sentences.iter().map(|s| SentenceTranslation::new(s.to_uppercase(), None)).collect())
 ///     }
 ///     fn token_count(&self, sentence: &str) -> usize { sentence.split_whitespace().count() + 1 }
 ///     fn max_source_tokens(&self) -> usize { 512 }
@@ -263,7 +263,12 @@ pub fn run(
     let selected = inputs.len() + unreadable.len();
     (runner.on_event)(Event::Started { inputs: selected });
     for directory in unreadable {
-        runner.report(directory.name, Outcome::Failed(directory.reason), 0, vec![]);
+        runner.report(
+            directory.name,
+            Outcome::Failed(directory.reason),
+            (0, 0),
+            vec![],
+        );
     }
     // The content hash that lets each input be skipped, if an earlier run did it.
     let skip_if: Vec<Option<String>> = inputs
@@ -303,6 +308,7 @@ pub fn run(
         skipped: tally.skipped,
         failed: tally.failures.len(),
         sentences: tally.sentences,
+        flagged: tally.flagged,
         requests: tally.requests,
         model_requests: tally.model_requests,
         cache_hits: tally.cache_hits,
@@ -505,6 +511,7 @@ struct Tally {
     skipped: usize,
     failures: Vec<Failure>,
     sentences: usize,
+    flagged: usize,
     requests: usize,
     model_requests: usize,
     cache_hits: usize,
@@ -581,7 +588,7 @@ impl Runner<'_> {
     fn accept(&mut self, inputs: &[InputFile], loaded: Loaded) -> Result<Option<PendingDocument>> {
         match loaded {
             Loaded::Skipped { index } => {
-                self.report(inputs[index].name.clone(), Outcome::Skipped, 0, vec![]);
+                self.report(inputs[index].name.clone(), Outcome::Skipped, (0, 0), vec![]);
                 Ok(None)
             }
             Loaded::Failed {
@@ -795,12 +802,13 @@ impl Runner<'_> {
             decoding: self.provenance.decoding.clone(),
             encoding: Some(document.encoding),
             sentences,
+            flagged: bilingual.stats.flagged,
             outputs,
             reason: None,
             recorded_at_ms: now_ms(),
         })?;
-        self.tally.sentences += sentences;
-        self.report(input.name.clone(), Outcome::Done, sentences, written);
+        let counts = (sentences, bilingual.stats.flagged);
+        self.report(input.name.clone(), Outcome::Done, counts, written);
         Ok(())
     }
 
@@ -824,18 +832,30 @@ impl Runner<'_> {
             decoding: self.provenance.decoding.clone(),
             encoding,
             sentences: 0,
+            flagged: 0,
             outputs: Vec::new(),
             reason: Some(reason.clone()),
             recorded_at_ms: now_ms(),
         })?;
-        self.report(input.name.clone(), Outcome::Failed(reason), 0, vec![]);
+        self.report(input.name.clone(), Outcome::Failed(reason), (0, 0), vec![]);
         Ok(())
     }
 
     /// Counts an input as finished and tells the caller.
-    fn report(&mut self, input: String, outcome: Outcome, sentences: usize, outputs: Vec<PathBuf>) {
+    fn report(
+        &mut self,
+        input: String,
+        outcome: Outcome,
+        counts: (usize, usize),
+        outputs: Vec<PathBuf>,
+    ) {
+        let (sentences, flagged) = counts;
         match &outcome {
-            Outcome::Done => self.tally.done += 1,
+            Outcome::Done => {
+                self.tally.done += 1;
+                self.tally.sentences += sentences;
+                self.tally.flagged += flagged;
+            }
             Outcome::Skipped => self.tally.skipped += 1,
             Outcome::Failed(reason) => self.tally.failures.push(Failure {
                 input: input.clone(),
@@ -846,6 +866,7 @@ impl Runner<'_> {
             input,
             outcome,
             sentences,
+            flagged,
             outputs,
         };
         (self.on_event)(Event::Finished(&report));

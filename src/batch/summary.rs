@@ -26,6 +26,8 @@ pub struct InputReport {
     pub outcome: Outcome,
     /// Its sentences (translated this run; 0 when skipped or failed).
     pub sentences: usize,
+    /// Of those, the sentences flagged as doubtful by the fidelity guard.
+    pub flagged: usize,
     /// The output files written this run.
     pub outputs: Vec<PathBuf>,
 }
@@ -64,6 +66,9 @@ pub struct Summary {
     pub failed: usize,
     /// Sentences in the inputs translated this run.
     pub sentences: usize,
+    /// Of those, the sentences that stay doubtful after the fidelity guard's recovery (marked
+    /// `flagged` in the outputs).
+    pub flagged: usize,
     /// Distinct texts those sentences needed translated (per document: sentences, pieces of long
     /// sentences, link texts; passthrough excluded).
     pub requests: usize,
@@ -94,13 +99,15 @@ impl Summary {
     /// The summary in a few lines of words, for stderr.
     pub fn to_text(&self) -> String {
         let mut text = format!(
-            "{} inputs: {} translated, {} skipped (already done), {} failed; {} sentences in {:.1} s \
-             ({:.1} sentences/s), {} source tokens, {} of {} requests from the cache",
+            "{} inputs: {} translated, {} skipped (already done), {} failed; {} sentences ({} \
+             flagged as doubtful) in {:.1} s ({:.1} sentences/s), {} source tokens, {} of {} \
+             requests from the cache",
             self.inputs,
             self.done,
             self.skipped,
             self.failed,
             self.sentences,
+            self.flagged,
             self.elapsed_s,
             self.sentences_per_s,
             self.tokens,

@@ -4,15 +4,19 @@
 //! progress (indicatif bars on a terminal, a plain line every `--progress-interval` seconds
 //! otherwise, nothing with `--quiet`), prints failures as they happen and the summary at the end.
 //!
+//! Translation goes through the fidelity guard unless `--no-guard`, as in `passeur translate`.
+//!
 //! Exit status: 0 when every input is done or skipped, 3 when the batch ran to its end but some
-//! inputs failed (they are listed in the summary and in `summary.json`), 1 when the batch could
-//! not run or stopped early (a rerun resumes), 2 for a usage error.
+//! inputs failed (they are listed in the summary and in `summary.json`) or, with `--strict`, some
+//! sentences stay flagged as doubtful, 1 when the batch could not run or stopped early (a rerun
+//! resumes), 2 for a usage error.
 
-use super::engine::EngineArgs;
+use super::engine::{EngineArgs, FidelityArgs};
 use super::translate::parse_token_budget;
 use anyhow::Context;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use passeur::batch::{self, BatchOptions, Event, Outcome, Shard, Summary};
+use passeur::fidelity::Guarded;
 use passeur::input;
 use passeur::write::{self, Format};
 use std::io::IsTerminal;
@@ -67,6 +71,9 @@ pub struct Args {
     #[command(flatten)]
     pub engine: EngineArgs,
 
+    #[command(flatten)]
+    pub fidelity: FidelityArgs,
+
     /// Split sentences longer than N source tokens at clause punctuation, then between words;
     /// nothing is dropped [default and maximum: the model's position limit].
     #[arg(long, value_name = "N", value_parser = parse_token_budget)]
@@ -113,13 +120,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     write::remove_temporary_files_on_signal()?;
     let translator = args.engine.build_translator(args.quiet)?;
     let mut display = Display::new(&args);
-    let summary = batch::run(&options, &translator, &mut |event| display.show(event));
+    let summary = match args.fidelity.guard() {
+        Some(guard) => {
+            let guarded = Guarded {
+                guard: &guard,
+                engine: &translator,
+            };
+            batch::run(&options, &guarded, &mut |event| display.show(event))
+        }
+        None => batch::run(&options, &translator, &mut |event| display.show(event)),
+    };
     display.finish();
     let summary = summary.context("passeur batch")?;
     if !args.quiet {
         report(&summary, &options);
     }
-    Ok(if summary.failed > 0 {
+    let doubtful = args.fidelity.strict && summary.flagged > 0;
+    if doubtful {
+        eprintln!(
+            "passeur: --strict: {} sentences stay flagged as doubtful; they are marked \"flagged\" \
+             in the outputs",
+            summary.flagged
+        );
+    }
+    Ok(if summary.failed > 0 || doubtful {
         ExitCode::from(SOME_INPUTS_FAILED)
     } else {
         ExitCode::SUCCESS
