@@ -49,6 +49,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::protect::find_spans;
+use super::runs_of;
 
 /// A language's conventions for writing numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -421,7 +422,7 @@ impl<'a> Extractor<'a> {
             Lang::French => &[("midi", 12), ("minuit", 0)],
             Lang::English => &[("noon", 12), ("midday", 12), ("midnight", 0)],
         };
-        for (start, word) in word_tokens(&self.work.clone()) {
+        for (start, word) in runs_of(&self.work.clone(), char::is_alphabetic) {
             let lower = word.to_lowercase();
             if let Some(&(_, hour)) = words.iter().find(|(w, _)| *w == lower) {
                 self.add(start..start + word.len(), vec![time(hour, 0)], false);
@@ -512,7 +513,7 @@ impl<'a> Extractor<'a> {
 
     fn months(&mut self) {
         let work = self.work.clone();
-        for (start, word) in word_tokens(&work) {
+        for (start, word) in runs_of(&work, char::is_alphabetic) {
             let end = start + word.len();
             let with_dot = work[end..].starts_with('.');
             let Some((month, kind)) = month_of(word, with_dot, self.lang) else {
@@ -532,7 +533,7 @@ impl<'a> Extractor<'a> {
 
     fn number_words(&mut self) {
         let work = self.work.clone();
-        let tokens = word_tokens(&work);
+        let tokens = runs_of(&work, char::is_alphabetic);
         let mut i = 0;
         while i < tokens.len() {
             match number_phrase(&work, &tokens[i..], self.lang) {
@@ -866,26 +867,6 @@ fn to_roman(mut n: u64) -> String {
             out.push_str(letters);
             n -= value;
         }
-    }
-    out
-}
-
-/// Words of `text` (runs of letters, apostrophes excluded) with their byte offsets.
-fn word_tokens(text: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        match (c.is_alphabetic(), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push((s, &text[s..i]));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, &text[s..]));
     }
     out
 }

@@ -42,6 +42,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::runs_of;
+
 /// What kind of span is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -344,7 +346,7 @@ impl Protected {
         // (end of a removed word in `text`, bytes removed up to there)
         let mut removals: Vec<(usize, usize)> = Vec::new();
         let mut at = 0;
-        for (start, word) in words(&text) {
+        for (start, word) in runs_of(&text, char::is_alphanumeric) {
             let end = start + word.len();
             let lower = word.to_ascii_lowercase();
             let overlaps_span = placed
@@ -404,26 +406,6 @@ impl Protected {
         let target = out_lo + ((out_hi - out_lo) as f64 * fraction).round() as usize;
         nearest_boundary(text, placed, target, out_lo, out_hi)
     }
-}
-
-/// The words of `text` (runs of alphanumeric characters) with their byte offsets.
-fn words(text: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        match (c.is_alphanumeric(), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push((s, &text[s..i]));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, &text[s..]));
-    }
-    out
 }
 
 /// End of the alphanumeric run that starts at `from`, stopping early where another stem begins.
