@@ -600,7 +600,10 @@ const CHILD_DIRS: &str = "PASSEUR_BATCH_SIGKILL_CHILD";
 #[test]
 #[ignore = "the child process of the SIGKILL test, which runs it"]
 fn sigkill_child() {
-    let dirs = std::env::var(CHILD_DIRS).expect("run by the SIGKILL test only");
+    let Ok(dirs) = std::env::var(CHILD_DIRS) else {
+        // Run by `--ignored` without its parent: there is nothing to do.
+        return;
+    };
     let (input, output) = dirs.split_once('\n').unwrap();
     let slow = Shouting {
         delay: Duration::from_millis(15),
