@@ -11,12 +11,13 @@
 //! with exactly `TOKENS` (24) generated tokens per sentence (min = max new tokens), so that every
 //! sentence costs the same whatever the random weights say.
 //!
-//! Reported, for each way: wall time, sentences per second over wall time, CPU time (user +
-//! system, all threads: less sensitive than wall time to other work on a busy machine), and the sizes of the translator's
-//! calls. "engine alone" is every sentence of the folder in one call to the translator, sorted by
-//! length (no files, no documents: the ceiling); "one file at a time" is [`Pipeline::translate_document`] per file plus the write (what a
-//! shell loop over `passeur translate` does, minus loading the model each time); "batch" is
-//! [`passeur::batch::run`]; "batch rerun" is the same run again, where everything is skipped.
+//! Reported, for each way: wall time, sentences per second over wall time, CPU time (user + system,
+//! all threads: less sensitive than wall time to other work on a busy machine), and the sizes of
+//! the translator's calls. "engine alone" is every sentence of the folder in one call to the
+//! translator, sorted by length (no files, no documents: the ceiling); "one file at a time" is
+//! [`Pipeline::translate_document`] per file plus the write (what a shell loop over `passeur
+//! translate` does, minus loading the model each time); "batch" is [`passeur::batch::run`]; "batch
+//! rerun" is the same run again, where everything is skipped.
 
 use passeur::batch::{self, BatchOptions};
 use passeur::document::{Document, Pipeline, PipelineOptions, Syntax};

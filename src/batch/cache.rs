@@ -7,9 +7,10 @@
 //!
 //! A cache file is a [record log](super::log) of [`CachedTranslation`]s, each holding the French
 //! text and everything the translator said about it: the English, the model's score, the fidelity
-//! recovery step and flags, so a cached translation is reported exactly as a fresh one. Entries are keyed by the SHA-256 of a namespace
-//! (model, revision, decoding options and passeur version: see [`namespace`]) and the text, so one
-//! file can hold the translations of several models and options without mixing them.
+//! recovery step and flags, so a cached translation is reported exactly as a fresh one. Entries are
+//! keyed by the SHA-256 of a namespace (model, revision, decoding options and passeur version: see
+//! [`namespace`]) and the text, so one file can hold the translations of several models and options
+//! without mixing them.
 //!
 //! Memory stays small however large the cache: only an index from key (16 bytes) to the record's
 //! place in the file is kept, and a hit reads its record back from the file. A hit is used only if

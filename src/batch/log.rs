@@ -1,8 +1,8 @@
 //! The storage under the manifest and the sentence cache: an append-only file of checksummed JSON
 //! records, one per line.
 //!
-//! A record is written as `CRC32_HEX JSON\n` in a single `write` call, where the checksum (CRC-32, IEEE) covers
-//! the JSON bytes. The rules that make it survive a kill at any moment:
+//! A record is written as `CRC32_HEX JSON\n` in a single `write` call, where the checksum (CRC-32,
+//! IEEE) covers the JSON bytes. The rules that make it survive a kill at any moment:
 //!
 //! * a record is only ever appended, never rewritten, so a crash can damage at most the last line;
 //! * a reader keeps the lines whose checksum matches and whose JSON parses, and counts the others

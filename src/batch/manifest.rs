@@ -2,10 +2,10 @@
 //!
 //! It lives in `OUT_DIR/.passeur/`: `manifest.log` for a run without `--shard`,
 //! `manifest.K-of-N.log` for shard K of N, so that shards writing into one output directory (even
-//! over NFS) never share a file. Each is a [record log](super::log): one [`Record`] appended per
-//! input finished (done or failed), never rewritten. A run reads every manifest file of the
-//! directory and keeps, per input, the record written last (by its timestamp), so a run without
-//! `--shard` after a sharded one knows what the shards did.
+//! over NFS) never share a file. Each is a record log (checksummed JSON lines, appended only; see
+//! `log.rs`): one [`Record`] appended per input finished (done or failed), never rewritten. A run
+//! reads every manifest file of the directory and keeps, per input, the record written last (by its
+//! timestamp), so a run without `--shard` after a sharded one knows what the shards did.
 //!
 //! An input is skipped when its latest record says done, with the same content hash (SHA-256 of
 //! its bytes, comparable with `sha256sum`), the same [fingerprint] of everything that changes the

@@ -13,8 +13,8 @@
 //! ahead of the translator and hands them over through a bounded queue
 //! ([`BatchOptions::documents_in_flight`]); the translating thread pools the requests of several
 //! documents into a *wave* (about [`BatchOptions::wave_requests`] texts), drops the texts the
-//! [sentence cache](cache) already knows and those repeated inside the wave, sorts the rest by
-//! token count and sends them in chunks of [`BatchOptions::chunk_size`], so a folder of short
+//! [sentence cache](SentenceCache) already knows and those repeated inside the wave, sorts the rest
+//! by token count and sends them in chunks of [`BatchOptions::chunk_size`], so a folder of short
 //! articles fills the engine's batches as well as one long article does. Every document of a wave
 //! is then assembled, rendered and written, and the next wave starts. At most twice
 //! `documents_in_flight` documents are in memory, however large the folder.
@@ -42,6 +42,8 @@
 mod cache;
 mod log;
 pub mod manifest;
+mod reader;
+mod runner;
 mod shard;
 mod summary;
 pub mod walk;
@@ -52,18 +54,16 @@ pub use shard::Shard;
 pub use summary::{Failure, InputReport, Outcome, Summary};
 pub use walk::{Filter, InputFile};
 
-use crate::document::{Document, Plan, Syntax};
-use crate::input;
-use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+use crate::translate::SentenceTranslator;
 use crate::write::{self, Format};
 use crate::{Error, Result};
 use encoding_rs::Encoding;
-use manifest::{fingerprint, is_up_to_date, now_ms, sha256_hex, STATE_DIR};
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use manifest::{fingerprint, is_up_to_date, STATE_DIR};
+use runner::{Runner, Tally};
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::sync_channel;
 use std::time::{Instant, SystemTime};
 
 /// What a batch run does.
@@ -178,8 +178,8 @@ pub fn output_relative_path(relative: &Path, format: Format) -> PathBuf {
 /// /// A stand-in for the engine: "translates" by upper-casing.
 /// struct Shouting;
 /// impl SentenceTranslator for Shouting {
-///     fn translate_sentences(&self, sentences: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
-///         Ok(sentences.iter().map(|s| SentenceTranslation::new(s.to_uppercase(), None)).collect())
+///     fn translate_sentences(&self, texts: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
+///         Ok(texts.iter().map(|s| SentenceTranslation::new(s.to_uppercase(), None)).collect())
 ///     }
 ///     fn token_count(&self, sentence: &str) -> usize { sentence.split_whitespace().count() + 1 }
 ///     fn max_source_tokens(&self) -> usize { 512 }
@@ -202,8 +202,10 @@ pub fn output_relative_path(relative: &Path, format: Format) -> PathBuf {
 ///         finished.push((report.input.clone(), report.outcome.clone()));
 ///     }
 /// })?;
-/// assert_eq!(finished, [("2024/a.txt".to_string(), Outcome::Done), ("b.md".to_string(), Outcome::Done)]);
-/// assert_eq!((summary.done, summary.cache_hits), (2, 1)); // the repeated line went to the model once
+/// let done = |input: &str| (input.to_string(), Outcome::Done);
+/// assert_eq!(finished, [done("2024/a.txt"), done("b.md")]);
+/// // The line both files share went to the model once.
+/// assert_eq!((summary.done, summary.cache_hits), (2, 1));
 /// let english = std::fs::read_to_string(root.path().join("corpus-en/2024/a.txt.md"))?;
 /// assert!(english.contains("BONJOUR. RETOURNEZ EN HAUT DE LA PAGE."));
 ///
@@ -287,7 +289,7 @@ pub fn run(
     let outcome = std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel(options.documents_in_flight.max(1));
         let (inputs, skip_if) = (&inputs, &skip_if);
-        scope.spawn(move || read_inputs(inputs, skip_if, options.encoding, sender));
+        scope.spawn(move || reader::read_inputs(inputs, skip_if, options.encoding, sender));
         runner.translate_all(inputs, receiver)
     });
     let tally = runner.tally;
@@ -426,459 +428,6 @@ fn remove_stale_temporary_files(
 fn temporary_file_target(file_name: &str) -> Option<&str> {
     let inner = file_name.strip_prefix('.')?.strip_suffix(".passeur-tmp")?;
     inner.rsplit_once('.').map(|(target, _random)| target)
-}
-
-/// An input as the reader thread hands it over.
-enum Loaded {
-    /// Done by an earlier run, unchanged.
-    Skipped { index: usize },
-    /// Could not be read or decoded.
-    Failed {
-        index: usize,
-        reason: String,
-        content_sha256: Option<String>,
-        bytes: u64,
-    },
-    /// Parsed and ready to plan.
-    Ready {
-        index: usize,
-        content_sha256: String,
-        bytes: u64,
-        encoding: String,
-        document: Document,
-    },
-}
-
-/// The reader thread: reads, hashes, decodes and parses each input in order, and sends it (or
-/// that it is skipped or failed) through the bounded `sender`. Stops when the receiver is gone.
-fn read_inputs(
-    inputs: &[InputFile],
-    skip_if: &[Option<String>],
-    forced: Option<&'static Encoding>,
-    sender: SyncSender<Loaded>,
-) {
-    for (index, input) in inputs.iter().enumerate() {
-        let loaded = load(index, input, skip_if[index].as_deref(), forced);
-        if sender.send(loaded).is_err() {
-            return;
-        }
-    }
-}
-
-fn load(
-    index: usize,
-    input: &InputFile,
-    skip_if: Option<&str>,
-    forced: Option<&'static Encoding>,
-) -> Loaded {
-    let bytes = match std::fs::read(&input.path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            return Loaded::Failed {
-                index,
-                reason: Error::io(&input.path, err).to_string(),
-                content_sha256: None,
-                bytes: 0,
-            }
-        }
-    };
-    let content_sha256 = sha256_hex(&bytes);
-    if skip_if == Some(content_sha256.as_str()) {
-        return Loaded::Skipped { index };
-    }
-    let size = bytes.len() as u64;
-    match input::decode(&bytes, &input.path.display().to_string(), forced) {
-        Ok(decoded) => Loaded::Ready {
-            index,
-            content_sha256,
-            bytes: size,
-            encoding: decoded.describe_encoding(),
-            document: Document::parse(decoded.text, Syntax::from_path(&input.path)),
-        },
-        Err(err) => Loaded::Failed {
-            index,
-            reason: err.to_string(),
-            content_sha256: Some(content_sha256),
-            bytes: size,
-        },
-    }
-}
-
-/// Counts kept during a run.
-#[derive(Debug, Default)]
-struct Tally {
-    done: usize,
-    skipped: usize,
-    failures: Vec<Failure>,
-    sentences: usize,
-    flagged: usize,
-    requests: usize,
-    model_requests: usize,
-    cache_hits: usize,
-    tokens: usize,
-}
-
-impl Tally {
-    fn finished(&self) -> usize {
-        self.done + self.skipped + self.failures.len()
-    }
-}
-
-/// A document planned and waiting for its wave to be translated.
-struct PendingDocument {
-    index: usize,
-    content_sha256: String,
-    bytes: u64,
-    encoding: String,
-    plan: Plan,
-}
-
-/// The translating side of a run.
-struct Runner<'r> {
-    options: &'r BatchOptions,
-    translator: &'r dyn SentenceTranslator,
-    formats: &'r [Format],
-    provenance: &'r Provenance,
-    fingerprint: &'r str,
-    budget: usize,
-    manifest: &'r mut Manifest,
-    cache: &'r mut SentenceCache,
-    on_event: &'r mut dyn FnMut(Event<'_>),
-    tally: Tally,
-    consecutive_translator_failures: usize,
-}
-
-/// Documents in a row on which the translator may fail before the run stops.
-const CONSECUTIVE_TRANSLATOR_FAILURES: usize = 3;
-
-impl Runner<'_> {
-    /// Receives every input from the reader and finishes it; errors only if the run must stop.
-    fn translate_all(
-        &mut self,
-        inputs: &[InputFile],
-        receiver: std::sync::mpsc::Receiver<Loaded>,
-    ) -> Result<()> {
-        let mut wave: Vec<PendingDocument> = Vec::new();
-        let mut wave_requests = 0;
-        let mut receiving = true;
-        while receiving || !wave.is_empty() {
-            let wave_full = wave_requests >= self.options.wave_requests
-                || wave.len() >= self.options.documents_in_flight.max(1);
-            if receiving && !wave_full {
-                match receiver.recv() {
-                    Ok(loaded) => {
-                        if let Some(document) = self.accept(inputs, loaded)? {
-                            wave_requests += document.plan.requests().len();
-                            wave.push(document);
-                        }
-                        continue;
-                    }
-                    Err(_) => receiving = false,
-                }
-            }
-            if !wave.is_empty() {
-                self.translate_wave(inputs, std::mem::take(&mut wave))?;
-                wave_requests = 0;
-            }
-        }
-        Ok(())
-    }
-
-    /// Finishes a skipped or failed input, or plans a ready one.
-    fn accept(&mut self, inputs: &[InputFile], loaded: Loaded) -> Result<Option<PendingDocument>> {
-        match loaded {
-            Loaded::Skipped { index } => {
-                self.report(inputs[index].name.clone(), Outcome::Skipped, (0, 0), vec![]);
-                Ok(None)
-            }
-            Loaded::Failed {
-                index,
-                reason,
-                content_sha256,
-                bytes,
-            } => {
-                self.fail(&inputs[index], reason, content_sha256, bytes, None)?;
-                Ok(None)
-            }
-            Loaded::Ready {
-                index,
-                content_sha256,
-                bytes,
-                encoding,
-                document,
-            } => {
-                let translator = self.translator;
-                let token_count = |text: &str| translator.token_count(text);
-                let plan = Plan::new(document, &token_count, self.budget);
-                Ok(Some(PendingDocument {
-                    index,
-                    content_sha256,
-                    bytes,
-                    encoding,
-                    plan,
-                }))
-            }
-        }
-    }
-
-    /// Translates the requests of `wave` and finishes its documents. When the translator fails on
-    /// a wave of several documents, each is retried alone, so that a document the engine cannot
-    /// translate fails alone; the run stops after [`CONSECUTIVE_TRANSLATOR_FAILURES`] documents in
-    /// a row failed that way (the engine itself is failing).
-    fn translate_wave(&mut self, inputs: &[InputFile], wave: Vec<PendingDocument>) -> Result<()> {
-        match self.answer_requests(&wave)? {
-            Ok(answers) => {
-                for (document, translations) in wave.into_iter().zip(answers) {
-                    self.consecutive_translator_failures = 0;
-                    self.finish(inputs, document, translations)?;
-                }
-            }
-            Err(err) if wave.len() == 1 => {
-                let document = wave.into_iter().next().expect("one document");
-                self.translator_failed(inputs, document, err)?;
-            }
-            Err(_) => {
-                for document in wave {
-                    match self.answer_requests(std::slice::from_ref(&document))? {
-                        Ok(mut answers) => {
-                            self.consecutive_translator_failures = 0;
-                            let translations = answers.pop().expect("one document");
-                            self.finish(inputs, document, translations)?;
-                        }
-                        Err(err) => self.translator_failed(inputs, document, err)?,
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Records that the translator failed on `document`, or stops the run when that happened to
-    /// too many documents in a row.
-    fn translator_failed(
-        &mut self,
-        inputs: &[InputFile],
-        document: PendingDocument,
-        err: Error,
-    ) -> Result<()> {
-        self.consecutive_translator_failures += 1;
-        if self.consecutive_translator_failures >= CONSECUTIVE_TRANSLATOR_FAILURES {
-            return Err(err);
-        }
-        let reason = format!("the translator failed on this input: {err}");
-        self.fail(
-            &inputs[document.index],
-            reason,
-            Some(document.content_sha256),
-            document.bytes,
-            Some(document.encoding),
-        )
-    }
-
-    /// The translations of every request of `documents`, per document: from the cache, else from
-    /// the model, each distinct text once, sorted by token count and sent in chunks. The outer
-    /// error is fatal (the cache failed); the inner one is the translator's.
-    fn answer_requests(
-        &mut self,
-        documents: &[PendingDocument],
-    ) -> Result<Result<Vec<Vec<SentenceTranslation>>>> {
-        let mut translations: Vec<Vec<Option<SentenceTranslation>>> = documents
-            .iter()
-            .map(|document| vec![None; document.plan.requests().len()])
-            .collect();
-        let mut waiting: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-        let mut to_translate: Vec<(&str, usize)> = Vec::new();
-        let mut from_cache = 0;
-        for (d, document) in documents.iter().enumerate() {
-            let plan = &document.plan;
-            for (r, text) in plan.requests().iter().enumerate() {
-                if let Some(cached) = self.cache.get(text)? {
-                    translations[d][r] = Some(cached);
-                    from_cache += 1;
-                    continue;
-                }
-                match waiting.entry(text) {
-                    Entry::Occupied(mut entry) => {
-                        entry.get_mut().push((d, r));
-                        from_cache += 1;
-                    }
-                    Entry::Vacant(entry) => {
-                        entry.insert(vec![(d, r)]);
-                        to_translate.push((text, plan.request_tokens()[r]));
-                    }
-                }
-            }
-        }
-        self.tally.cache_hits += from_cache;
-        if from_cache > 0 {
-            (self.on_event)(Event::Translated {
-                requests: from_cache,
-                from_cache,
-            });
-        }
-        to_translate.sort_by_key(|&(_, tokens)| tokens);
-        for chunk in to_translate.chunks(self.options.chunk_size.max(1)) {
-            let texts: Vec<&str> = chunk.iter().map(|&(text, _)| text).collect();
-            let translated = match self.translator.translate_sentences(&texts) {
-                Ok(translated) if translated.len() == texts.len() => translated,
-                Ok(translated) => {
-                    return Ok(Err(Error::TranslationCount {
-                        expected: texts.len(),
-                        got: translated.len(),
-                        step: "batch translation",
-                    }))
-                }
-                Err(err) => return Ok(Err(err)),
-            };
-            for (&(text, tokens), translation) in chunk.iter().zip(translated) {
-                self.cache.insert(text, &translation)?;
-                for &(d, r) in &waiting[text] {
-                    translations[d][r] = Some(translation.clone());
-                }
-                self.tally.tokens += tokens;
-                self.tally.model_requests += 1;
-            }
-            (self.on_event)(Event::Translated {
-                requests: chunk.len(),
-                from_cache: 0,
-            });
-        }
-        Ok(Ok(translations
-            .into_iter()
-            .map(|document| {
-                document
-                    .into_iter()
-                    .map(|t| t.expect("every request was answered by the cache or the model"))
-                    .collect()
-            })
-            .collect()))
-    }
-
-    /// Assembles, renders and writes one document, then records it.
-    fn finish(
-        &mut self,
-        inputs: &[InputFile],
-        document: PendingDocument,
-        translations: Vec<SentenceTranslation>,
-    ) -> Result<()> {
-        let input = &inputs[document.index];
-        self.tally.requests += document.plan.requests().len();
-        let bilingual = document
-            .plan
-            .assemble(translations, self.provenance.clone())?;
-        let mut outputs = Vec::with_capacity(self.formats.len());
-        let mut written = Vec::with_capacity(self.formats.len());
-        for &format in self.formats {
-            let rendered = format.render(&bilingual);
-            let relative = output_relative_path(&input.relative, format);
-            let path = self.options.output_dir.join(&relative);
-            if let Err(err) = write_output(&path, rendered.as_bytes()) {
-                let reason = format!("the output could not be written: {err}");
-                let encoding = Some(document.encoding);
-                return self.fail(
-                    input,
-                    reason,
-                    Some(document.content_sha256),
-                    document.bytes,
-                    encoding,
-                );
-            }
-            outputs.push(OutputRecord {
-                path: walk::slash_name(&relative),
-                bytes: rendered.len() as u64,
-                sha256: sha256_hex(rendered.as_bytes()),
-            });
-            written.push(path);
-        }
-        let sentences = bilingual.stats.sentences;
-        self.manifest.record(Record {
-            input: input.name.clone(),
-            status: RecordStatus::Done,
-            content_sha256: Some(document.content_sha256),
-            input_bytes: document.bytes,
-            fingerprint: self.fingerprint.to_string(),
-            model: self.provenance.model.clone(),
-            revision: self.provenance.revision.clone(),
-            decoding: self.provenance.decoding.clone(),
-            encoding: Some(document.encoding),
-            sentences,
-            flagged: bilingual.stats.flagged,
-            outputs,
-            reason: None,
-            recorded_at_ms: now_ms(),
-        })?;
-        let counts = (sentences, bilingual.stats.flagged);
-        self.report(input.name.clone(), Outcome::Done, counts, written);
-        Ok(())
-    }
-
-    /// Records and reports a failed input.
-    fn fail(
-        &mut self,
-        input: &InputFile,
-        reason: String,
-        content_sha256: Option<String>,
-        bytes: u64,
-        encoding: Option<String>,
-    ) -> Result<()> {
-        self.manifest.record(Record {
-            input: input.name.clone(),
-            status: RecordStatus::Failed,
-            content_sha256,
-            input_bytes: bytes,
-            fingerprint: self.fingerprint.to_string(),
-            model: self.provenance.model.clone(),
-            revision: self.provenance.revision.clone(),
-            decoding: self.provenance.decoding.clone(),
-            encoding,
-            sentences: 0,
-            flagged: 0,
-            outputs: Vec::new(),
-            reason: Some(reason.clone()),
-            recorded_at_ms: now_ms(),
-        })?;
-        self.report(input.name.clone(), Outcome::Failed(reason), (0, 0), vec![]);
-        Ok(())
-    }
-
-    /// Counts an input as finished and tells the caller.
-    fn report(
-        &mut self,
-        input: String,
-        outcome: Outcome,
-        counts: (usize, usize),
-        outputs: Vec<PathBuf>,
-    ) {
-        let (sentences, flagged) = counts;
-        match &outcome {
-            Outcome::Done => {
-                self.tally.done += 1;
-                self.tally.sentences += sentences;
-                self.tally.flagged += flagged;
-            }
-            Outcome::Skipped => self.tally.skipped += 1,
-            Outcome::Failed(reason) => self.tally.failures.push(Failure {
-                input: input.clone(),
-                reason: reason.clone(),
-            }),
-        }
-        let report = InputReport {
-            input,
-            outcome,
-            sentences,
-            flagged,
-            outputs,
-        };
-        (self.on_event)(Event::Finished(&report));
-    }
-}
-
-/// Creates the output's directory if needed and writes it atomically.
-fn write_output(path: &Path, contents: &[u8]) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|err| Error::io(parent, err))?;
-    }
-    write::write_atomically(path, contents)
 }
 
 #[cfg(test)]

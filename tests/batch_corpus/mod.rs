@@ -1,13 +1,15 @@
 //! The test folder of the batch tests, generated the same way every time.
 //!
 //! [`generate`] writes, under a root directory:
-//! * 30 articles, article `k` (0 ≤ k < 30) at `{2023 + k % 2}/{janvier|février|mars}[k % 3]/article-{k:02}.{ext}`,
-//!   where `ext` is `md` when `k % 3 == 0` (with a `# Article k` heading) and `txt` otherwise (with an
-//!   `Article k` title line). Its body is `3 + k % 4` consecutive paragraphs of `tests/data/article.txt`
-//!   (paragraphs are separated by blank lines; the run starts at paragraph `k % P` and wraps around),
-//!   then the site boilerplate line [`BOILERPLATE`], which every article shares;
+//! * 30 articles: article `k` (0 ≤ k < 30) is `{year}/{month}/article-{k:02}.{ext}` with year
+//!   `2023 + k % 2`, month `["janvier", "février", "mars"][k % 3]`, and `ext` `md` when
+//!   `k % 3 == 0` (with a `# Article k` heading) and `txt` otherwise (with an `Article k` title
+//!   line). Its body is `3 + k % 4` consecutive paragraphs of `tests/data/article.txt`
+//!   (paragraphs are separated by blank lines; the run starts at paragraph `k % P` and wraps
+//!   around), then the site boilerplate line [`BOILERPLATE`], which every article shares;
 //! * `divers/photo.txt`: bytes with NULs (a binary file with a text extension) — must fail;
-//! * `divers/ancien.txt`: French in Windows-1252 (`é` = 0xE9, `œ` = 0x9C, `€` = 0x80) — must be decoded;
+//! * `divers/ancien.txt`: French in Windows-1252 (`é` = 0xE9, `œ` = 0x9C, `€` = 0x80) — must be
+//!   decoded;
 //! * `divers/vide.txt`: an empty file — done, with empty outputs;
 //! * `divers/image.png` and `.cache/cache.txt`: not inputs (extension not included; hidden).
 //!
