@@ -232,6 +232,64 @@ pub enum Error {
         problem: String,
     },
 
+    /// Another process has a batch manifest or sentence cache open (files are locked while in use).
+    #[error(
+        "{}: {what} is in use by another passeur process; wait for it to finish, or give this \
+         run its own file (another OUT_DIR or --shard, another --cache)",
+        path.display()
+    )]
+    InUse {
+        /// The locked file.
+        path: PathBuf,
+        /// What the file is, e.g. `the batch manifest`.
+        what: &'static str,
+    },
+
+    /// `passeur batch` cannot use its input or output directory.
+    #[error("{}: {problem}", path.display())]
+    BatchDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        problem: String,
+    },
+
+    /// An `--include` or `--exclude` pattern is not a valid glob.
+    #[error("invalid pattern `{pattern}`: {detail}; use * ? [abc] and ** (any directories)")]
+    BadPattern {
+        /// The pattern as given.
+        pattern: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+
+    /// A `--shard` value that is not `K/N` with 1 ≤ K ≤ N.
+    #[error("invalid shard `{value}`: {problem}; write K/N with 1 ≤ K ≤ N, e.g. 1/4 … 4/4")]
+    BadShard {
+        /// The value as given.
+        value: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+
+    /// A batch stopped before its end because the translator failed; what was finished is recorded
+    /// and a rerun resumes from there.
+    #[error(
+        "the batch stopped after finishing {finished} of {inputs} inputs: {source}; what was \
+         finished is recorded in {} and a rerun of the same command resumes from there",
+        summary.display()
+    )]
+    BatchAborted {
+        /// Inputs finished (done, skipped or failed) before the stop.
+        finished: usize,
+        /// Inputs selected for the run.
+        inputs: usize,
+        /// The summary file written before stopping.
+        summary: PathBuf,
+        /// Why it stopped.
+        source: Box<Error>,
+    },
+
     /// Any other failure, already described in words.
     #[error("{0}")]
     Message(String),

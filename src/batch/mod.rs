@@ -1,1 +1,458 @@
-//! Not implemented yet.
+//! Batch translation of a whole directory: `passeur batch IN_DIR -o OUT_DIR`.
+//!
+//! # What it does
+//!
+//! Every input under IN_DIR (see [`walk`] for which files) is translated into
+//! `OUT_DIR/<relative path>.<format extension>` for each format: `2024/mars/a.txt` gives
+//! `OUT_DIR/2024/mars/a.txt.md`. The source extension is kept so that `a.txt` and `a.md` never
+//! write the same file.
+//!
+//! # How it stays fast
+//!
+//! One translator serves the whole run. A reader thread reads, hashes, decodes and parses inputs
+//! ahead of the translator and hands them over through a bounded queue
+//! ([`BatchOptions::documents_in_flight`]); the translating thread pools the requests of several
+//! documents into a *wave* (about [`BatchOptions::wave_requests`] texts), drops the texts the
+//! [sentence cache](SentenceCache) already knows and those repeated inside the wave, sorts the rest
+//! by token count and sends them in chunks of [`BatchOptions::chunk_size`], so a folder of short
+//! articles fills the engine's batches as well as one long article does. Every document of a wave
+//! is then assembled, rendered and written, and the next wave starts. At most twice
+//! `documents_in_flight` documents are in memory, however large the folder.
+//!
+//! # How it stays safe
+//!
+//! * Outputs are written atomically (temporary file, flush, rename), then recorded in the
+//!   [manifest]; a kill at any moment leaves complete outputs or none, and hidden temporary files
+//!   (`.NAME.XXXXXX.passeur-tmp`) that the next run of the same inputs removes.
+//! * A rerun skips inputs done with the same content and options, redoes changed ones, and
+//!   finishes what a killed run left.
+//! * An input that cannot be read, is binary, cannot be decoded or whose output cannot be written
+//!   is recorded as failed with the reason, and the batch goes on. So is an input the translator
+//!   fails on (a wave that fails is retried one document at a time to find it); when the
+//!   translator fails on three documents in a row, the engine itself is failing and the batch
+//!   stops ([`Error::BatchAborted`]): what was finished stays recorded.
+//! * `summary.json` (`summary.K-of-N.json` for a shard) is written atomically at the end, also
+//!   when the batch stopped early.
+//!
+//! # Scale-out
+//!
+//! [`Shard`] selects a deterministic part of the inputs; shards can write into one OUT_DIR, each
+//! with its own manifest file.
+
+mod cache;
+mod log;
+pub mod manifest;
+mod reader;
+mod runner;
+mod shard;
+mod summary;
+pub mod walk;
+
+pub use cache::{namespace as cache_namespace, CacheStats, CachedTranslation, SentenceCache};
+pub use manifest::{Manifest, OutputRecord, Record, RecordStatus};
+pub use shard::Shard;
+pub use summary::{Failure, InputReport, Outcome, Summary};
+pub use walk::{Filter, InputFile};
+
+use crate::translate::SentenceTranslator;
+use crate::write::{self, Format};
+use crate::{Error, Result};
+use encoding_rs::Encoding;
+use manifest::{fingerprint, is_up_to_date, STATE_DIR};
+use runner::{Runner, Tally};
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::sync_channel;
+use std::time::{Instant, SystemTime};
+
+/// What a batch run does.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// The directory to translate, walked recursively.
+    pub input_dir: PathBuf,
+    /// Where the outputs, the manifest and the summary go (created if needed).
+    pub output_dir: PathBuf,
+    /// Output formats (duplicates ignored); bilingual Markdown when empty.
+    pub formats: Vec<Format>,
+    /// Patterns of the files to translate ([`walk::DEFAULT_INCLUDE`] when empty).
+    pub include: Vec<String>,
+    /// Patterns of files and directories to leave out.
+    pub exclude: Vec<String>,
+    /// Translate only this shard of the inputs.
+    pub shard: Option<Shard>,
+    /// Read every input in this encoding (a byte-order mark still wins) instead of detecting it.
+    pub encoding: Option<&'static Encoding>,
+    /// Largest number of source tokens one request may have (the translator's limit applies too).
+    pub max_sentence_tokens: Option<usize>,
+    /// A sentence cache kept between runs; without it, a cache for this run only.
+    pub cache: Option<PathBuf>,
+    /// How many parsed documents the reader thread may hold ready (the queue's bound).
+    pub documents_in_flight: usize,
+    /// How many requests are pooled from consecutive documents before translating them.
+    pub wave_requests: usize,
+    /// How many requests go to the translator in one call.
+    pub chunk_size: usize,
+}
+
+impl BatchOptions {
+    /// Options for translating `input_dir` into `output_dir` as bilingual Markdown, with the
+    /// default queue and batch sizes.
+    pub fn new(input_dir: impl Into<PathBuf>, output_dir: impl Into<PathBuf>) -> BatchOptions {
+        BatchOptions {
+            input_dir: input_dir.into(),
+            output_dir: output_dir.into(),
+            formats: Vec::new(),
+            include: Vec::new(),
+            exclude: Vec::new(),
+            shard: None,
+            encoding: None,
+            max_sentence_tokens: None,
+            cache: None,
+            documents_in_flight: 64,
+            wave_requests: 512,
+            chunk_size: 64,
+        }
+    }
+
+    /// The formats to write: the given ones without repeats, else Markdown.
+    pub fn output_formats(&self) -> Vec<Format> {
+        let mut formats = Vec::new();
+        for &format in &self.formats {
+            if !formats.contains(&format) {
+                formats.push(format);
+            }
+        }
+        if formats.is_empty() {
+            formats.push(Format::Markdown);
+        }
+        formats
+    }
+
+    /// The summary's file name: `summary.json`, or `summary.K-of-N.json` for a shard.
+    pub fn summary_path(&self) -> PathBuf {
+        let name = match self.shard {
+            Some(shard) => format!("summary.{}.json", shard.label()),
+            None => "summary.json".to_string(),
+        };
+        self.output_dir.join(name)
+    }
+}
+
+/// Something that happened during a run, for progress display.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The inputs are known: this many will be finished (done, skipped or failed).
+    Started {
+        /// Inputs selected.
+        inputs: usize,
+    },
+    /// More requests were answered, by the model or the cache.
+    Translated {
+        /// Requests answered.
+        requests: usize,
+        /// How many of them came from the cache.
+        from_cache: usize,
+    },
+    /// An input is finished.
+    Finished(&'a InputReport),
+}
+
+/// The output path of `relative` (an input's path relative to IN_DIR) in `format`, relative to
+/// OUT_DIR: the input's path with the format's extension appended.
+pub fn output_relative_path(relative: &Path, format: Format) -> PathBuf {
+    let mut name = OsString::from(relative.as_os_str());
+    name.push(".");
+    name.push(format.extension());
+    PathBuf::from(name)
+}
+
+/// Translates the inputs of `options.input_dir` with `translator` (see the module docs), calling
+/// `on_event` as inputs finish. Returns the summary, also written to
+/// [`summary_path`](BatchOptions::summary_path); failed inputs are in it, not an error.
+///
+/// ```
+/// use passeur::batch::{self, BatchOptions, Event, Outcome};
+/// use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+///
+/// /// A stand-in for the engine: "translates" by upper-casing.
+/// struct Shouting;
+/// impl SentenceTranslator for Shouting {
+///     fn translate_sentences(&self, texts: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
+///         Ok(texts.iter().map(|s| SentenceTranslation::new(s.to_uppercase(), None)).collect())
+///     }
+///     fn token_count(&self, sentence: &str) -> usize { sentence.split_whitespace().count() + 1 }
+///     fn max_source_tokens(&self) -> usize { 512 }
+///     fn provenance(&self) -> Provenance {
+///         Provenance { model: "shouting".into(), revision: None, decoding: "none".into(),
+///                      passeur_version: env!("CARGO_PKG_VERSION").into() }
+///     }
+/// }
+///
+/// let root = tempfile::tempdir()?;
+/// let corpus = root.path().join("corpus");
+/// std::fs::create_dir_all(corpus.join("2024"))?;
+/// std::fs::write(corpus.join("2024/a.txt"), "Bonjour. Retournez en haut de la page.")?;
+/// std::fs::write(corpus.join("b.md"), "# Titre\n\nRetournez en haut de la page.")?;
+///
+/// let options = BatchOptions::new(&corpus, root.path().join("corpus-en"));
+/// let mut finished = Vec::new();
+/// let summary = batch::run(&options, &Shouting, &mut |event| {
+///     if let Event::Finished(report) = event {
+///         finished.push((report.input.clone(), report.outcome.clone()));
+///     }
+/// })?;
+/// let done = |input: &str| (input.to_string(), Outcome::Done);
+/// assert_eq!(finished, [done("2024/a.txt"), done("b.md")]);
+/// // The line both files share went to the model once.
+/// assert_eq!((summary.done, summary.cache_hits), (2, 1));
+/// let english = std::fs::read_to_string(root.path().join("corpus-en/2024/a.txt.md"))?;
+/// assert!(english.contains("BONJOUR. RETOURNEZ EN HAUT DE LA PAGE."));
+///
+/// // A second run finds everything done.
+/// let again = batch::run(&options, &Shouting, &mut |_| {})?;
+/// assert_eq!((again.done, again.skipped), (0, 2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn run(
+    options: &BatchOptions,
+    translator: &dyn SentenceTranslator,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<Summary> {
+    let started = Instant::now();
+    let started_at = SystemTime::now();
+    prepare_output_dir(options)?;
+    let filter = Filter::new(&options.include, &options.exclude)?;
+    let formats = options.output_formats();
+    let (mut inputs, unreadable) =
+        walk::find_inputs(&options.input_dir, &options.output_dir, &filter)?;
+    if let Some(shard) = options.shard {
+        inputs.retain(|input| shard.contains(&input.name));
+    }
+    let provenance = translator.provenance();
+    let budget = options
+        .max_sentence_tokens
+        .map_or(translator.max_source_tokens(), |max| {
+            max.min(translator.max_source_tokens())
+        });
+    let fingerprint = fingerprint(
+        &provenance,
+        &formats,
+        budget,
+        options.encoding.map(|e| e.name()),
+    );
+    let shard_label = options.shard.map(Shard::label);
+    let mut manifest = Manifest::open(&options.output_dir, shard_label.as_deref())?;
+    let stale_removed = remove_stale_temporary_files(options, &inputs, started_at);
+    let mut cache = match &options.cache {
+        Some(path) => SentenceCache::open(path, &provenance)?,
+        None => SentenceCache::temporary(&options.output_dir.join(STATE_DIR), &provenance)?,
+    };
+
+    let mut runner = Runner {
+        options,
+        translator,
+        formats: &formats,
+        provenance: &provenance,
+        fingerprint: &fingerprint,
+        budget,
+        manifest: &mut manifest,
+        cache: &mut cache,
+        on_event,
+        tally: Tally::default(),
+        consecutive_translator_failures: 0,
+    };
+    let selected = inputs.len() + unreadable.len();
+    (runner.on_event)(Event::Started { inputs: selected });
+    for directory in unreadable {
+        runner.report(
+            directory.name,
+            Outcome::Failed(directory.reason),
+            (0, 0),
+            vec![],
+        );
+    }
+    // The content hash that lets each input be skipped, if an earlier run did it.
+    let skip_if: Vec<Option<String>> = inputs
+        .iter()
+        .map(|input| {
+            let record = runner.manifest.latest(&input.name)?;
+            let up_to_date = is_up_to_date(
+                record,
+                record.content_sha256.as_deref()?,
+                &fingerprint,
+                &options.output_dir,
+            );
+            up_to_date.then(|| record.content_sha256.clone()).flatten()
+        })
+        .collect();
+    let outcome = std::thread::scope(|scope| {
+        let (sender, receiver) = sync_channel(options.documents_in_flight.max(1));
+        let (inputs, skip_if) = (&inputs, &skip_if);
+        scope.spawn(move || reader::read_inputs(inputs, skip_if, options.encoding, sender));
+        runner.translate_all(inputs, receiver)
+    });
+    let tally = runner.tally;
+    let finished = tally.finished();
+    manifest.sync()?;
+    cache.sync()?;
+
+    let elapsed_s = started.elapsed().as_secs_f64();
+    let summary = Summary {
+        input_dir: options.input_dir.clone(),
+        output_dir: options.output_dir.clone(),
+        shard: options.shard.map(|s| s.to_string()),
+        provenance,
+        formats: formats.iter().map(|f| f.extension().to_string()).collect(),
+        fingerprint,
+        inputs: selected,
+        done: tally.done,
+        skipped: tally.skipped,
+        failed: tally.failures.len(),
+        sentences: tally.sentences,
+        flagged: tally.flagged,
+        requests: tally.requests,
+        model_requests: tally.model_requests,
+        cache_hits: tally.cache_hits,
+        tokens: tally.tokens,
+        elapsed_s,
+        sentences_per_s: if elapsed_s > 0.0 {
+            tally.sentences as f64 / elapsed_s
+        } else {
+            0.0
+        },
+        failures: tally.failures,
+        aborted: outcome.as_ref().err().map(|err| err.to_string()),
+        cache: options.cache.clone(),
+        manifest_damaged_lines: manifest.damaged_lines(),
+        stale_temporary_files_removed: stale_removed,
+    };
+    let summary_path = options.summary_path();
+    let json = serde_json::to_string_pretty(&summary).expect("the summary serialises") + "\n";
+    write::write_atomically(&summary_path, json.as_bytes())?;
+    match outcome {
+        Ok(()) => Ok(summary),
+        Err(err) => Err(Error::BatchAborted {
+            finished,
+            inputs: selected,
+            summary: summary_path,
+            source: Box::new(err),
+        }),
+    }
+}
+
+/// Checks the directories and creates the output directory.
+fn prepare_output_dir(options: &BatchOptions) -> Result<()> {
+    let input_dir = &options.input_dir;
+    if !input_dir.is_dir() {
+        let problem = if input_dir.exists() {
+            "not a directory; to translate one file, use `passeur translate`"
+        } else {
+            "no such directory"
+        };
+        return Err(Error::BatchDirectory {
+            path: input_dir.clone(),
+            problem: problem.to_string(),
+        });
+    }
+    let output_dir = &options.output_dir;
+    std::fs::create_dir_all(output_dir).map_err(|err| Error::BatchDirectory {
+        path: output_dir.clone(),
+        problem: format!("cannot create the output directory: {err}"),
+    })?;
+    let canonical = |path: &Path| path.canonicalize().map_err(|err| Error::io(path, err));
+    if canonical(input_dir)? == canonical(output_dir)? {
+        return Err(Error::BatchDirectory {
+            path: output_dir.clone(),
+            problem: "the output directory is the input directory; choose another -o (it may \
+                      lie inside the input directory: it is then skipped)"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Removes the temporary files (`.NAME.XXXXXX.passeur-tmp`) that a killed run left for the
+/// outputs of `inputs` or for the summary, if they are older than this run. Returns how many.
+fn remove_stale_temporary_files(
+    options: &BatchOptions,
+    inputs: &[InputFile],
+    started_at: SystemTime,
+) -> usize {
+    let ours: HashSet<&str> = inputs.iter().map(|input| input.name.as_str()).collect();
+    let summary_name = options
+        .summary_path()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let mut removed = 0;
+    let mut pending = vec![options.output_dir.clone()];
+    while let Some(directory) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&directory) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            if file_type.is_dir() {
+                if name != STATE_DIR {
+                    pending.push(entry.path());
+                }
+                continue;
+            }
+            let Some(output_name) = temporary_file_target(&name) else {
+                continue;
+            };
+            let relative_dir = directory
+                .strip_prefix(&options.output_dir)
+                .unwrap_or(Path::new(""));
+            let output = walk::slash_name(&relative_dir.join(output_name));
+            let input = output.rsplit_once('.').map_or("", |(input, _)| input);
+            let is_ours = ours.contains(input)
+                || (relative_dir.as_os_str().is_empty()
+                    && summary_name.as_deref() == Some(output_name));
+            let older = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified < started_at);
+            if is_ours && older && std::fs::remove_file(entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
+/// The file a temporary file `.NAME.XXXXXX.passeur-tmp` was to become: `NAME`.
+fn temporary_file_target(file_name: &str) -> Option<&str> {
+    let inner = file_name.strip_prefix('.')?.strip_suffix(".passeur-tmp")?;
+    inner.rsplit_once('.').map(|(target, _random)| target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_keep_the_source_extension() {
+        assert_eq!(
+            output_relative_path(Path::new("2024/mars/a.txt"), Format::Html),
+            Path::new("2024/mars/a.txt.html")
+        );
+        assert_eq!(
+            output_relative_path(Path::new("a.md"), Format::Markdown),
+            Path::new("a.md.md")
+        );
+    }
+
+    #[test]
+    fn temporary_file_names_give_their_target() {
+        assert_eq!(
+            temporary_file_target(".a.txt.md.Xy12ab.passeur-tmp"),
+            Some("a.txt.md")
+        );
+        assert_eq!(temporary_file_target("a.txt.md"), None);
+        assert_eq!(temporary_file_target(".hidden"), None);
+    }
+}

@@ -70,7 +70,7 @@ pub struct Args {
 /// Smallest `--max-sentence-tokens` accepted: below it, pieces would be a word or two.
 const MIN_TOKEN_BUDGET: usize = 8;
 
-fn parse_token_budget(value: &str) -> Result<usize, String> {
+pub(crate) fn parse_token_budget(value: &str) -> Result<usize, String> {
     let budget: usize = value
         .parse()
         .map_err(|_| format!("`{value}` is not a number of tokens"))?;

@@ -1,0 +1,302 @@
+//! The sentence cache: a text translated once is never sent to the model again.
+//!
+//! Site boilerplate ("Retournez en haut de la page", bylines, cookie notices) repeats across a
+//! folder; the batch runner looks every request up here before translating it, and stores every
+//! new translation. Without `--cache` the cache lives in an anonymous temporary file for one run;
+//! with `--cache PATH` it is kept in PATH, so reruns and overlapping corpora cost nothing twice.
+//!
+//! A cache file is a [record log](super::log) of [`CachedTranslation`]s, each holding the French
+//! text and everything the translator said about it: the English, the model's score, the fidelity
+//! recovery step and flags, so a cached translation is reported exactly as a fresh one. Entries are
+//! keyed by the SHA-256 of a namespace (model, revision, decoding options and passeur version: see
+//! [`namespace`]) and the text, so one file can hold the translations of several models and options
+//! without mixing them.
+//!
+//! Memory stays small however large the cache: only an index from key (16 bytes) to the record's
+//! place in the file is kept, and a hit reads its record back from the file. A hit is used only if
+//! its record's checksum holds and its French text is the one asked for (a hash collision or a
+//! damaged record is a miss). The file is locked while open; to share a cache between concurrent
+//! processes, give each its own and merge them afterwards with `cat a.log b.log > merged.log`.
+
+use super::log::{self, RecordLog};
+use crate::translate::{Flag, Provenance, SentenceTranslation};
+use crate::Result;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// One cached translation, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CachedTranslation {
+    /// The key: SHA-256 of namespace and text, first 16 bytes, hex.
+    pub key: String,
+    /// The French text.
+    pub source: String,
+    /// Its translation.
+    pub text: String,
+    /// The model's score.
+    pub score: Option<f32>,
+    /// The fidelity recovery step that produced the translation, if one did.
+    #[serde(default)]
+    pub recovery: Option<String>,
+    /// Doubts about the translation, as `(code, reason)`.
+    #[serde(default)]
+    pub flags: Vec<(String, String)>,
+}
+
+/// The namespace of translations made with `provenance`: its model, revision, decoding options
+/// and passeur version.
+pub fn namespace(provenance: &Provenance) -> String {
+    serde_json::json!({
+        "model": provenance.model,
+        "revision": provenance.revision,
+        "decoding": provenance.decoding,
+        "passeur_version": provenance.passeur_version,
+    })
+    .to_string()
+}
+
+/// Where a record lies in the file.
+#[derive(Debug, Clone, Copy)]
+struct Location {
+    offset: u64,
+    len: usize,
+}
+
+/// Counts of a cache's use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Entries when the cache was opened (all namespaces).
+    pub entries_at_open: usize,
+    /// Damaged lines found when it was opened (ignored).
+    pub damaged_at_open: usize,
+    /// Look-ups answered.
+    pub hits: usize,
+    /// Translations added.
+    pub inserted: usize,
+}
+
+/// A sentence cache (see the module docs).
+#[derive(Debug)]
+pub struct SentenceCache {
+    log: RecordLog,
+    namespace: String,
+    index: HashMap<[u8; 16], Location>,
+    stats: CacheStats,
+}
+
+impl SentenceCache {
+    /// Opens (creating it if needed) and locks the cache file at `path`, for translations made
+    /// with `provenance`.
+    pub fn open(path: &Path, provenance: &Provenance) -> Result<SentenceCache> {
+        let mut log = RecordLog::open(path, "the sentence cache")?;
+        let mut index = HashMap::new();
+        let path = log.path().to_path_buf();
+        let report = log::read_records(
+            log.file(),
+            &path,
+            |offset, len, entry: CachedTranslation| {
+                if let Some(key) = parse_key(&entry.key) {
+                    index.insert(key, Location { offset, len });
+                }
+            },
+        )?;
+        Ok(SentenceCache {
+            log,
+            namespace: namespace(provenance),
+            stats: CacheStats {
+                entries_at_open: report.records,
+                damaged_at_open: report.damaged,
+                ..CacheStats::default()
+            },
+            index,
+        })
+    }
+
+    /// A cache for one run, in an anonymous temporary file in `directory`.
+    pub fn temporary(directory: &Path, provenance: &Provenance) -> Result<SentenceCache> {
+        Ok(SentenceCache {
+            log: RecordLog::temporary(directory)?,
+            namespace: namespace(provenance),
+            index: HashMap::new(),
+            stats: CacheStats::default(),
+        })
+    }
+
+    /// The translation of `source`, if it is cached.
+    pub fn get(&mut self, source: &str) -> Result<Option<SentenceTranslation>> {
+        let key = self.key(source);
+        let Some(&Location { offset, len }) = self.index.get(&key) else {
+            return Ok(None);
+        };
+        let path = self.log.path().to_path_buf();
+        let entry: Option<CachedTranslation> =
+            log::read_record_at(self.log.file(), &path, offset, len)?;
+        match entry {
+            Some(entry) if entry.source == source => {
+                self.stats.hits += 1;
+                Ok(Some(SentenceTranslation {
+                    text: entry.text,
+                    score: entry.score,
+                    recovery: entry.recovery,
+                    flags: entry
+                        .flags
+                        .into_iter()
+                        .map(|(code, reason)| Flag { code, reason })
+                        .collect(),
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Stores the translation of `source`.
+    pub fn insert(&mut self, source: &str, translation: &SentenceTranslation) -> Result<()> {
+        let key = self.key(source);
+        let entry = CachedTranslation {
+            key: super::manifest::hex(&key),
+            source: source.to_string(),
+            text: translation.text.clone(),
+            score: translation.score,
+            recovery: translation.recovery.clone(),
+            flags: translation
+                .flags
+                .iter()
+                .map(|flag| (flag.code.clone(), flag.reason.clone()))
+                .collect(),
+        };
+        let (offset, len) = self.log.append(&entry)?;
+        self.index.insert(key, Location { offset, len });
+        self.stats.inserted += 1;
+        Ok(())
+    }
+
+    /// How the cache was used so far.
+    pub fn stats(&self) -> CacheStats {
+        self.stats
+    }
+
+    /// Flushes new entries to disk.
+    pub fn sync(&mut self) -> Result<()> {
+        self.log.sync()
+    }
+
+    fn key(&self, source: &str) -> [u8; 16] {
+        let mut hasher = Sha256::new();
+        hasher.update(self.namespace.as_bytes());
+        hasher.update([0]);
+        hasher.update(source.as_bytes());
+        hasher.finalize()[..16].try_into().expect("16 bytes")
+    }
+}
+
+fn parse_key(hex: &str) -> Option<[u8; 16]> {
+    if hex.len() != 32 || !hex.is_ascii() {
+        return None;
+    }
+    let mut key = [0u8; 16];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provenance(model: &str) -> Provenance {
+        Provenance {
+            model: model.into(),
+            revision: None,
+            decoding: "beams=4".into(),
+            passeur_version: "0.1.0".into(),
+        }
+    }
+
+    fn translation(text: &str) -> SentenceTranslation {
+        SentenceTranslation::new(text, Some(-0.5))
+    }
+
+    #[test]
+    fn recovery_and_flags_come_back_from_the_cache() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cache.log");
+        let doubtful = SentenceTranslation {
+            recovery: Some("clause_split".into()),
+            flags: vec![Flag {
+                code: "number_missing".into(),
+                reason: "5.000 is missing".into(),
+            }],
+            ..translation("Five thousand.")
+        };
+        {
+            let mut cache = SentenceCache::open(&path, &provenance("a")).unwrap();
+            cache.insert("Cinq mille.", &doubtful).unwrap();
+        }
+        let mut cache = SentenceCache::open(&path, &provenance("a")).unwrap();
+        assert_eq!(cache.get("Cinq mille.").unwrap(), Some(doubtful));
+    }
+
+    #[test]
+    fn a_kept_cache_answers_after_reopening_within_its_namespace_only() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cache.log");
+        {
+            let mut cache = SentenceCache::open(&path, &provenance("a")).unwrap();
+            assert_eq!(cache.get("Bonjour.").unwrap(), None);
+            cache.insert("Bonjour.", &translation("Hello.")).unwrap();
+            assert_eq!(cache.get("Bonjour.").unwrap(), Some(translation("Hello.")));
+        }
+        let mut same = SentenceCache::open(&path, &provenance("a")).unwrap();
+        assert_eq!(same.stats().entries_at_open, 1);
+        assert_eq!(same.get("Bonjour.").unwrap(), Some(translation("Hello.")));
+        assert_eq!(same.get("Bonsoir.").unwrap(), None);
+        assert_eq!(same.stats().hits, 1);
+        drop(same);
+        let mut other_model = SentenceCache::open(&path, &provenance("b")).unwrap();
+        assert_eq!(other_model.get("Bonjour.").unwrap(), None);
+    }
+
+    #[test]
+    fn a_damaged_record_is_a_miss_not_an_error() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cache.log");
+        {
+            let mut cache = SentenceCache::open(&path, &provenance("a")).unwrap();
+            cache.insert("Un.", &translation("One.")).unwrap();
+            cache.insert("Deux.", &translation("Two.")).unwrap();
+        }
+        // Damage the translation of "Un." after the index was built from it.
+        let mut cache = SentenceCache::open(&path, &provenance("a")).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let at = bytes.windows(4).position(|w| w == b"One.").unwrap();
+        let mut damaged = bytes.clone();
+        damaged[at] = b'X';
+        std::fs::write(&path, damaged).unwrap();
+        assert_eq!(cache.get("Un.").unwrap(), None);
+        assert_eq!(cache.get("Deux.").unwrap(), Some(translation("Two.")));
+    }
+
+    #[test]
+    fn concatenated_caches_are_a_cache() {
+        let directory = tempfile::tempdir().unwrap();
+        let (a, b) = (directory.path().join("a"), directory.path().join("b"));
+        SentenceCache::open(&a, &provenance("m"))
+            .unwrap()
+            .insert("Un.", &translation("One."))
+            .unwrap();
+        SentenceCache::open(&b, &provenance("m"))
+            .unwrap()
+            .insert("Deux.", &translation("Two."))
+            .unwrap();
+        let merged = directory.path().join("merged");
+        let mut bytes = std::fs::read(&a).unwrap();
+        bytes.extend(std::fs::read(&b).unwrap());
+        std::fs::write(&merged, bytes).unwrap();
+        let mut cache = SentenceCache::open(&merged, &provenance("m")).unwrap();
+        assert_eq!(cache.get("Un.").unwrap(), Some(translation("One.")));
+        assert_eq!(cache.get("Deux.").unwrap(), Some(translation("Two.")));
+    }
+}

@@ -1,0 +1,88 @@
+//! The reader thread of a batch run: it reads, hashes, decodes and parses inputs ahead of the
+//! translator and hands them over through a bounded queue, so the model never waits for the disk
+//! and at most the queue's bound of parsed documents wait in memory. Inputs that an earlier run
+//! did (same content hash as in the manifest) are reported as skipped without being parsed.
+
+use super::manifest::sha256_hex;
+use super::InputFile;
+use crate::document::{Document, Syntax};
+use crate::input;
+use crate::Error;
+use encoding_rs::Encoding;
+use std::sync::mpsc::SyncSender;
+
+/// An input as the reader thread hands it over.
+pub(super) enum Loaded {
+    /// Done by an earlier run, unchanged.
+    Skipped { index: usize },
+    /// Could not be read or decoded.
+    Failed {
+        index: usize,
+        reason: String,
+        content_sha256: Option<String>,
+        bytes: u64,
+    },
+    /// Parsed and ready to plan.
+    Ready {
+        index: usize,
+        content_sha256: String,
+        bytes: u64,
+        encoding: String,
+        document: Document,
+    },
+}
+
+/// The reader thread: reads, hashes, decodes and parses each input in order, and sends it (or
+/// that it is skipped or failed) through the bounded `sender`. Stops when the receiver is gone.
+pub(super) fn read_inputs(
+    inputs: &[InputFile],
+    skip_if: &[Option<String>],
+    forced: Option<&'static Encoding>,
+    sender: SyncSender<Loaded>,
+) {
+    for (index, input) in inputs.iter().enumerate() {
+        let loaded = load(index, input, skip_if[index].as_deref(), forced);
+        if sender.send(loaded).is_err() {
+            return;
+        }
+    }
+}
+
+fn load(
+    index: usize,
+    input: &InputFile,
+    skip_if: Option<&str>,
+    forced: Option<&'static Encoding>,
+) -> Loaded {
+    let bytes = match std::fs::read(&input.path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            return Loaded::Failed {
+                index,
+                reason: Error::io(&input.path, err).to_string(),
+                content_sha256: None,
+                bytes: 0,
+            }
+        }
+    };
+    let content_sha256 = sha256_hex(&bytes);
+    if skip_if == Some(content_sha256.as_str()) {
+        return Loaded::Skipped { index };
+    }
+    let size = bytes.len() as u64;
+    match input::decode(&bytes, &input.path.display().to_string(), forced) {
+        Ok(decoded) => Loaded::Ready {
+            index,
+            content_sha256,
+            bytes: size,
+            encoding: decoded.describe_encoding(),
+            document: Document::parse(decoded.text, Syntax::from_path(&input.path)),
+        },
+        Err(err) => Loaded::Failed {
+            index,
+            reason: err.to_string(),
+            content_sha256: Some(content_sha256),
+            bytes: size,
+        },
+    }
+}
