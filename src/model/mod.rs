@@ -12,11 +12,14 @@
 
 pub mod config;
 mod json;
+mod linear;
 pub mod marian;
+mod packed;
 mod rows;
 mod weights;
 
 pub(crate) use json::{ConfigKind, Fields};
 
 pub use config::{Activation, MarianConfig};
+pub use linear::Quantization;
 pub use marian::{sinusoidal_positions, DecoderState, EncoderOutput, MarianModel};

@@ -1,0 +1,747 @@
+//! Dense layers on CPU with the weights packed once, at load, for a register-blocked kernel.
+//!
+//! Every matrix product of a decoder step is `x · Wᵀ (+ b)`: a few activation rows (1 to 64:
+//! sentences × beams) against a weight matrix `W` of `out × in` (up to 59514 × 512 for the output
+//! projection). Such products are dominated by reading `W`, and a general-purpose GEMM repacks
+//! `W` into its own panel layout on every call. Here `W` is stored in that layout from the start:
+//! panels of [`PANEL`] consecutive output columns, each panel `in × PANEL` contiguous, so that the
+//! kernel streams the weights once per call from start to end and keeps a tile of
+//! `rows × PANEL` outputs in registers while it walks the inner dimension.
+//!
+//! Rules:
+//! * The packed matrix replaces the checkpoint tensor (no second copy): an embedding row is read
+//!   back from the panels ([`PackedMatrix::gather_rows`]), so a tied output projection still
+//!   shares its memory with the token embeddings.
+//! * Bias and activation are applied to the tile while it is in registers (no extra pass over the
+//!   output, no temporary tensor).
+//! * The arithmetic is plain f32 multiply-adds along the inner dimension, in order, per output:
+//!   results differ from other f32 GEMMs only by rounding (they sum in another order).
+//! * x86-64 with AVX2 and FMA uses the vector kernel (checked once at run time); every other CPU
+//!   uses a portable loop with the same layout.
+//! * Work is split across rayon's threads by panels of output columns; products too small to pay
+//!   for a thread hand-off run on the calling thread.
+
+use rayon::prelude::*;
+
+/// Output columns per panel: two 8-lane vectors.
+pub(crate) const PANEL: usize = 16;
+
+/// Activation rows per register tile (6 rows × 2 vectors = 12 accumulators of the 16 registers).
+const TILE_ROWS: usize = 6;
+
+/// Multiply-adds below which a product runs on the calling thread.
+const PARALLEL_MIN_WORK: usize = 1 << 18;
+
+/// The activation applied to a layer's output in the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Epilogue {
+    /// `x·Wᵀ + b`.
+    Bias,
+    /// `silu(x·Wᵀ + b)`.
+    BiasSilu,
+    /// `relu(x·Wᵀ + b)`.
+    BiasRelu,
+}
+
+/// One panel row: `PANEL` weights, one cache line.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+struct PanelRow([f32; PANEL]);
+
+/// One panel row of 8-bit weights.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(16))]
+struct PanelRowInt8([i8; PANEL]);
+
+/// The weights of a packed matrix: `ceil(out / PANEL)` panels of `inp` rows of `PANEL` weights;
+/// padding columns are zero.
+#[derive(Debug)]
+enum Panels {
+    F32(Vec<PanelRow>),
+    /// `W[j][k] ≈ scales[j] · q[j][k]`, `q` in −127..=127.
+    Int8 {
+        panels: Vec<PanelRowInt8>,
+        scales: Vec<f32>,
+    },
+}
+
+/// A weight matrix `W` (`out × in`, as checkpoints store it) packed for `x · Wᵀ`.
+#[derive(Debug)]
+pub(crate) struct PackedMatrix {
+    /// Output columns (rows of `W`).
+    out: usize,
+    /// Inner dimension (columns of `W`).
+    inp: usize,
+    panels: Panels,
+}
+
+impl PackedMatrix {
+    /// Packs `weights`, row-major `out × inp`.
+    pub(crate) fn pack(weights: &[f32], out: usize, inp: usize) -> Self {
+        assert_eq!(weights.len(), out * inp, "weights must be out × inp");
+        let panel_count = out.div_ceil(PANEL);
+        let mut panels = vec![PanelRow([0.0; PANEL]); panel_count * inp];
+        for (p, panel) in panels.chunks_mut(inp).enumerate() {
+            for j in 0..PANEL.min(out - p * PANEL) {
+                let row = &weights[(p * PANEL + j) * inp..][..inp];
+                for (slot, &w) in panel.iter_mut().zip(row) {
+                    slot.0[j] = w;
+                }
+            }
+        }
+        Self {
+            out,
+            inp,
+            panels: Panels::F32(panels),
+        }
+    }
+
+    /// Packs `weights` (row-major `out × inp`) as 8-bit integers with one scale per output
+    /// (symmetric: the largest magnitude of each row maps to 127).
+    pub(crate) fn pack_int8(weights: &[f32], out: usize, inp: usize) -> Self {
+        assert_eq!(weights.len(), out * inp, "weights must be out × inp");
+        let scales: Vec<f32> = weights
+            .chunks(inp)
+            .map(|row| row.iter().fold(0f32, |m, w| m.max(w.abs())) / 127.0)
+            .collect();
+        let panel_count = out.div_ceil(PANEL);
+        let mut panels = vec![PanelRowInt8([0; PANEL]); panel_count * inp];
+        for (p, panel) in panels.chunks_mut(inp).enumerate() {
+            for j in 0..PANEL.min(out - p * PANEL) {
+                let scale = scales[p * PANEL + j];
+                let row = &weights[(p * PANEL + j) * inp..][..inp];
+                for (slot, &w) in panel.iter_mut().zip(row) {
+                    slot.0[j] = if scale > 0.0 {
+                        (w / scale).round().clamp(-127.0, 127.0) as i8
+                    } else {
+                        0
+                    };
+                }
+            }
+        }
+        Self {
+            out,
+            inp,
+            panels: Panels::Int8 { panels, scales },
+        }
+    }
+
+    /// Output columns (rows of `W`).
+    pub(crate) fn out_dim(&self) -> usize {
+        self.out
+    }
+
+    /// Inner dimension (columns of `W`).
+    pub(crate) fn in_dim(&self) -> usize {
+        self.inp
+    }
+
+    /// Row `r` of `W` (dequantized for int8), appended to `into` (an embedding lookup when `W`
+    /// is an embedding matrix).
+    pub(crate) fn row_into(&self, r: usize, into: &mut Vec<f32>) {
+        let start = (r / PANEL) * self.inp;
+        match &self.panels {
+            Panels::F32(panels) => into.extend(
+                panels[start..][..self.inp]
+                    .iter()
+                    .map(|row| row.0[r % PANEL]),
+            ),
+            Panels::Int8 { panels, scales } => into.extend(
+                panels[start..][..self.inp]
+                    .iter()
+                    .map(|row| row.0[r % PANEL] as f32 * scales[r]),
+            ),
+        }
+    }
+
+    /// Rows `ids` of `W`, one after the other.
+    pub(crate) fn gather_rows(&self, ids: &[u32]) -> Vec<f32> {
+        let mut out = Vec::with_capacity(ids.len() * self.inp);
+        for &id in ids {
+            self.row_into(id as usize, &mut out);
+        }
+        out
+    }
+
+    /// `y = epilogue(x · Wᵀ + bias)` for `x` of `rows × inp` (row-major), into `y` of
+    /// `rows × out`. `bias` has `out` values.
+    pub(crate) fn matmul_into(&self, x: &[f32], bias: &[f32], epilogue: Epilogue, y: &mut [f32]) {
+        let rows = x.len() / self.inp;
+        assert_eq!(x.len(), rows * self.inp, "x must be rows × in");
+        assert_eq!(y.len(), rows * self.out, "y must be rows × out");
+        assert_eq!(bias.len(), self.out, "one bias per output");
+        if rows == 0 {
+            return;
+        }
+        let kernel = Kernel::detect();
+        let panel_count = self.out.div_ceil(PANEL);
+        let output = OutPtr(y.as_mut_ptr());
+        let job = |panels: std::ops::Range<usize>| {
+            // Each job writes only the columns of its own panels.
+            let output = &output;
+            // Several tiles per panel: fetch the next panel while this one is computed (a single
+            // tile streams the weights in order, which the hardware prefetcher handles alone).
+            let prefetch = rows > TILE_ROWS;
+            for p in panels {
+                let next_panel = (p + 1) % panel_count;
+                let first = p * PANEL;
+                let cols = PANEL.min(self.out - first);
+                let mut bias_panel = [0f32; PANEL];
+                bias_panel[..cols].copy_from_slice(&bias[first..first + cols]);
+                let mut scale_panel = [0f32; PANEL];
+                let (weights, next) = match &self.panels {
+                    Panels::F32(all) => (
+                        Weights::F32(&all[p * self.inp..][..self.inp]),
+                        all[next_panel * self.inp..].as_ptr() as *const u8,
+                    ),
+                    Panels::Int8 {
+                        panels: all,
+                        scales,
+                    } => {
+                        scale_panel[..cols].copy_from_slice(&scales[first..first + cols]);
+                        (
+                            Weights::Int8(&all[p * self.inp..][..self.inp], &scale_panel),
+                            all[next_panel * self.inp..].as_ptr() as *const u8,
+                        )
+                    }
+                };
+                let next = if prefetch { next } else { std::ptr::null() };
+                for r0 in (0..rows).step_by(TILE_ROWS) {
+                    let tile_rows = TILE_ROWS.min(rows - r0);
+                    let mut tile = Tile {
+                        a: &x[r0 * self.inp..(r0 + tile_rows) * self.inp],
+                        inp: self.inp,
+                        weights,
+                        next,
+                        bias: &bias_panel,
+                        epilogue,
+                        // SAFETY: row r0, column `first` is inside `y`.
+                        out: unsafe { output.0.add(r0 * self.out + first) },
+                        out_stride: self.out,
+                    };
+                    if cols == PANEL {
+                        // SAFETY: rows r0.., columns first..first+PANEL are inside `y` and belong
+                        // to this panel only; no other job writes them.
+                        unsafe { kernel.tile(&tile) };
+                    } else {
+                        let mut partial = [0f32; TILE_ROWS * PANEL];
+                        tile.out = partial.as_mut_ptr();
+                        tile.out_stride = PANEL;
+                        // SAFETY: `partial` holds TILE_ROWS × PANEL values.
+                        unsafe { kernel.tile(&tile) };
+                        for i in 0..tile_rows {
+                            // SAFETY: as above, for the `cols` columns that exist.
+                            unsafe {
+                                let dst = output.0.add((r0 + i) * self.out + first);
+                                std::ptr::copy_nonoverlapping(
+                                    partial[i * PANEL..].as_ptr(),
+                                    dst,
+                                    cols,
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        let work = rows * self.out * self.inp;
+        let threads = rayon::current_num_threads();
+        if work < PARALLEL_MIN_WORK || threads == 1 || panel_count == 1 {
+            job(0..panel_count);
+        } else {
+            // A few chunks per thread balance uneven progress without many hand-offs.
+            let chunks = (threads * 4).min(panel_count);
+            let per_chunk = panel_count.div_ceil(chunks);
+            (0..panel_count.div_ceil(per_chunk))
+                .into_par_iter()
+                .for_each(|c| job(c * per_chunk..((c + 1) * per_chunk).min(panel_count)));
+        }
+    }
+}
+
+/// The output pointer, shared by jobs that write disjoint columns.
+struct OutPtr(*mut f32);
+// SAFETY: jobs write disjoint elements (see `matmul_into`).
+unsafe impl Sync for OutPtr {}
+unsafe impl Send for OutPtr {}
+
+/// Which tile kernel this CPU runs.
+#[derive(Debug, Clone, Copy)]
+enum Kernel {
+    #[cfg(target_arch = "x86_64")]
+    Avx2Fma,
+    Portable,
+}
+
+impl Kernel {
+    fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            static DETECTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+            let avx2 = *DETECTED.get_or_init(|| {
+                is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+            });
+            if avx2 && std::env::var_os("PASSEUR_PORTABLE_KERNEL").is_none() {
+                return Kernel::Avx2Fma;
+            }
+        }
+        Kernel::Portable
+    }
+
+    /// Computes one tile.
+    ///
+    /// # Safety
+    /// `tile.out` must be valid for writing `rows × PANEL` values at stride `tile.out_stride`,
+    /// and `tile.next`, when not null, must point into the packed matrix.
+    unsafe fn tile(self, tile: &Tile) {
+        let rows = tile.a.len() / tile.inp;
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma => match (tile.weights, rows) {
+                (Weights::F32(w), 1) => avx2::tile_one_row(tile, w),
+                (Weights::F32(w), 2) => avx2::tile::<2>(tile, w),
+                (Weights::F32(w), 3) => avx2::tile::<3>(tile, w),
+                (Weights::F32(w), 4) => avx2::tile::<4>(tile, w),
+                (Weights::F32(w), 5) => avx2::tile::<5>(tile, w),
+                (Weights::F32(w), _) => avx2::tile::<6>(tile, w),
+                (Weights::Int8(w, s), 1) => avx2::tile_int8::<1, 4>(tile, w, s),
+                (Weights::Int8(w, s), 2) => avx2::tile_int8::<2, 2>(tile, w, s),
+                (Weights::Int8(w, s), 3) => avx2::tile_int8::<3, 1>(tile, w, s),
+                (Weights::Int8(w, s), 4) => avx2::tile_int8::<4, 1>(tile, w, s),
+                (Weights::Int8(w, s), 5) => avx2::tile_int8::<5, 1>(tile, w, s),
+                (Weights::Int8(w, s), _) => avx2::tile_int8::<6, 1>(tile, w, s),
+            },
+            Kernel::Portable => portable_tile(tile, rows),
+        }
+    }
+}
+
+/// A panel's weights.
+#[derive(Clone, Copy)]
+enum Weights<'a> {
+    F32(&'a [PanelRow]),
+    /// 8-bit weights and the scale of each column.
+    Int8(&'a [PanelRowInt8], &'a [f32; PANEL]),
+}
+
+/// One register tile's work: 1..=TILE_ROWS activation rows against one panel.
+struct Tile<'a> {
+    /// The rows, `inp` values each.
+    a: &'a [f32],
+    inp: usize,
+    /// The panel: `inp` rows of `PANEL` weights.
+    weights: Weights<'a>,
+    /// The panel to fetch into cache meanwhile, or null.
+    next: *const u8,
+    bias: &'a [f32; PANEL],
+    epilogue: Epilogue,
+    /// Where output row 0, column 0 of the tile goes.
+    out: *mut f32,
+    /// Elements between output rows.
+    out_stride: usize,
+}
+
+/// # Safety
+/// As [`Kernel::tile`].
+unsafe fn portable_tile(tile: &Tile, rows: usize) {
+    let inp = tile.inp;
+    for i in 0..rows {
+        let mut acc = [0f32; PANEL];
+        let a = &tile.a[i * inp..(i + 1) * inp];
+        match tile.weights {
+            Weights::F32(weights) => {
+                for (&x, w) in a.iter().zip(weights) {
+                    for (acc, &w) in acc.iter_mut().zip(&w.0) {
+                        *acc = x.mul_add(w, *acc);
+                    }
+                }
+            }
+            Weights::Int8(weights, scales) => {
+                for (&x, w) in a.iter().zip(weights) {
+                    for (acc, &w) in acc.iter_mut().zip(&w.0) {
+                        *acc = x.mul_add(w as f32, *acc);
+                    }
+                }
+                for (acc, scale) in acc.iter_mut().zip(scales) {
+                    *acc *= scale;
+                }
+            }
+        }
+        for (j, value) in acc.iter().enumerate() {
+            *tile.out.add(i * tile.out_stride + j) = activate(value + tile.bias[j], tile.epilogue);
+        }
+    }
+}
+
+/// The epilogue on one value (the portable kernel's, and the reference for the vector one).
+pub(crate) fn activate(value: f32, epilogue: Epilogue) -> f32 {
+    match epilogue {
+        Epilogue::Bias => value,
+        Epilogue::BiasSilu => value / (1.0 + (-value).exp()),
+        Epilogue::BiasRelu => value.max(0.0),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2 {
+    //! The AVX2 + FMA kernels (and a vector `exp`, shared with the logits code).
+
+    use super::{Epilogue, PanelRow, PanelRowInt8, Tile, PANEL};
+    use std::arch::x86_64::*;
+
+    /// `ROWS × PANEL` outputs held in `2·ROWS` registers while the inner dimension is walked.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA; `tile` satisfies [`super::Kernel::tile`]'s contract.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn tile<const ROWS: usize>(tile: &Tile, weights: &[PanelRow]) {
+        let inp = tile.inp;
+        debug_assert!(tile.a.len() >= ROWS * inp && weights.len() >= inp);
+        let mut lo = [_mm256_setzero_ps(); ROWS];
+        let mut hi = [_mm256_setzero_ps(); ROWS];
+        let a = tile.a.as_ptr();
+        let w = weights.as_ptr() as *const f32;
+        if tile.next.is_null() {
+            for k in 0..inp {
+                let w_lo = _mm256_load_ps(w.add(k * PANEL));
+                let w_hi = _mm256_load_ps(w.add(k * PANEL + 8));
+                for i in 0..ROWS {
+                    let x = _mm256_broadcast_ss(&*a.add(i * inp + k));
+                    lo[i] = _mm256_fmadd_ps(x, w_lo, lo[i]);
+                    hi[i] = _mm256_fmadd_ps(x, w_hi, hi[i]);
+                }
+            }
+        } else {
+            for k in 0..inp {
+                _mm_prefetch::<_MM_HINT_T0>(tile.next.add(k * PANEL * 4) as *const i8);
+                let w_lo = _mm256_load_ps(w.add(k * PANEL));
+                let w_hi = _mm256_load_ps(w.add(k * PANEL + 8));
+                for i in 0..ROWS {
+                    let x = _mm256_broadcast_ss(&*a.add(i * inp + k));
+                    lo[i] = _mm256_fmadd_ps(x, w_lo, lo[i]);
+                    hi[i] = _mm256_fmadd_ps(x, w_hi, hi[i]);
+                }
+            }
+        }
+        let b_lo = _mm256_loadu_ps(tile.bias.as_ptr());
+        let b_hi = _mm256_loadu_ps(tile.bias.as_ptr().add(8));
+        for i in 0..ROWS {
+            let y_lo = activate(_mm256_add_ps(lo[i], b_lo), tile.epilogue);
+            let y_hi = activate(_mm256_add_ps(hi[i], b_hi), tile.epilogue);
+            let out = tile.out.add(i * tile.out_stride);
+            _mm256_storeu_ps(out, y_lo);
+            _mm256_storeu_ps(out.add(8), y_hi);
+        }
+    }
+
+    /// One activation row against one panel (matrix-vector products: batch 1). The inner
+    /// dimension is split four ways so that four independent chains of multiply-adds hide the
+    /// FMA latency; the partial sums are added at the end.
+    ///
+    /// # Safety
+    /// As [`tile`].
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn tile_one_row(tile: &Tile, weights: &[PanelRow]) {
+        let inp = tile.inp;
+        debug_assert!(tile.a.len() >= inp && weights.len() >= inp);
+        let a = tile.a.as_ptr();
+        let w = weights.as_ptr() as *const f32;
+        let mut lo = [_mm256_setzero_ps(); 4];
+        let mut hi = [_mm256_setzero_ps(); 4];
+        let unrolled = inp - inp % 4;
+        for k in (0..unrolled).step_by(4) {
+            for u in 0..4 {
+                let x = _mm256_broadcast_ss(&*a.add(k + u));
+                lo[u] = _mm256_fmadd_ps(x, _mm256_load_ps(w.add((k + u) * PANEL)), lo[u]);
+                hi[u] = _mm256_fmadd_ps(x, _mm256_load_ps(w.add((k + u) * PANEL + 8)), hi[u]);
+            }
+        }
+        for k in unrolled..inp {
+            let x = _mm256_broadcast_ss(&*a.add(k));
+            lo[0] = _mm256_fmadd_ps(x, _mm256_load_ps(w.add(k * PANEL)), lo[0]);
+            hi[0] = _mm256_fmadd_ps(x, _mm256_load_ps(w.add(k * PANEL + 8)), hi[0]);
+        }
+        let sum =
+            |v: [__m256; 4]| _mm256_add_ps(_mm256_add_ps(v[0], v[1]), _mm256_add_ps(v[2], v[3]));
+        let y_lo = _mm256_add_ps(sum(lo), _mm256_loadu_ps(tile.bias.as_ptr()));
+        let y_hi = _mm256_add_ps(sum(hi), _mm256_loadu_ps(tile.bias.as_ptr().add(8)));
+        _mm256_storeu_ps(tile.out, activate(y_lo, tile.epilogue));
+        _mm256_storeu_ps(tile.out.add(8), activate(y_hi, tile.epilogue));
+    }
+
+    /// [`tile`] for 8-bit weights: each panel row is widened to f32 once and used for every row
+    /// of the tile; the column scales are applied before the bias.
+    ///
+    /// # Safety
+    /// As [`tile`].
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn tile_int8<const ROWS: usize, const CHAINS: usize>(
+        tile: &Tile,
+        weights: &[PanelRowInt8],
+        scales: &[f32; PANEL],
+    ) {
+        let inp = tile.inp;
+        debug_assert!(tile.a.len() >= ROWS * inp && weights.len() >= inp);
+        // `CHAINS` independent sums per accumulator (over alternate k) hide the FMA latency
+        // when the tile has few rows.
+        let mut lo = [[_mm256_setzero_ps(); ROWS]; CHAINS];
+        let mut hi = [[_mm256_setzero_ps(); ROWS]; CHAINS];
+        let a = tile.a.as_ptr();
+        let w = weights.as_ptr() as *const i8;
+        let widen = |k: usize| {
+            let bytes = _mm_load_si128(w.add(k * PANEL) as *const __m128i);
+            (
+                _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes)),
+                _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(bytes, bytes))),
+            )
+        };
+        let unrolled = inp - inp % CHAINS;
+        for k in (0..unrolled).step_by(CHAINS) {
+            if !tile.next.is_null() {
+                _mm_prefetch::<_MM_HINT_T0>(tile.next.add(k * PANEL) as *const i8);
+            }
+            for c in 0..CHAINS {
+                let (w_lo, w_hi) = widen(k + c);
+                for i in 0..ROWS {
+                    let x = _mm256_broadcast_ss(&*a.add(i * inp + k + c));
+                    lo[c][i] = _mm256_fmadd_ps(x, w_lo, lo[c][i]);
+                    hi[c][i] = _mm256_fmadd_ps(x, w_hi, hi[c][i]);
+                }
+            }
+        }
+        for k in unrolled..inp {
+            let (w_lo, w_hi) = widen(k);
+            for i in 0..ROWS {
+                let x = _mm256_broadcast_ss(&*a.add(i * inp + k));
+                lo[0][i] = _mm256_fmadd_ps(x, w_lo, lo[0][i]);
+                hi[0][i] = _mm256_fmadd_ps(x, w_hi, hi[0][i]);
+            }
+        }
+        let s_lo = _mm256_loadu_ps(scales.as_ptr());
+        let s_hi = _mm256_loadu_ps(scales.as_ptr().add(8));
+        let b_lo = _mm256_loadu_ps(tile.bias.as_ptr());
+        let b_hi = _mm256_loadu_ps(tile.bias.as_ptr().add(8));
+        for i in 0..ROWS {
+            let (mut sum_lo, mut sum_hi) = (lo[0][i], hi[0][i]);
+            for c in 1..CHAINS {
+                sum_lo = _mm256_add_ps(sum_lo, lo[c][i]);
+                sum_hi = _mm256_add_ps(sum_hi, hi[c][i]);
+            }
+            let y_lo = activate(_mm256_fmadd_ps(sum_lo, s_lo, b_lo), tile.epilogue);
+            let y_hi = activate(_mm256_fmadd_ps(sum_hi, s_hi, b_hi), tile.epilogue);
+            let out = tile.out.add(i * tile.out_stride);
+            _mm256_storeu_ps(out, y_lo);
+            _mm256_storeu_ps(out.add(8), y_hi);
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn activate(v: __m256, epilogue: Epilogue) -> __m256 {
+        match epilogue {
+            Epilogue::Bias => v,
+            Epilogue::BiasRelu => _mm256_max_ps(v, _mm256_setzero_ps()),
+            Epilogue::BiasSilu => {
+                let one = _mm256_set1_ps(1.0);
+                let e = exp(_mm256_sub_ps(_mm256_setzero_ps(), v));
+                _mm256_div_ps(v, _mm256_add_ps(one, e))
+            }
+        }
+    }
+
+    /// `e^x` per lane, within 2 ulp of the correctly rounded result for normal results; 0 below
+    /// −87.3, +∞ above 88.7, NaN for NaN.
+    ///
+    /// Cody–Waite reduction `x = n·ln 2 + r` with |r| ≤ ln2/2, then a degree-7 polynomial for
+    /// `e^r` and `2^n` built in the exponent bits.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub(crate) unsafe fn exp(x: __m256) -> __m256 {
+        let max = _mm256_set1_ps(88.722_83);
+        let min = _mm256_set1_ps(-87.336_55);
+        let too_big = _mm256_cmp_ps::<_CMP_GT_OQ>(x, max);
+        let too_small = _mm256_cmp_ps::<_CMP_LT_OQ>(x, min);
+        let xc = _mm256_min_ps(_mm256_max_ps(x, min), max);
+        let n = _mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
+            _mm256_mul_ps(xc, _mm256_set1_ps(std::f32::consts::LOG2_E)),
+        );
+        // ln 2 split in a part exact in f32 and a correction.
+        let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693_145_75), xc);
+        let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428_606_8e-6), r);
+        // Taylor coefficients of e^r up to r^7 (|r| ≤ 0.35: truncation below 2^-27 relative).
+        let mut p = _mm256_set1_ps(1.0 / 5040.0);
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0 / 720.0));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0 / 120.0));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0 / 24.0));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0 / 6.0));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0));
+        // 2^n for n in [-126, 128): n = 128 (x near the top) is split as 2^(n-1) · 2.
+        let n_int = _mm256_cvtps_epi32(n);
+        let half = _mm256_srai_epi32::<1>(n_int);
+        let rest = _mm256_sub_epi32(n_int, half);
+        let pow = |e: __m256i| {
+            _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_add_epi32(
+                e,
+                _mm256_set1_epi32(127),
+            )))
+        };
+        let y = _mm256_mul_ps(_mm256_mul_ps(p, pow(half)), pow(rest));
+        let y = _mm256_blendv_ps(y, _mm256_set1_ps(f32::INFINITY), too_big);
+        let y = _mm256_blendv_ps(y, _mm256_setzero_ps(), too_small);
+        // NaN in, NaN out (min/max above turned NaN into a bound).
+        let nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(x, x);
+        _mm256_blendv_ps(y, x, nan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic matrix of values in [-1, 1).
+    fn values(n: usize, seed: u64) -> Vec<f32> {
+        let mut state = seed;
+        (0..n)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// `x · Wᵀ + b` in f64, the straightforward way.
+    fn reference(x: &[f32], w: &[f32], b: &[f32], out: usize, inp: usize) -> Vec<f64> {
+        let rows = x.len() / inp;
+        let mut y = vec![0f64; rows * out];
+        for i in 0..rows {
+            for j in 0..out {
+                let dot: f64 = (0..inp)
+                    .map(|k| x[i * inp + k] as f64 * w[j * inp + k] as f64)
+                    .sum();
+                y[i * out + j] = dot + b[j] as f64;
+            }
+        }
+        y
+    }
+
+    fn check(rows: usize, out: usize, inp: usize, epilogue: Epilogue) {
+        let w = values(out * inp, 1);
+        let x = values(rows * inp, 2);
+        let b = values(out, 3);
+        let packed = PackedMatrix::pack(&w, out, inp);
+        let mut y = vec![f32::NAN; rows * out];
+        packed.matmul_into(&x, &b, epilogue, &mut y);
+        let expected = reference(&x, &w, &b, out, inp);
+        for (i, (&got, &want)) in y.iter().zip(&expected).enumerate() {
+            let want = match epilogue {
+                Epilogue::Bias => want,
+                Epilogue::BiasRelu => want.max(0.0),
+                Epilogue::BiasSilu => want / (1.0 + (-want).exp()),
+            };
+            let tolerance = 1e-5 * (inp as f64).sqrt() * (1.0 + want.abs());
+            assert!(
+                (got as f64 - want).abs() <= tolerance,
+                "{rows}×{inp}·({out}×{inp})ᵀ {epilogue:?}: element {i} is {got}, expected {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn products_match_a_direct_computation_for_every_tile_shape() {
+        // Row counts cover full and partial tiles; output counts cover full and partial panels.
+        for rows in [1, 2, 3, 5, 6, 7, 13] {
+            for out in [1, 16, 17, 40] {
+                check(rows, out, 9, Epilogue::Bias);
+            }
+        }
+        check(64, 600, 512, Epilogue::Bias);
+        check(7, 100, 33, Epilogue::BiasSilu);
+        check(7, 100, 33, Epilogue::BiasRelu);
+    }
+
+    #[test]
+    fn int8_products_match_the_dequantized_weights() {
+        for (rows, out, inp) in [(1, 40, 33), (6, 16, 8), (13, 37, 64), (64, 100, 512)] {
+            let w = values(out * inp, 5);
+            let x = values(rows * inp, 6);
+            let b = values(out, 7);
+            let packed = PackedMatrix::pack_int8(&w, out, inp);
+            let ids: Vec<u32> = (0..out as u32).collect();
+            let dequantized = packed.gather_rows(&ids);
+            // Quantization error: at most half a step (max |row| / 254) per weight.
+            for (j, (row, original)) in dequantized.chunks(inp).zip(w.chunks(inp)).enumerate() {
+                let step = original.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
+                for (&q, &o) in row.iter().zip(original) {
+                    assert!((q - o).abs() <= step * 0.5 + 1e-7, "row {j}: {q} for {o}");
+                }
+            }
+            for epilogue in [Epilogue::Bias, Epilogue::BiasSilu] {
+                let mut y = vec![f32::NAN; rows * out];
+                packed.matmul_into(&x, &b, epilogue, &mut y);
+                let expected = reference(&x, &dequantized, &b, out, inp);
+                for (i, (&got, &want)) in y.iter().zip(&expected).enumerate() {
+                    let want = match epilogue {
+                        Epilogue::BiasSilu => want / (1.0 + (-want).exp()),
+                        _ => want,
+                    };
+                    let tolerance = 1e-5 * (inp as f64).sqrt() * (1.0 + want.abs());
+                    assert!(
+                        (got as f64 - want).abs() <= tolerance,
+                        "int8 {rows}×{out}×{inp}: element {i} is {got}, expected {want}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gathered_rows_are_the_rows_of_the_matrix() {
+        let (out, inp) = (37, 5);
+        let w = values(out * inp, 4);
+        let packed = PackedMatrix::pack(&w, out, inp);
+        let rows = packed.gather_rows(&[0, 36, 17, 16]);
+        let expected: Vec<f32> = [0, 36, 17, 16]
+            .iter()
+            .flat_map(|&r| w[r * inp..(r + 1) * inp].to_vec())
+            .collect();
+        assert_eq!(rows, expected);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn vector_exp_is_within_two_ulp() {
+        if !(is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")) {
+            return;
+        }
+        use std::arch::x86_64::*;
+        let mut inputs: Vec<f32> = (-8800..=8800).map(|i| i as f32 * 0.01).collect();
+        inputs.extend([-200.0, -87.4, 88.8, 300.0, 0.0, -0.0, 1e-8]);
+        for chunk in inputs.chunks(8) {
+            let mut lanes = [0f32; 8];
+            lanes[..chunk.len()].copy_from_slice(chunk);
+            let mut out = [0f32; 8];
+            // SAFETY: AVX2 and FMA checked above.
+            unsafe {
+                _mm256_storeu_ps(out.as_mut_ptr(), avx2::exp(_mm256_loadu_ps(lanes.as_ptr())))
+            };
+            for (&x, &got) in lanes.iter().zip(&out).take(chunk.len()) {
+                let want = (x as f64).exp();
+                if want > f32::MAX as f64 {
+                    assert_eq!(got, f32::INFINITY, "exp({x})");
+                } else if want < f32::MIN_POSITIVE as f64 {
+                    assert!(got == 0.0 || (got as f64 - want).abs() < 1e-38, "exp({x})");
+                } else {
+                    let ulp = (want as f32).to_bits().abs_diff(got.to_bits());
+                    assert!(ulp <= 2, "exp({x}) = {got}, expected {want} ({ulp} ulp)");
+                }
+            }
+        }
+        let mut out = [0f32; 8];
+        unsafe { _mm256_storeu_ps(out.as_mut_ptr(), avx2::exp(_mm256_set1_ps(f32::NAN))) };
+        assert!(out[0].is_nan());
+    }
+}
