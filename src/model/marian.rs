@@ -18,6 +18,7 @@
 //! * Sources longer than `max_position_embeddings`, or decodings longer than it, are errors.
 
 use super::config::MarianConfig;
+use super::fused::{self, KeyValues};
 use super::linear::{Embedding, Linear, Matrix, OutputProjection, Quantization};
 use super::rows::{gather_rows, gather_rows_by_copy, RowLayout};
 use super::weights::WeightsFile;
@@ -54,14 +55,41 @@ impl Linear {
 struct LayerNorm {
     weight: Tensor,
     bias: Tensor,
+    /// The same as plain numbers, for the fused CPU path.
+    weight_values: Vec<f32>,
+    bias_values: Vec<f32>,
 }
 
 impl LayerNorm {
     fn load(file: &WeightsFile, prefix: &str, dim: usize, ld: &Loader) -> Result<Self> {
+        let weight = ld.tensor(file, &format!("{prefix}.weight"), &[dim])?;
+        let bias = ld.tensor(file, &format!("{prefix}.bias"), &[dim])?;
+        let values = |t: &Tensor| {
+            t.to_dtype(DType::F32)
+                .and_then(|t| t.to_vec1::<f32>())
+                .context("loading a layer norm")
+        };
         Ok(Self {
-            weight: ld.tensor(file, &format!("{prefix}.weight"), &[dim])?,
-            bias: ld.tensor(file, &format!("{prefix}.bias"), &[dim])?,
+            weight_values: values(&weight)?,
+            bias_values: values(&bias)?,
+            weight,
+            bias,
         })
+    }
+
+    /// `LayerNorm(x + residual)`.
+    fn forward_residual(&self, x: &Tensor, residual: &Tensor) -> candle_core::Result<Tensor> {
+        if fused::applies(x) {
+            fused::add_layer_norm(
+                x,
+                residual,
+                &self.weight_values,
+                &self.bias_values,
+                LAYER_NORM_EPS as f32,
+            )
+        } else {
+            self.forward(&(x + residual)?)
+        }
     }
 }
 
@@ -125,8 +153,10 @@ impl EncoderLayer {
         let v = qkv.get(2)?.contiguous()?;
         let scores = q.matmul(&k.t()?)?.broadcast_add(mask)?;
         let attn = attend(&scores, &v)?.transpose(1, 2)?.reshape((b, len, d))?;
-        let x = self.attn_norm.forward(&(x + self.out.forward(&attn)?)?)?;
-        self.ffn_norm.forward(&(&x + self.ffn.forward(&x)?)?)
+        let x = self
+            .attn_norm
+            .forward_residual(x, &self.out.forward(&attn)?)?;
+        self.ffn_norm.forward_residual(&x, &self.ffn.forward(&x)?)
     }
 }
 
@@ -815,32 +845,56 @@ impl MarianModel {
             let values = cache.values.narrow(0, 0, rows)?;
             keys.slice_set(&k, 2, pos)?;
             values.slice_set(&v, 2, pos)?;
-            let keys = keys.narrow(2, 0, pos + 1)?;
-            let values = values.narrow(2, 0, pos + 1)?;
-            let attn = attend(&q.matmul(&keys.t()?)?, &values)?.reshape((rows, d))?;
+            let attn = if fused::applies(&x) {
+                let self_kv = KeyValues {
+                    keys: &cache.keys,
+                    values: &cache.values,
+                    len: pos + 1,
+                    queries_per_key_row: 1,
+                    mask: None,
+                };
+                fused::attend_one_query(&qkv.narrow(1, 0, d)?, &self_kv, heads)?
+            } else {
+                let keys = keys.narrow(2, 0, pos + 1)?;
+                let values = values.narrow(2, 0, pos + 1)?;
+                attend(&q.matmul(&keys.t()?)?, &values)?.reshape((rows, d))?
+            };
             x = layer
                 .self_norm
-                .forward(&(x + layer.self_out.forward(&attn)?)?)?;
+                .forward_residual(&x, &layer.self_out.forward(&attn)?)?;
 
             // Cross-attention: the beams of a sentence are the query rows against its keys.
             let (cross_keys, cross_values) = &state.cross[i];
-            let q = layer
-                .cross_q
-                .forward(&x)?
-                .reshape((sentences, beams, heads, hd))?
-                .transpose(1, 2)?
-                .contiguous()?;
-            let scores = q
-                .matmul(&cross_keys.narrow(0, 0, sentences)?.t()?)?
-                .broadcast_add(&mask)?;
-            let attn = attend(&scores, &cross_values.narrow(0, 0, sentences)?)?
-                .transpose(1, 2)?
-                .reshape((rows, d))?;
+            let q = layer.cross_q.forward(&x)?;
+            let attn = if fused::applies(&x) {
+                let len = cross_keys.dim(2)?;
+                let cross_kv = KeyValues {
+                    keys: cross_keys,
+                    values: cross_values,
+                    len,
+                    queries_per_key_row: beams,
+                    mask: Some(&mask.reshape((sentences, len))?),
+                };
+                fused::attend_one_query(&q, &cross_kv, heads)?
+            } else {
+                let q = q
+                    .reshape((sentences, beams, heads, hd))?
+                    .transpose(1, 2)?
+                    .contiguous()?;
+                let scores = q
+                    .matmul(&cross_keys.narrow(0, 0, sentences)?.t()?)?
+                    .broadcast_add(&mask)?;
+                attend(&scores, &cross_values.narrow(0, 0, sentences)?)?
+                    .transpose(1, 2)?
+                    .reshape((rows, d))?
+            };
             x = layer
                 .cross_norm
-                .forward(&(x + layer.cross_out.forward(&attn)?)?)?;
+                .forward_residual(&x, &layer.cross_out.forward(&attn)?)?;
 
-            x = layer.ffn_norm.forward(&(&x + layer.ffn.forward(&x)?)?)?;
+            x = layer
+                .ffn_norm
+                .forward_residual(&x, &layer.ffn.forward(&x)?)?;
         }
         state.position += 1;
         Ok(x)

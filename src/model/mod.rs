@@ -11,10 +11,11 @@
 //! and B's result does not depend on A.
 
 pub mod config;
+mod fused;
 mod json;
 mod linear;
 pub mod marian;
-mod packed;
+pub(crate) mod packed;
 mod rows;
 mod weights;
 
