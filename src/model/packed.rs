@@ -53,15 +53,29 @@ struct PanelRow([f32; PANEL]);
 #[repr(C, align(16))]
 struct PanelRowInt8([i8; PANEL]);
 
+/// Four inner-dimension steps of one panel, for integer dot products: `[column][step]`, so that
+/// each 32-bit lane holds one column's four consecutive weights.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+struct PanelQuad([i8; 4 * PANEL]);
+
 /// The weights of a packed matrix: `ceil(out / PANEL)` panels of `inp` rows of `PANEL` weights;
 /// padding columns are zero.
 #[derive(Debug)]
 enum Panels {
     F32(Vec<PanelRow>),
-    /// `W[j][k] ≈ scales[j] · q[j][k]`, `q` in −127..=127.
+    /// `W[j][k] ≈ scales[j] · q[j][k]`, `q` in −127..=127; the arithmetic in f32.
     Int8 {
         panels: Vec<PanelRowInt8>,
         scales: Vec<f32>,
+    },
+    /// The same 8-bit weights in groups of four steps (`ceil(inp / 4)` per panel, zero-padded),
+    /// multiplied with 8-bit activations in integer dot products (AVX-512 VNNI);
+    /// `offsets[j] = 128 · Σₖ q[j][k]` undoes the +128 that makes activations unsigned.
+    Int8Dot {
+        quads: Vec<PanelQuad>,
+        scales: Vec<f32>,
+        offsets: Vec<i32>,
     },
 }
 
@@ -97,13 +111,64 @@ impl PackedMatrix {
     }
 
     /// Packs `weights` (row-major `out × inp`) as 8-bit integers with one scale per output
-    /// (symmetric: the largest magnitude of each row maps to 127).
+    /// (symmetric: the largest magnitude of each row maps to 127). Where the CPU has integer
+    /// dot products (AVX-512 VNNI), activations are quantized too, row by row, at each product;
+    /// elsewhere the weights are widened to f32 in the kernel.
     pub(crate) fn pack_int8(weights: &[f32], out: usize, inp: usize) -> Self {
-        assert_eq!(weights.len(), out * inp, "weights must be out × inp");
-        let scales: Vec<f32> = weights
+        if Cpu::get().int8_dot {
+            Self::pack_int8_dot(weights, out, inp)
+        } else {
+            Self::pack_int8_widened(weights, out, inp)
+        }
+    }
+
+    /// One scale per row of `weights`: its largest magnitude over 127.
+    fn int8_scales(weights: &[f32], inp: usize) -> Vec<f32> {
+        weights
             .chunks(inp)
             .map(|row| row.iter().fold(0f32, |m, w| m.max(w.abs())) / 127.0)
-            .collect();
+            .collect()
+    }
+
+    fn quantize(w: f32, scale: f32) -> i8 {
+        if scale > 0.0 {
+            (w / scale).round().clamp(-127.0, 127.0) as i8
+        } else {
+            0
+        }
+    }
+
+    /// [`Self::pack_int8`] for integer dot products.
+    fn pack_int8_dot(weights: &[f32], out: usize, inp: usize) -> Self {
+        assert_eq!(weights.len(), out * inp, "weights must be out × inp");
+        let scales = Self::int8_scales(weights, inp);
+        let quads_per_panel = inp.div_ceil(4);
+        let panel_count = out.div_ceil(PANEL);
+        let mut quads = vec![PanelQuad([0; 4 * PANEL]); panel_count * quads_per_panel];
+        let mut offsets = vec![0i32; out];
+        for (j, row) in weights.chunks(inp).enumerate() {
+            let panel = &mut quads[(j / PANEL) * quads_per_panel..][..quads_per_panel];
+            for (k, &w) in row.iter().enumerate() {
+                let q = Self::quantize(w, scales[j]);
+                panel[k / 4].0[(j % PANEL) * 4 + k % 4] = q;
+                offsets[j] += 128 * q as i32;
+            }
+        }
+        Self {
+            out,
+            inp,
+            panels: Panels::Int8Dot {
+                quads,
+                scales,
+                offsets,
+            },
+        }
+    }
+
+    /// [`Self::pack_int8`] for widening to f32.
+    fn pack_int8_widened(weights: &[f32], out: usize, inp: usize) -> Self {
+        assert_eq!(weights.len(), out * inp, "weights must be out × inp");
+        let scales = Self::int8_scales(weights, inp);
         let panel_count = out.div_ceil(PANEL);
         let mut panels = vec![PanelRowInt8([0; PANEL]); panel_count * inp];
         for (p, panel) in panels.chunks_mut(inp).enumerate() {
@@ -111,11 +176,7 @@ impl PackedMatrix {
                 let scale = scales[p * PANEL + j];
                 let row = &weights[(p * PANEL + j) * inp..][..inp];
                 for (slot, &w) in panel.iter_mut().zip(row) {
-                    slot.0[j] = if scale > 0.0 {
-                        (w / scale).round().clamp(-127.0, 127.0) as i8
-                    } else {
-                        0
-                    };
+                    slot.0[j] = Self::quantize(w, scale);
                 }
             }
         }
@@ -151,6 +212,13 @@ impl PackedMatrix {
                     .iter()
                     .map(|row| row.0[r % PANEL] as f32 * scales[r]),
             ),
+            Panels::Int8Dot { quads, scales, .. } => {
+                let quads = &quads[(r / PANEL) * self.inp.div_ceil(4)..];
+                into.extend(
+                    (0..self.inp)
+                        .map(|k| quads[k / 4].0[(r % PANEL) * 4 + k % 4] as f32 * scales[r]),
+                )
+            }
         }
     }
 
@@ -166,6 +234,18 @@ impl PackedMatrix {
     /// `y = epilogue(x · Wᵀ + bias)` for `x` of `rows × inp` (row-major), into `y` of
     /// `rows × out`. `bias` has `out` values.
     pub(crate) fn matmul_into(&self, x: &[f32], bias: &[f32], epilogue: Epilogue, y: &mut [f32]) {
+        self.matmul_with(Kernel::detect(), x, bias, epilogue, y)
+    }
+
+    /// [`Self::matmul_into`] with the given kernels.
+    fn matmul_with(
+        &self,
+        kernel: Kernel,
+        x: &[f32],
+        bias: &[f32],
+        epilogue: Epilogue,
+        y: &mut [f32],
+    ) {
         let rows = x.len() / self.inp;
         assert_eq!(x.len(), rows * self.inp, "x must be rows × in");
         assert_eq!(y.len(), rows * self.out, "y must be rows × out");
@@ -173,8 +253,11 @@ impl PackedMatrix {
         if rows == 0 {
             return;
         }
-        let kernel = Kernel::detect();
         let panel_count = self.out.div_ceil(PANEL);
+        let quantized = match &self.panels {
+            Panels::Int8Dot { .. } => Some(QuantizedRows::new(x, self.inp)),
+            _ => None,
+        };
         let output = OutPtr(y.as_mut_ptr());
         let job = |panels: std::ops::Range<usize>| {
             // Each job writes only the columns of its own panels.
@@ -189,6 +272,7 @@ impl PackedMatrix {
                 let mut bias_panel = [0f32; PANEL];
                 bias_panel[..cols].copy_from_slice(&bias[first..first + cols]);
                 let mut scale_panel = [0f32; PANEL];
+                let mut offset_panel = [0i32; PANEL];
                 let (weights, next) = match &self.panels {
                     Panels::F32(all) => (
                         Weights::F32(&all[p * self.inp..][..self.inp]),
@@ -204,12 +288,30 @@ impl PackedMatrix {
                             all[next_panel * self.inp..].as_ptr() as *const u8,
                         )
                     }
+                    Panels::Int8Dot {
+                        quads,
+                        scales,
+                        offsets,
+                    } => {
+                        let per_panel = self.inp.div_ceil(4);
+                        scale_panel[..cols].copy_from_slice(&scales[first..first + cols]);
+                        offset_panel[..cols].copy_from_slice(&offsets[first..first + cols]);
+                        (
+                            Weights::Int8Dot(
+                                &quads[p * per_panel..][..per_panel],
+                                &scale_panel,
+                                &offset_panel,
+                            ),
+                            quads[next_panel * per_panel..].as_ptr() as *const u8,
+                        )
+                    }
                 };
                 let next = if prefetch { next } else { std::ptr::null() };
                 for r0 in (0..rows).step_by(TILE_ROWS) {
                     let tile_rows = TILE_ROWS.min(rows - r0);
                     let mut tile = Tile {
                         a: &x[r0 * self.inp..(r0 + tile_rows) * self.inp],
+                        quantized: quantized.as_ref().map(|q| q.rows(r0, tile_rows)),
                         inp: self.inp,
                         weights,
                         next,
@@ -265,26 +367,65 @@ struct OutPtr(*mut f32);
 unsafe impl Sync for OutPtr {}
 unsafe impl Send for OutPtr {}
 
-/// Which tile kernel this CPU runs.
+/// What this CPU offers the kernels, detected once. `PASSEUR_PORTABLE_KERNEL` (any value) turns
+/// every vector kernel off, to check the portable ones.
+#[derive(Debug, Clone, Copy)]
+struct Cpu {
+    /// AVX2 and FMA.
+    avx2: bool,
+    /// AVX-512 with VNNI integer dot products (and AVX2).
+    int8_dot: bool,
+}
+
+impl Cpu {
+    fn get() -> Cpu {
+        static DETECTED: std::sync::OnceLock<Cpu> = std::sync::OnceLock::new();
+        *DETECTED.get_or_init(|| {
+            let portable = std::env::var_os("PASSEUR_PORTABLE_KERNEL").is_some();
+            #[cfg(target_arch = "x86_64")]
+            {
+                let avx2 = !portable
+                    && is_x86_feature_detected!("avx2")
+                    && is_x86_feature_detected!("fma");
+                let int8_dot = avx2
+                    && is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx512bw")
+                    && is_x86_feature_detected!("avx512vnni");
+                Cpu { avx2, int8_dot }
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            {
+                let _ = portable;
+                Cpu {
+                    avx2: false,
+                    int8_dot: false,
+                }
+            }
+        })
+    }
+}
+
+/// Which tile kernels this CPU runs.
 #[derive(Debug, Clone, Copy)]
 enum Kernel {
     #[cfg(target_arch = "x86_64")]
-    Avx2Fma,
+    Avx2Fma {
+        /// Integer dot products for [`Weights::Int8Dot`].
+        int8_dot: bool,
+    },
     Portable,
 }
 
 impl Kernel {
     fn detect() -> Self {
+        let cpu = Cpu::get();
         #[cfg(target_arch = "x86_64")]
-        {
-            static DETECTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-            let avx2 = *DETECTED.get_or_init(|| {
-                is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
-            });
-            if avx2 && std::env::var_os("PASSEUR_PORTABLE_KERNEL").is_none() {
-                return Kernel::Avx2Fma;
-            }
+        if cpu.avx2 {
+            return Kernel::Avx2Fma {
+                int8_dot: cpu.int8_dot,
+            };
         }
+        let _ = cpu;
         Kernel::Portable
     }
 
@@ -297,7 +438,14 @@ impl Kernel {
         let rows = tile.a.len() / tile.inp;
         match self {
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2Fma => match (tile.weights, rows) {
+            Kernel::Avx2Fma { int8_dot } => match (tile.weights, rows) {
+                (Weights::Int8Dot(..), _) if !int8_dot => portable_tile(tile, rows),
+                (Weights::Int8Dot(w, s, o), 1) => avx512::tile_int8_dot::<1>(tile, w, s, o),
+                (Weights::Int8Dot(w, s, o), 2) => avx512::tile_int8_dot::<2>(tile, w, s, o),
+                (Weights::Int8Dot(w, s, o), 3) => avx512::tile_int8_dot::<3>(tile, w, s, o),
+                (Weights::Int8Dot(w, s, o), 4) => avx512::tile_int8_dot::<4>(tile, w, s, o),
+                (Weights::Int8Dot(w, s, o), 5) => avx512::tile_int8_dot::<5>(tile, w, s, o),
+                (Weights::Int8Dot(w, s, o), _) => avx512::tile_int8_dot::<6>(tile, w, s, o),
                 (Weights::F32(w), 1) => avx2::tile_one_row(tile, w),
                 (Weights::F32(w), 2) => avx2::tile::<2>(tile, w),
                 (Weights::F32(w), 3) => avx2::tile::<3>(tile, w),
@@ -322,12 +470,79 @@ enum Weights<'a> {
     F32(&'a [PanelRow]),
     /// 8-bit weights and the scale of each column.
     Int8(&'a [PanelRowInt8], &'a [f32; PANEL]),
+    /// 8-bit weights in groups of four steps, the scale and the offset of each column.
+    Int8Dot(&'a [PanelQuad], &'a [f32; PANEL], &'a [i32; PANEL]),
+}
+
+/// Activation rows quantized for integer dot products: `x[i][k] ≈ scales[i] · (values[i][k] −
+/// 128)`, each row padded with 128 (zero) to a multiple of four steps.
+struct QuantizedRows {
+    values: Vec<u8>,
+    stride: usize,
+    scales: Vec<f32>,
+}
+
+impl QuantizedRows {
+    /// Symmetric per-row quantization: the row's largest magnitude maps to 127.
+    fn new(x: &[f32], inp: usize) -> Self {
+        let stride = inp.div_ceil(4) * 4;
+        let rows = x.len() / inp;
+        let mut values = vec![128u8; rows * stride];
+        let mut scales = vec![0f32; rows];
+        for ((row, out), scale) in x
+            .chunks(inp)
+            .zip(values.chunks_mut(stride))
+            .zip(&mut scales)
+        {
+            let mut lanes = [0f32; 8];
+            for chunk in row.chunks(8) {
+                for (l, &v) in lanes.iter_mut().zip(chunk) {
+                    *l = l.max(v.abs());
+                }
+            }
+            let max = lanes.iter().fold(0f32, |m, &v| m.max(v));
+            if max > 0.0 && max.is_finite() {
+                *scale = max / 127.0;
+                let inverse = 127.0 / max;
+                for (o, &v) in out.iter_mut().zip(row) {
+                    // In [1.5, 255.5] before truncation: rounds to the nearest step.
+                    *o = (v * inverse + 128.5) as i32 as u8;
+                }
+            } else if !max.is_finite() {
+                // NaN or infinity: keep it visible in the output rather than quantizing it away.
+                *scale = f32::NAN;
+            }
+        }
+        Self {
+            values,
+            stride,
+            scales,
+        }
+    }
+
+    fn rows(&self, first: usize, count: usize) -> QuantizedTile<'_> {
+        QuantizedTile {
+            values: &self.values[first * self.stride..(first + count) * self.stride],
+            stride: self.stride,
+            scales: &self.scales[first..first + count],
+        }
+    }
+}
+
+/// The quantized rows of one tile.
+#[derive(Clone, Copy)]
+struct QuantizedTile<'a> {
+    values: &'a [u8],
+    stride: usize,
+    scales: &'a [f32],
 }
 
 /// One register tile's work: 1..=TILE_ROWS activation rows against one panel.
 struct Tile<'a> {
     /// The rows, `inp` values each.
     a: &'a [f32],
+    /// The same rows quantized, for [`Weights::Int8Dot`].
+    quantized: Option<QuantizedTile<'a>>,
     inp: usize,
     /// The panel: `inp` rows of `PANEL` weights.
     weights: Weights<'a>,
@@ -364,6 +579,21 @@ unsafe fn portable_tile(tile: &Tile, rows: usize) {
                 }
                 for (acc, scale) in acc.iter_mut().zip(scales) {
                     *acc *= scale;
+                }
+            }
+            Weights::Int8Dot(quads, scales, offsets) => {
+                let q = tile.quantized.expect("int8 dot weights come with quantized rows");
+                let row = &q.values[i * q.stride..(i + 1) * q.stride];
+                let mut sums = [0i32; PANEL];
+                for (group, quad) in row.chunks(4).zip(quads) {
+                    for (j, sum) in sums.iter_mut().enumerate() {
+                        for (t, &a) in group.iter().enumerate() {
+                            *sum += a as i32 * quad.0[j * 4 + t] as i32;
+                        }
+                    }
+                }
+                for (j, a) in acc.iter_mut().enumerate() {
+                    *a = (sums[j] - offsets[j]) as f32 * (q.scales[i] * scales[j]);
                 }
             }
         }
@@ -537,7 +767,7 @@ pub(crate) mod avx2 {
 
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn activate(v: __m256, epilogue: Epilogue) -> __m256 {
+    pub(super) unsafe fn activate(v: __m256, epilogue: Epilogue) -> __m256 {
         match epilogue {
             Epilogue::Bias => v,
             Epilogue::BiasRelu => _mm256_max_ps(v, _mm256_setzero_ps()),
@@ -596,6 +826,55 @@ pub(crate) mod avx2 {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    //! The integer dot-product kernel (AVX-512 VNNI) for 8-bit weights and activations.
+
+    use super::{PanelQuad, Tile, PANEL};
+    use std::arch::x86_64::*;
+
+    /// `ROWS × PANEL` outputs, one 16-lane integer accumulator per row: each `vpdpbusd` adds four
+    /// steps of one row (broadcast) times four steps of 16 columns.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512 F/BW/VNNI and AVX2/FMA; `tile` satisfies `Kernel::tile`'s contract
+    /// and carries quantized rows.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma")]
+    pub(super) unsafe fn tile_int8_dot<const ROWS: usize>(
+        tile: &Tile,
+        quads: &[PanelQuad],
+        scales: &[f32; PANEL],
+        offsets: &[i32; PANEL],
+    ) {
+        let q = tile.quantized.expect("int8 dot weights come with quantized rows");
+        debug_assert!(q.values.len() >= ROWS * q.stride && quads.len() * 4 >= q.stride);
+        let mut acc = [_mm512_setzero_si512(); ROWS];
+        let a = q.values.as_ptr();
+        for (g, quad) in quads.iter().enumerate() {
+            if !tile.next.is_null() {
+                _mm_prefetch::<_MM_HINT_T0>(tile.next.add(g * 4 * PANEL) as *const i8);
+            }
+            let w = _mm512_load_si512(quad.0.as_ptr() as *const __m512i);
+            for (i, acc) in acc.iter_mut().enumerate() {
+                let four = (a.add(i * q.stride + 4 * g) as *const i32).read_unaligned();
+                *acc = _mm512_dpbusd_epi32(*acc, _mm512_set1_epi32(four), w);
+            }
+        }
+        let offset = _mm512_loadu_si512(offsets.as_ptr() as *const __m512i);
+        let scale = _mm512_loadu_ps(scales.as_ptr());
+        let bias = _mm512_loadu_ps(tile.bias.as_ptr());
+        for (i, acc) in acc.iter().enumerate() {
+            let sums = _mm512_cvtepi32_ps(_mm512_sub_epi32(*acc, offset));
+            let y = _mm512_fmadd_ps(sums, _mm512_mul_ps(scale, _mm512_set1_ps(q.scales[i])), bias);
+            let lo = _mm512_castps512_ps256(y);
+            let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(y)));
+            let out = tile.out.add(i * tile.out_stride);
+            _mm256_storeu_ps(out, super::avx2::activate(lo, tile.epilogue));
+            _mm256_storeu_ps(out.add(8), super::avx2::activate(hi, tile.epilogue));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -628,26 +907,55 @@ mod tests {
         y
     }
 
+    /// The kernels this CPU can run: always the portable one, and the vector one if present.
+    fn kernels() -> Vec<Kernel> {
+        let mut kernels = vec![Kernel::Portable];
+        if !matches!(Kernel::detect(), Kernel::Portable) {
+            kernels.push(Kernel::detect());
+        }
+        kernels
+    }
+
+    fn activated(value: f64, epilogue: Epilogue) -> f64 {
+        match epilogue {
+            Epilogue::Bias => value,
+            Epilogue::BiasRelu => value.max(0.0),
+            Epilogue::BiasSilu => value / (1.0 + (-value).exp()),
+        }
+    }
+
+    /// Runs `packed` with every kernel and compares with `expected` (before the epilogue).
+    fn compare(
+        packed: &PackedMatrix,
+        x: &[f32],
+        b: &[f32],
+        epilogue: Epilogue,
+        expected: &[f64],
+        what: &str,
+    ) {
+        let inp = packed.in_dim();
+        for kernel in kernels() {
+            let mut y = vec![f32::NAN; expected.len()];
+            packed.matmul_with(kernel, x, b, epilogue, &mut y);
+            for (i, (&got, &want)) in y.iter().zip(expected).enumerate() {
+                let want = activated(want, epilogue);
+                let tolerance = 1e-5 * (inp as f64).sqrt() * (1.0 + want.abs());
+                assert!(
+                    (got as f64 - want).abs() <= tolerance,
+                    "{what} {epilogue:?} {kernel:?}: element {i} is {got}, expected {want}"
+                );
+            }
+        }
+    }
+
     fn check(rows: usize, out: usize, inp: usize, epilogue: Epilogue) {
         let w = values(out * inp, 1);
         let x = values(rows * inp, 2);
         let b = values(out, 3);
         let packed = PackedMatrix::pack(&w, out, inp);
-        let mut y = vec![f32::NAN; rows * out];
-        packed.matmul_into(&x, &b, epilogue, &mut y);
         let expected = reference(&x, &w, &b, out, inp);
-        for (i, (&got, &want)) in y.iter().zip(&expected).enumerate() {
-            let want = match epilogue {
-                Epilogue::Bias => want,
-                Epilogue::BiasRelu => want.max(0.0),
-                Epilogue::BiasSilu => want / (1.0 + (-want).exp()),
-            };
-            let tolerance = 1e-5 * (inp as f64).sqrt() * (1.0 + want.abs());
-            assert!(
-                (got as f64 - want).abs() <= tolerance,
-                "{rows}×{inp}·({out}×{inp})ᵀ {epilogue:?}: element {i} is {got}, expected {want}"
-            );
-        }
+        let what = format!("{rows}×{inp}·({out}×{inp})ᵀ");
+        compare(&packed, &x, &b, epilogue, &expected, &what);
     }
 
     #[test]
@@ -663,37 +971,59 @@ mod tests {
         check(7, 100, 33, Epilogue::BiasRelu);
     }
 
+    /// The weights as the packed matrix holds them, checked to be within half a quantization
+    /// step (max |row| / 254) of the originals.
+    fn dequantized(packed: &PackedMatrix, w: &[f32]) -> Vec<f32> {
+        let (out, inp) = (packed.out_dim(), packed.in_dim());
+        let ids: Vec<u32> = (0..out as u32).collect();
+        let dequantized = packed.gather_rows(&ids);
+        for (j, (row, original)) in dequantized.chunks(inp).zip(w.chunks(inp)).enumerate() {
+            let step = original.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
+            for (&q, &o) in row.iter().zip(original) {
+                assert!((q - o).abs() <= step * 0.5 + 1e-7, "row {j}: {q} for {o}");
+            }
+        }
+        dequantized
+    }
+
+    const INT8_SHAPES: [(usize, usize, usize); 5] =
+        [(1, 40, 33), (2, 16, 8), (6, 16, 8), (13, 37, 64), (64, 100, 512)];
+
     #[test]
-    fn int8_products_match_the_dequantized_weights() {
-        for (rows, out, inp) in [(1, 40, 33), (6, 16, 8), (13, 37, 64), (64, 100, 512)] {
-            let w = values(out * inp, 5);
-            let x = values(rows * inp, 6);
-            let b = values(out, 7);
-            let packed = PackedMatrix::pack_int8(&w, out, inp);
-            let ids: Vec<u32> = (0..out as u32).collect();
-            let dequantized = packed.gather_rows(&ids);
-            // Quantization error: at most half a step (max |row| / 254) per weight.
-            for (j, (row, original)) in dequantized.chunks(inp).zip(w.chunks(inp)).enumerate() {
+    fn widened_int8_products_match_the_dequantized_weights() {
+        for (rows, out, inp) in INT8_SHAPES {
+            let (w, x, b) = (values(out * inp, 5), values(rows * inp, 6), values(out, 7));
+            let packed = PackedMatrix::pack_int8_widened(&w, out, inp);
+            let expected = reference(&x, &dequantized(&packed, &w), &b, out, inp);
+            let what = format!("int8 {rows}×{out}×{inp}");
+            for epilogue in [Epilogue::Bias, Epilogue::BiasSilu] {
+                compare(&packed, &x, &b, epilogue, &expected, &what);
+            }
+        }
+    }
+
+    #[test]
+    fn int8_dot_products_match_dequantized_weights_and_activations() {
+        for (rows, out, inp) in INT8_SHAPES {
+            let (w, x, b) = (values(out * inp, 8), values(rows * inp, 9), values(out, 10));
+            let packed = PackedMatrix::pack_int8_dot(&w, out, inp);
+            let weights = dequantized(&packed, &w);
+            // The activations as the kernel sees them: each row rounded to steps of
+            // max |row| / 127, checked to be within half a step of the originals.
+            let q = QuantizedRows::new(&x, inp);
+            let mut x_seen = Vec::with_capacity(x.len());
+            for (i, original) in x.chunks(inp).enumerate() {
                 let step = original.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
-                for (&q, &o) in row.iter().zip(original) {
-                    assert!((q - o).abs() <= step * 0.5 + 1e-7, "row {j}: {q} for {o}");
+                for (k, &o) in original.iter().enumerate() {
+                    let seen = (q.values[i * q.stride + k] as f32 - 128.0) * q.scales[i];
+                    assert!((seen - o).abs() <= step * 0.5 + 1e-6, "row {i}: {seen} for {o}");
+                    x_seen.push(seen);
                 }
             }
-            for epilogue in [Epilogue::Bias, Epilogue::BiasSilu] {
-                let mut y = vec![f32::NAN; rows * out];
-                packed.matmul_into(&x, &b, epilogue, &mut y);
-                let expected = reference(&x, &dequantized, &b, out, inp);
-                for (i, (&got, &want)) in y.iter().zip(&expected).enumerate() {
-                    let want = match epilogue {
-                        Epilogue::BiasSilu => want / (1.0 + (-want).exp()),
-                        _ => want,
-                    };
-                    let tolerance = 1e-5 * (inp as f64).sqrt() * (1.0 + want.abs());
-                    assert!(
-                        (got as f64 - want).abs() <= tolerance,
-                        "int8 {rows}×{out}×{inp}: element {i} is {got}, expected {want}"
-                    );
-                }
+            let expected = reference(&x_seen, &weights, &b, out, inp);
+            let what = format!("int8 dot {rows}×{out}×{inp}");
+            for epilogue in [Epilogue::Bias, Epilogue::BiasRelu] {
+                compare(&packed, &x, &b, epilogue, &expected, &what);
             }
         }
     }
