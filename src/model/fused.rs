@@ -143,36 +143,32 @@ pub(crate) fn attend_one_query(
         None => None,
     };
     let mut out = vec![0f32; rows * width];
+    let mask = mask.as_deref();
+    let avx2 = vector::available();
     cpu_values(q, |q| {
-        let head_stride = capacity * hd;
-        let row_stride = heads * head_stride;
+        let layout = RowLayout {
+            heads,
+            hd,
+            len: kv.len,
+            head_stride: capacity * hd,
+            row_stride: heads * capacity * hd,
+        };
         let job = |(row, out_row): (usize, &mut [f32])| {
             let key_row = row / kv.queries_per_key_row;
-            let mut scores = vec![0f32; kv.len];
-            for h in 0..heads {
-                let query = &q[row * width + h * hd..][..hd];
-                let base = key_row * row_stride + h * head_stride;
-                let mut max = f32::NEG_INFINITY;
-                for (p, score) in scores.iter_mut().enumerate() {
-                    let key = &keys[base + p * hd..][..hd];
-                    let m = mask.as_ref().map_or(0.0, |m| m[key_row * kv.len + p]);
-                    *score = dot(query, key) + m;
-                    max = max.max(*score);
-                }
-                let mut total = 0f32;
-                for score in scores.iter_mut() {
-                    *score = (*score - max).exp();
-                    total += *score;
-                }
-                let out_head = &mut out_row[h * hd..(h + 1) * hd];
-                for (p, &weight) in scores.iter().enumerate() {
-                    let value = &values[base + p * hd..][..hd];
-                    let weight = weight / total;
-                    for (o, &v) in out_head.iter_mut().zip(value) {
-                        *o += weight * v;
-                    }
-                }
+            let inputs = RowInputs {
+                query: &q[row * width..(row + 1) * width],
+                keys: &keys[key_row * layout.row_stride..],
+                values: &values[key_row * layout.row_stride..],
+                mask: mask.map(|m| &m[key_row * kv.len..(key_row + 1) * kv.len]),
+            };
+            #[cfg(target_arch = "x86_64")]
+            if avx2 {
+                // SAFETY: the CPU has AVX2 and FMA.
+                unsafe { vector::attend_row(&inputs, &layout, out_row) };
+                return;
             }
+            let _ = avx2;
+            attend_row(&inputs, &layout, out_row, exp_in_place);
         };
         if rows * heads * kv.len * hd < PARALLEL_MIN_WORK {
             out.chunks_mut(width).enumerate().for_each(job);
@@ -181,6 +177,108 @@ pub(crate) fn attend_one_query(
         }
     })?;
     Tensor::from_vec(out, (rows, width), q.device())
+}
+
+/// Strides of one key row's keys (or values) and the attention's sizes.
+struct RowLayout {
+    heads: usize,
+    hd: usize,
+    /// Positions attended to.
+    len: usize,
+    head_stride: usize,
+    row_stride: usize,
+}
+
+/// One query row and what it attends to (keys and values from its key row on).
+struct RowInputs<'a> {
+    query: &'a [f32],
+    keys: &'a [f32],
+    values: &'a [f32],
+    mask: Option<&'a [f32]>,
+}
+
+/// `e^(x)` over `scores`, in place.
+fn exp_in_place(scores: &mut [f32]) {
+    for s in scores {
+        *s = s.exp();
+    }
+}
+
+/// One row's attention, every head: scores, softmax (shifted by the maximum), weighted values.
+#[inline(always)]
+fn attend_row(inputs: &RowInputs, layout: &RowLayout, out: &mut [f32], exp: impl Fn(&mut [f32])) {
+    let hd = layout.hd;
+    let mut scores = [0f32; 256];
+    let mut heap = Vec::new();
+    let scores: &mut [f32] = if layout.len <= scores.len() {
+        &mut scores[..layout.len]
+    } else {
+        heap.resize(layout.len, 0f32);
+        &mut heap
+    };
+    for h in 0..layout.heads {
+        let query = &inputs.query[h * hd..(h + 1) * hd];
+        let keys = &inputs.keys[h * layout.head_stride..];
+        let values = &inputs.values[h * layout.head_stride..];
+        let mut max = f32::NEG_INFINITY;
+        for (p, score) in scores.iter_mut().enumerate() {
+            let m = inputs.mask.map_or(0.0, |m| m[p]);
+            *score = dot(query, &keys[p * hd..(p + 1) * hd]) + m;
+            max = max.max(*score);
+        }
+        for score in scores.iter_mut() {
+            *score -= max;
+        }
+        exp(scores);
+        let total = sum(scores);
+        let out_head = &mut out[h * hd..(h + 1) * hd];
+        for (p, &weight) in scores.iter().enumerate() {
+            let weight = weight / total;
+            for (o, &v) in out_head.iter_mut().zip(&values[p * hd..(p + 1) * hd]) {
+                *o += weight * v;
+            }
+        }
+    }
+}
+
+mod vector {
+    //! [`super::attend_row`] compiled for AVX2 and FMA, with the vector `exp`.
+
+    /// Whether the CPU runs this module's functions.
+    pub(super) fn available() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+
+    /// # Safety
+    /// The CPU has AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn attend_row(
+        inputs: &super::RowInputs,
+        layout: &super::RowLayout,
+        out: &mut [f32],
+    ) {
+        super::attend_row(inputs, layout, out, |scores| unsafe {
+            exp_in_place(scores)
+        })
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn exp_in_place(scores: &mut [f32]) {
+        use std::arch::x86_64::*;
+        let mut chunks = scores.chunks_exact_mut(8);
+        for chunk in &mut chunks {
+            let x = _mm256_loadu_ps(chunk.as_ptr());
+            _mm256_storeu_ps(chunk.as_mut_ptr(), crate::model::packed::avx2::exp(x));
+        }
+        super::exp_in_place(chunks.into_remainder());
+    }
 }
 
 #[cfg(test)]
