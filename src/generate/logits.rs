@@ -155,13 +155,31 @@ pub(crate) fn argmax(row: &[f32]) -> usize {
 /// The `k` highest values of `row` with their indices, highest first (lower index first on ties).
 pub(crate) fn top_k(row: &[f32], k: usize) -> Vec<(u32, f32)> {
     let mut top: Vec<(u32, f32)> = Vec::with_capacity(k + 1);
-    for (i, &x) in row.iter().enumerate() {
+    let insert = |top: &mut Vec<(u32, f32)>, i: usize, x: f32| {
         if top.len() == k && x <= top[k - 1].1 {
-            continue;
+            return;
         }
         let at = top.iter().rposition(|&(_, y)| y >= x).map_or(0, |p| p + 1);
         top.insert(at, (i as u32, x));
         top.truncate(k);
+    };
+    // Once k values are kept, most blocks of 16 hold none above the k-th: one comparison of
+    // their maximum skips them (the maximum ignores NaN, which never enters the top anyway).
+    const BLOCK: usize = 16;
+    for (b, block) in row.chunks(BLOCK).enumerate() {
+        if top.len() == k {
+            let mut lanes = [f32::NEG_INFINITY; BLOCK];
+            for (l, &x) in lanes.iter_mut().zip(block) {
+                *l = l.max(x);
+            }
+            let max = lanes.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+            if max <= top[k - 1].1 {
+                continue;
+            }
+        }
+        for (j, &x) in block.iter().enumerate() {
+            insert(&mut top, b * BLOCK + j, x);
+        }
     }
     top
 }
@@ -231,6 +249,21 @@ mod tests {
         assert!(apply_processors(&mut row, &[9, 1, 2, 3, 4], &c));
         assert_eq!(row[0], 0.0);
         assert!(row[1..].iter().all(|&x| x == f32::NEG_INFINITY));
+    }
+
+    #[test]
+    fn top_k_over_long_rows_equals_a_full_sort() {
+        // Long enough for the block skipping; repeated values test the tie order.
+        let row: Vec<f32> = (0..1000).map(|i| ((i * 7919) % 211) as f32 * 0.5).collect();
+        let mut sorted: Vec<(u32, f32)> = row
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| (i as u32, x))
+            .collect();
+        sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for k in [1, 8, 33] {
+            assert_eq!(top_k(&row, k), sorted[..k].to_vec(), "k = {k}");
+        }
     }
 
     #[test]

@@ -78,13 +78,11 @@ impl Matrix {
         let (out, inp) = weight
             .dims2()
             .map_err(|e| Error::compute("packing a weight matrix", e))?;
-        let values = cpu_values(&weight, |values| values.to_vec())
-            .map_err(|e| Error::compute("packing a weight matrix", e))?;
-        drop(weight);
-        let packed = match quantization {
-            Quantization::None => PackedMatrix::pack(&values, out, inp),
-            Quantization::Int8 => PackedMatrix::pack_int8(&values, out, inp),
-        };
+        let packed = cpu_values(&weight, |values| match quantization {
+            Quantization::None => PackedMatrix::pack(values, out, inp),
+            Quantization::Int8 => PackedMatrix::pack_int8(values, out, inp),
+        })
+        .map_err(|e| Error::compute("packing a weight matrix", e))?;
         Ok(Matrix::Packed(Arc::new(packed)))
     }
 

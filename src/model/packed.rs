@@ -95,14 +95,18 @@ impl PackedMatrix {
         assert_eq!(weights.len(), out * inp, "weights must be out × inp");
         let panel_count = out.div_ceil(PANEL);
         let mut panels = vec![PanelRow([0.0; PANEL]); panel_count * inp];
-        for (p, panel) in panels.chunks_mut(inp).enumerate() {
-            for j in 0..PANEL.min(out - p * PANEL) {
-                let row = &weights[(p * PANEL + j) * inp..][..inp];
-                for (slot, &w) in panel.iter_mut().zip(row) {
-                    slot.0[j] = w;
+        // Panels are independent: packing the model's 75 M weights is shared among the threads.
+        panels
+            .par_chunks_mut(inp)
+            .enumerate()
+            .for_each(|(p, panel)| {
+                for j in 0..PANEL.min(out - p * PANEL) {
+                    let row = &weights[(p * PANEL + j) * inp..][..inp];
+                    for (slot, &w) in panel.iter_mut().zip(row) {
+                        slot.0[j] = w;
+                    }
                 }
-            }
-        }
+            });
         Self {
             out,
             inp,
@@ -125,7 +129,7 @@ impl PackedMatrix {
     /// One scale per row of `weights`: its largest magnitude over 127.
     fn int8_scales(weights: &[f32], inp: usize) -> Vec<f32> {
         weights
-            .chunks(inp)
+            .par_chunks(inp)
             .map(|row| row.iter().fold(0f32, |m, w| m.max(w.abs())) / 127.0)
             .collect()
     }
@@ -149,15 +153,27 @@ impl PackedMatrix {
         let quads_per_panel = inp.div_ceil(4);
         let panel_count = out.div_ceil(PANEL);
         let mut quads = vec![PanelQuad([0; 4 * PANEL]); panel_count * quads_per_panel];
-        let mut offsets = vec![0i32; out];
-        for (j, row) in weights.chunks(inp).enumerate() {
-            let panel = &mut quads[(j / PANEL) * quads_per_panel..][..quads_per_panel];
-            for (k, &w) in row.iter().enumerate() {
-                let q = Self::quantize(w, scales[j]);
-                panel[k / 4].0[(j % PANEL) * 4 + k % 4] = q;
-                offsets[j] += 128 * q as i32;
-            }
-        }
+        quads
+            .par_chunks_mut(quads_per_panel)
+            .enumerate()
+            .for_each(|(p, panel)| {
+                for j in 0..PANEL.min(out - p * PANEL) {
+                    let column = p * PANEL + j;
+                    let row = &weights[column * inp..][..inp];
+                    for (k, &w) in row.iter().enumerate() {
+                        panel[k / 4].0[j * 4 + k % 4] = Self::quantize(w, scales[column]);
+                    }
+                }
+            });
+        let offsets = weights
+            .par_chunks(inp)
+            .zip(&scales)
+            .map(|(row, &scale)| {
+                row.iter()
+                    .map(|&w| 128 * Self::quantize(w, scale) as i32)
+                    .sum()
+            })
+            .collect();
         Self {
             out,
             inp,
@@ -516,7 +532,9 @@ fn quantize_row(row: &[f32], out: &mut [u8]) -> f32 {
     let inverse = 127.0 / max;
     for (o, &v) in out.iter_mut().zip(row) {
         // In [1.5, 255.5] before truncation: rounds to the nearest step.
-        *o = (v * inverse + 128.5) as i32 as u8;
+        let shifted = (v * inverse + 128.5).clamp(0.0, 255.0);
+        // SAFETY: finite (checked above) and within 0..=255 (clamped).
+        *o = unsafe { shifted.to_int_unchecked::<i32>() } as u8;
     }
     max / 127.0
 }
