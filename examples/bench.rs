@@ -275,6 +275,8 @@ fn kernels() -> anyhow::Result<()> {
         (64, 2048, 512, "fc1, 64 rows"),
         (64, 512, 2048, "fc2, 64 rows"),
         (1, 2048, 512, "fc1, batch 1"),
+        (912, 1536, 512, "encoder q/k/v, 16 × 57 tokens"),
+        (912, 512, 2048, "encoder fc2, 16 × 57 tokens"),
     ];
     let mut rng = Rng(SEED);
     println!("threads: {}", rayon::current_num_threads());
