@@ -293,7 +293,7 @@ impl DecoderState {
             self.sentences = 0;
             return Ok(());
         }
-        if rows.len() % sentences.len() != 0 {
+        if !rows.len().is_multiple_of(sentences.len()) {
             return Err(invalid(format!(
                 "{} rows for {} sentences",
                 rows.len(),
