@@ -127,3 +127,56 @@ fn quantization_names_parse_and_unknown_ones_are_named() {
     let err = "int4".parse::<Quantization>().unwrap_err();
     assert!(err.contains("int4") && err.contains("int8"), "{err}");
 }
+
+#[test]
+fn cli_quantize_int8_translates_every_line_and_refuses_unknown_names() {
+    let fixture = fixture();
+    let input = "Bonjour le monde.\n\nLe chat dort sur le canapé.\n";
+    let run = |quantize: &str| {
+        assert_cmd::Command::new(env!("CARGO_BIN_EXE_passeur"))
+            .args([
+                "lines",
+                "--quiet",
+                "--jsonl",
+                "--beams",
+                "1",
+                "--quantize",
+                quantize,
+            ])
+            .arg("--model")
+            .arg(&fixture)
+            .write_stdin(input)
+            .output()
+            .unwrap()
+    };
+    let out = run("int8");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "one output line per input line");
+    // Real sentences reach the model and end with </s>; the empty line does not.
+    for i in [0, 2] {
+        let ids = lines[i]["ids"].as_array().unwrap();
+        assert_eq!(
+            ids.last().and_then(|v| v.as_u64()),
+            Some(0),
+            "line {i}: {ids:?}"
+        );
+    }
+    assert!(lines[1]["ids"].as_array().unwrap().is_empty());
+
+    let refused = run("int4");
+    assert_eq!(refused.status.code(), Some(2), "clap rejects the value");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("int4") && stderr.contains("int8"),
+        "{stderr}"
+    );
+}
