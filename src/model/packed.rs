@@ -17,7 +17,10 @@
 //! * The arithmetic is plain f32 multiply-adds along the inner dimension, in order, per output:
 //!   results differ from other f32 GEMMs only by rounding (they sum in another order).
 //! * x86-64 with AVX2 and FMA uses the vector kernel (checked once at run time); every other CPU
-//!   uses a portable loop with the same layout.
+//!   uses a portable loop with the same layout (`PASSEUR_PORTABLE_KERNEL=1` forces it, to test).
+//! * 8-bit weights (the opt-in int8 path) keep one f32 scale per output. Where the CPU has
+//!   AVX-512 VNNI, the activations are quantized too, in two 8-bit levels, and multiplied in
+//!   integer dot products; elsewhere the weights are widened to f32 in the AVX2 kernel.
 //! * Work is split across rayon's threads by panels of output columns; products too small to pay
 //!   for a thread hand-off run on the calling thread.
 
