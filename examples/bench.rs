@@ -5,7 +5,13 @@
 //! ```text
 //! cargo run --release --example bench -- write-model DIR          # once: config + 300 MB of weights
 //! RAYON_NUM_THREADS=2 cargo run --release --example bench -- run DIR --beams 4 --batch 16
+//! RAYON_NUM_THREADS=2 cargo run --release --example bench -- run DIR --quantize int8
+//! RAYON_NUM_THREADS=1 cargo run --release --example bench -- kernels   # matrix products alone
 //! ```
+//!
+//! `kernels` times the packed CPU kernel of `src/model/packed.rs` (compiled into this example)
+//! against candle's matmul on the products of a decoder step, reporting GFLOP per second of
+//! wall time and per second of CPU time (the latter holds up on a loaded machine).
 //!
 //! The model is the opus-mt-fr-en architecture (vocab 59514, d_model 512, 6+6 layers, 8 heads,
 //! FFN 2048, swish, 512 positions) with weights drawn from a fixed seed (normal, σ 0.02, as
@@ -22,7 +28,7 @@
 
 use candle_core::{DType, Device, Tensor};
 use passeur::generate::{generate, GenerationConfig, GenerationOptions};
-use passeur::model::{MarianConfig, MarianModel};
+use passeur::model::{MarianConfig, MarianModel, Quantization};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -203,16 +209,18 @@ struct RunArgs {
     batch: usize,
     tokens: usize,
     sentences: usize,
+    quantization: Quantization,
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<()> {
     let start = Instant::now();
     let config = MarianConfig::from_file(&args.dir.join("config.json"))?;
-    let model = MarianModel::load(
+    let model = MarianModel::load_with(
         &config,
         &args.dir.join("model.safetensors"),
         &Device::Cpu,
         DType::F32,
+        args.quantization,
     )?;
     let defaults =
         GenerationConfig::from_files(&config, Some(&args.dir.join("generation_config.json")))?;
@@ -238,9 +246,10 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     let gen_cpu_s = cpu_seconds() - cpu_start;
     let threads = candle_core::utils::get_num_threads();
     println!(
-        "{{\"beams\": {}, \"batch\": {}, \"threads\": {threads}, \"sentences\": {}, \"tokens\": {generated}, \
+        "{{\"quantize\": \"{}\", \"beams\": {}, \"batch\": {}, \"threads\": {threads}, \"sentences\": {}, \"tokens\": {generated}, \
          \"load_s\": {load_s:.3}, \"generate_s\": {gen_s:.3}, \"generate_cpu_s\": {gen_cpu_s:.2}, \"sentences_per_s\": {:.2}, \"tokens_per_s\": {:.1}, \
          \"peak_rss_mb\": {:.0}}}",
+        args.quantization,
         args.beams,
         args.batch,
         args.sentences,
@@ -251,9 +260,73 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[path = "../src/model/packed.rs"]
+#[allow(dead_code)]
+mod packed;
+
+/// The packed kernel against candle's matmul on the products of a decoder step (rows × in) ·
+/// (out × in)ᵀ; random values, best of a few repetitions.
+fn kernels() -> anyhow::Result<()> {
+    let shapes = [
+        (1, 59514, 512, "output projection, batch 1"),
+        (16, 59514, 512, "output projection, 16 rows"),
+        (64, 59514, 512, "output projection, 64 rows (beam 4 × 16)"),
+        (64, 1536, 512, "fused q/k/v, 64 rows"),
+        (64, 2048, 512, "fc1, 64 rows"),
+        (64, 512, 2048, "fc2, 64 rows"),
+        (1, 2048, 512, "fc1, batch 1"),
+        (912, 1536, 512, "encoder q/k/v, 16 × 57 tokens"),
+        (912, 512, 2048, "encoder fc2, 16 × 57 tokens"),
+    ];
+    let mut rng = Rng(SEED);
+    println!("threads: {}", rayon::current_num_threads());
+    for (rows, out, inp, what) in shapes {
+        let w: Vec<f32> = (0..out * inp).map(|_| 0.02 * rng.normal()).collect();
+        let x: Vec<f32> = (0..rows * inp).map(|_| rng.normal()).collect();
+        let bias = vec![0f32; out];
+        let flop = 2.0 * (rows * out * inp) as f64;
+        let reps = ((4e9 / flop) as usize).clamp(3, 2000);
+        let time = |f: &mut dyn FnMut()| {
+            f();
+            let (start, cpu) = (Instant::now(), cpu_seconds());
+            for _ in 0..reps {
+                f();
+            }
+            let wall = start.elapsed().as_secs_f64() / reps as f64;
+            let cpu = (cpu_seconds() - cpu) / reps as f64;
+            (flop / wall / 1e9, flop / cpu / 1e9)
+        };
+        let report = |name: &str, (wall, cpu): (f64, f64)| {
+            println!("{what:<42} {name:<10} {wall:6.1} GFLOP/s  {cpu:6.1} GFLOP/CPU-s");
+        };
+        let f32_packed = packed::PackedMatrix::pack(&w, out, inp);
+        let int8_packed = packed::PackedMatrix::pack_int8(&w, out, inp);
+        let mut y = vec![0f32; rows * out];
+        report(
+            "packed",
+            time(&mut || f32_packed.matmul_into(&x, &bias, packed::Epilogue::Bias, &mut y)),
+        );
+        report(
+            "int8",
+            time(&mut || int8_packed.matmul_into(&x, &bias, packed::Epilogue::Bias, &mut y)),
+        );
+        let wt = Tensor::from_vec(w, (out, inp), &Device::Cpu)?.t()?;
+        let xt = Tensor::from_vec(x, (rows, inp), &Device::Cpu)?;
+        report(
+            "candle",
+            time(&mut || {
+                xt.matmul(&wt).expect("candle matmul");
+            }),
+        );
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: bench write-model DIR | bench run DIR [--beams N] [--batch N] [--tokens N] [--sentences N]";
+    let usage =
+        "usage: bench write-model DIR | bench run DIR [--beams N] [--batch N] [--tokens N] \
+                 [--sentences N] [--quantize int8] | bench kernels";
     match args.first().map(String::as_str) {
         Some("write-model") => write_model(Path::new(
             args.get(1).ok_or_else(|| anyhow::anyhow!(usage))?,
@@ -266,10 +339,17 @@ fn main() -> anyhow::Result<()> {
                 batch: 1,
                 tokens: 48,
                 sentences: 64,
+                quantization: Quantization::None,
             };
             let mut rest = args[2..].iter();
             while let Some(flag) = rest.next() {
-                let value: usize = rest.next().ok_or_else(|| anyhow::anyhow!(usage))?.parse()?;
+                let value = rest.next().ok_or_else(|| anyhow::anyhow!(usage))?;
+                if flag == "--quantize" {
+                    run_args.quantization =
+                        value.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+                    continue;
+                }
+                let value: usize = value.parse()?;
                 match flag.as_str() {
                     "--beams" => run_args.beams = value,
                     "--batch" => run_args.batch = value,
@@ -280,6 +360,7 @@ fn main() -> anyhow::Result<()> {
             }
             run(&run_args)
         }
+        Some("kernels") => kernels(),
         _ => anyhow::bail!(usage),
     }
 }

@@ -15,7 +15,7 @@ use candle_core::{DType, Device};
 
 use crate::generate::{generate, GenerationConfig, GenerationOptions};
 use crate::hub::{self, ModelFiles, ResolveOptions};
-use crate::model::{MarianConfig, MarianModel};
+use crate::model::{MarianConfig, MarianModel, Quantization};
 use crate::tokenizer::MarianTokenizer;
 use crate::{Error, Result};
 
@@ -107,6 +107,9 @@ pub struct TranslatorOptions {
     pub max_batch_sentences: usize,
     /// Most source tokens in one batch, padding included (longest sentence × sentences).
     pub max_batch_tokens: usize,
+    /// How the model's weight matrices are stored ([`Quantization::Int8`]: faster on CPU, not
+    /// exactly transformers' results).
+    pub quantization: Quantization,
 }
 
 impl Default for TranslatorOptions {
@@ -116,6 +119,7 @@ impl Default for TranslatorOptions {
             generation: GenerationOptions::default(),
             max_batch_sentences: 16,
             max_batch_tokens: 4096,
+            quantization: Quantization::None,
         }
     }
 }
@@ -163,7 +167,13 @@ impl Translator {
         let tokenizer = MarianTokenizer::from_model_files(&files)?;
         let config = MarianConfig::from_file(&files.config)?;
         check_tokenizer_matches(&tokenizer, &config, &files.vocab)?;
-        let model = MarianModel::load(&config, &files.weights, &options.device, DType::F32)?;
+        let model = MarianModel::load_with(
+            &config,
+            &files.weights,
+            &options.device,
+            DType::F32,
+            options.quantization,
+        )?;
         let generation = GenerationConfig::from_files(&config, files.generation_config.as_deref())?
             .with_options(&files.generation_defaults)
             .with_options(&options.generation);

@@ -5,6 +5,7 @@ use passeur::document::Bilingual;
 use passeur::fidelity::{Guard, GuardOptions, QuoteStyle};
 use passeur::generate::GenerationOptions;
 use passeur::hub::ResolveOptions;
+use passeur::model::Quantization;
 use passeur::translate::{Translator, TranslatorOptions};
 use std::collections::BTreeMap;
 
@@ -48,6 +49,11 @@ pub struct EngineArgs {
     /// environment variable works too].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
+
+    /// Store the weight matrices as 8-bit integers (CPU only): faster, especially for one
+    /// sentence at a time, but translations may differ slightly from the exact f32 model's.
+    #[arg(long, value_name = "int8")]
+    pub quantize: Option<Quantization>,
 }
 
 /// Widest beam accepted: beyond it decoding gets slow for no measurable gain.
@@ -89,12 +95,25 @@ impl EngineArgs {
         }
     }
 
-    /// Sets the compute threads. Must run before the first tensor operation: candle reads
-    /// RAYON_NUM_THREADS when it builds its thread pool.
+    /// Sets the compute threads. Must run before the first tensor operation: candle and rayon
+    /// read RAYON_NUM_THREADS when they build their thread pools.
+    ///
+    /// `--threads`, else RAYON_NUM_THREADS, else the number of physical cores (two hyperthreads
+    /// of one core share its vector units, so a second thread per core only adds contention).
+    /// candle's separate pool for element-wise operations (whose idle threads spin) is limited to
+    /// the calling thread unless CANDLE_NUM_THREADS says otherwise: the engine's heavy work runs
+    /// on rayon's threads (see notes/perf.md for the measurements).
     pub fn apply_threads(&self) {
+        // candle has no API for its thread counts: it reads these variables.
         if let Some(threads) = self.threads {
-            // candle has no API for its thread count: it reads this variable.
             std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+        } else if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+            if let Some(cores) = physical_cores() {
+                std::env::set_var("RAYON_NUM_THREADS", cores.to_string());
+            }
+        }
+        if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+            std::env::set_var("CANDLE_NUM_THREADS", "1");
         }
     }
 
@@ -108,6 +127,7 @@ impl EngineArgs {
         let options = TranslatorOptions {
             generation: self.generation(),
             max_batch_sentences: self.batch_size as usize,
+            quantization: self.quantize.unwrap_or_default(),
             ..TranslatorOptions::default()
         };
         let spec = self.model_spec()?;
@@ -168,4 +188,26 @@ impl FidelityArgs {
             reasons,
         })
     }
+}
+
+/// Physical cores of this machine (Linux: distinct core siblings sets in sysfs); `None` where
+/// that cannot be read, leaving rayon's default (logical CPUs).
+fn physical_cores() -> Option<usize> {
+    let cpus = std::fs::read_dir("/sys/devices/system/cpu").ok()?;
+    let mut cores = std::collections::BTreeSet::new();
+    for entry in cpus.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let is_cpu = name
+            .strip_prefix("cpu")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if is_cpu {
+            if let Ok(siblings) =
+                std::fs::read_to_string(entry.path().join("topology/thread_siblings_list"))
+            {
+                cores.insert(siblings.trim().to_string());
+            }
+        }
+    }
+    (!cores.is_empty()).then_some(cores.len())
 }

@@ -35,8 +35,6 @@ pub use options::{EarlyStopping, GenerationConfig, GenerationOptions};
 
 use crate::model::{DecoderState, MarianModel};
 use crate::{Error, Result};
-use candle_core::Storage;
-use rayon::prelude::*;
 
 /// One output of [`generate`].
 #[derive(Debug, Clone, PartialEq)]
@@ -97,33 +95,5 @@ fn next_logits(
     tokens: &[u32],
     rows: &mut Vec<f32>,
 ) -> Result<()> {
-    let logits = model.decode_step_without_bias(state, tokens)?;
-    let bias = model.final_logits_bias();
-    rows.resize(logits.elem_count(), 0.0);
-    {
-        let (storage, layout) = logits.storage_and_layout();
-        if let (Storage::Cpu(cpu), Some((start, end))) = (&*storage, layout.contiguous_offsets()) {
-            let data = &cpu
-                .as_slice::<f32>()
-                .map_err(|e| Error::compute("reading logits", e))?[start..end];
-            rows.par_chunks_mut(bias.len())
-                .zip(data.par_chunks(bias.len()))
-                .for_each(|(row, logits)| {
-                    for ((out, &logit), &b) in row.iter_mut().zip(logits).zip(bias) {
-                        *out = logit + b;
-                    }
-                });
-            return Ok(());
-        }
-    }
-    let data = logits
-        .flatten_all()
-        .and_then(|t| t.to_vec1::<f32>())
-        .map_err(|e| Error::compute("reading logits", e))?;
-    for (row, logits) in rows.chunks_mut(bias.len()).zip(data.chunks(bias.len())) {
-        for ((out, &logit), &b) in row.iter_mut().zip(logits).zip(bias) {
-            *out = logit + b;
-        }
-    }
-    Ok(())
+    model.decode_step_into(state, tokens, rows)
 }

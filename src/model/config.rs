@@ -365,7 +365,7 @@ impl MarianConfig {
             ("encoder_attention_heads", self.encoder_attention_heads),
             ("decoder_attention_heads", self.decoder_attention_heads),
         ] {
-            if self.d_model % heads != 0 {
+            if !self.d_model.is_multiple_of(heads) {
                 return Err(f.error(
                     key,
                     format!("{heads} heads do not divide d_model {}", self.d_model),

@@ -17,7 +17,9 @@
 //! * The compute dtype is a parameter (f32 on CPU); f16 and bf16 weights are converted at load.
 //! * Sources longer than `max_position_embeddings`, or decodings longer than it, are errors.
 
-use super::config::{Activation, MarianConfig};
+use super::config::MarianConfig;
+use super::fused::{self, KeyValues};
+use super::linear::{Embedding, Linear, Matrix, OutputProjection, Quantization};
 use super::rows::{gather_rows, gather_rows_by_copy, RowLayout};
 use super::weights::WeightsFile;
 use crate::{Error, Result};
@@ -38,58 +40,12 @@ impl<T> Context<T> for candle_core::Result<T> {
     }
 }
 
-/// A dense layer `x·Wᵀ + b`, with W stored as in the checkpoint (`[out, in]`).
-#[derive(Debug, Clone)]
-struct Linear {
-    weight: Tensor,
-    bias: Tensor,
-}
-
 impl Linear {
     fn load(file: &WeightsFile, prefix: &str, out: usize, inp: usize, ld: &Loader) -> Result<Self> {
-        Ok(Self {
-            weight: ld.tensor(file, &format!("{prefix}.weight"), &[out, inp])?,
-            bias: ld.tensor(file, &format!("{prefix}.bias"), &[out])?,
-        })
-    }
-
-    /// Several layers with the same input, fused into one matrix (rows concatenated).
-    fn fuse(parts: &[Linear]) -> Result<Self> {
-        let weights: Vec<&Tensor> = parts.iter().map(|l| &l.weight).collect();
-        let biases: Vec<&Tensor> = parts.iter().map(|l| &l.bias).collect();
-        Ok(Self {
-            weight: Tensor::cat(&weights, 0).context("fusing projections")?,
-            bias: Tensor::cat(&biases, 0).context("fusing projections")?,
-        })
-    }
-
-    /// The layer with its output multiplied by `factor` (exact when `factor` is a power of two).
-    fn scaled(&self, factor: f64) -> Result<Self> {
-        Ok(Self {
-            weight: self
-                .weight
-                .affine(factor, 0.0)
-                .context("scaling a projection")?,
-            bias: self
-                .bias
-                .affine(factor, 0.0)
-                .context("scaling a projection")?,
-        })
-    }
-}
-
-impl Module for Linear {
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let dims = x.dims().to_vec();
-        let inp = dims[dims.len() - 1];
-        let rows = x.elem_count() / inp;
-        let y = x
-            .reshape((rows, inp))?
-            .matmul(&self.weight.t()?)?
-            .broadcast_add(&self.bias)?;
-        let mut out_dims = dims;
-        *out_dims.last_mut().expect("rank >= 1") = self.weight.dim(0)?;
-        y.reshape(out_dims)
+        Linear::new(
+            ld.tensor(file, &format!("{prefix}.weight"), &[out, inp])?,
+            ld.tensor(file, &format!("{prefix}.bias"), &[out])?,
+        )
     }
 }
 
@@ -99,14 +55,41 @@ impl Module for Linear {
 struct LayerNorm {
     weight: Tensor,
     bias: Tensor,
+    /// The same as plain numbers, for the fused CPU path.
+    weight_values: Vec<f32>,
+    bias_values: Vec<f32>,
 }
 
 impl LayerNorm {
     fn load(file: &WeightsFile, prefix: &str, dim: usize, ld: &Loader) -> Result<Self> {
+        let weight = ld.tensor(file, &format!("{prefix}.weight"), &[dim])?;
+        let bias = ld.tensor(file, &format!("{prefix}.bias"), &[dim])?;
+        let values = |t: &Tensor| {
+            t.to_dtype(DType::F32)
+                .and_then(|t| t.to_vec1::<f32>())
+                .context("loading a layer norm")
+        };
         Ok(Self {
-            weight: ld.tensor(file, &format!("{prefix}.weight"), &[dim])?,
-            bias: ld.tensor(file, &format!("{prefix}.bias"), &[dim])?,
+            weight_values: values(&weight)?,
+            bias_values: values(&bias)?,
+            weight,
+            bias,
         })
+    }
+
+    /// `LayerNorm(x + residual)`.
+    fn forward_residual(&self, x: &Tensor, residual: &Tensor) -> candle_core::Result<Tensor> {
+        if fused::applies(x) {
+            fused::add_layer_norm(
+                x,
+                residual,
+                &self.weight_values,
+                &self.bias_values,
+                LAYER_NORM_EPS as f32,
+            )
+        } else {
+            self.forward(&(x + residual)?)
+        }
     }
 }
 
@@ -128,18 +111,12 @@ impl Module for LayerNorm {
 struct FeedForward {
     fc1: Linear,
     fc2: Linear,
-    activation: Activation,
+    activation: super::config::Activation,
 }
 
 impl FeedForward {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let h = self.fc1.forward(x)?;
-        let h = match self.activation {
-            Activation::Silu => h.silu()?,
-            Activation::Relu => h.relu()?,
-            Activation::Gelu => h.gelu_erf()?,
-            Activation::GeluTanh => h.gelu()?,
-        };
+        let h = self.fc1.forward_activated(x, self.activation)?;
         self.fc2.forward(&h)
     }
 }
@@ -176,8 +153,10 @@ impl EncoderLayer {
         let v = qkv.get(2)?.contiguous()?;
         let scores = q.matmul(&k.t()?)?.broadcast_add(mask)?;
         let attn = attend(&scores, &v)?.transpose(1, 2)?.reshape((b, len, d))?;
-        let x = self.attn_norm.forward(&(x + self.out.forward(&attn)?)?)?;
-        self.ffn_norm.forward(&(&x + self.ffn.forward(&x)?)?)
+        let x = self
+            .attn_norm
+            .forward_residual(x, &self.out.forward(&attn)?)?;
+        self.ffn_norm.forward_residual(&x, &self.ffn.forward(&x)?)
     }
 }
 
@@ -314,7 +293,7 @@ impl DecoderState {
             self.sentences = 0;
             return Ok(());
         }
-        if rows.len() % sentences.len() != 0 {
+        if !rows.len().is_multiple_of(sentences.len()) {
             return Err(invalid(format!(
                 "{} rows for {} sentences",
                 rows.len(),
@@ -388,13 +367,12 @@ pub struct MarianModel {
     config: MarianConfig,
     device: Device,
     dtype: DType,
-    encoder_embedding: Tensor,
-    decoder_embedding: Tensor,
-    /// Output projection `[decoder_vocab, d]` (the decoder embedding when tied).
-    lm_head: Tensor,
-    final_logits_bias: Tensor,
-    /// The same bias as plain numbers, for callers that add it while reading the logits.
-    final_logits_bias_values: Vec<f32>,
+    quantization: Quantization,
+    encoder_embedding: Embedding,
+    decoder_embedding: Embedding,
+    /// Output projection `[decoder_vocab, d]` (the decoder embedding when tied) and
+    /// `final_logits_bias`.
+    output: OutputProjection,
     /// Sinusoidal table `[max_position_embeddings, d]`.
     positions: Tensor,
     embed_scale: f64,
@@ -445,6 +423,27 @@ impl MarianModel {
         device: &Device,
         dtype: DType,
     ) -> Result<Self> {
+        Self::load_with(config, weights, device, dtype, Quantization::None)
+    }
+
+    /// [`Self::load`] with the weight matrices stored as `quantization` says (the embeddings,
+    /// biases and norms always keep the compute dtype).
+    pub fn load_with(
+        config: &MarianConfig,
+        weights: &Path,
+        device: &Device,
+        dtype: DType,
+        quantization: Quantization,
+    ) -> Result<Self> {
+        if quantization != Quantization::None && !device.is_cpu() {
+            return Err(Error::GenerationOption {
+                option: "quantize",
+                problem: format!(
+                    "{quantization} weights are computed on CPU only; drop the quantization to run \
+                     on this device"
+                ),
+            });
+        }
         if device.is_cpu() && dtype != DType::F32 {
             return Err(Error::GenerationOption {
                 option: "dtype",
@@ -467,46 +466,54 @@ impl MarianModel {
             "model.encoder.embed_tokens.weight",
             "model.decoder.embed_tokens.weight",
         ];
+        // Each matrix is prepared (packed on CPU) as soon as it is read, so that the checkpoint
+        // layout and the computing layout of the whole model never coexist in memory.
         let (encoder_embedding, decoder_embedding) = if c.share_encoder_decoder_embeddings {
             let name = shared
                 .iter()
                 .copied()
                 .find(|n| file.contains(n))
                 .unwrap_or(shared[0]);
-            let e = ld.tensor(&file, name, &[c.vocab_size, d])?;
+            let e = Embedding::prepare(ld.tensor(&file, name, &[c.vocab_size, d])?)?;
             (e.clone(), e)
         } else {
             (
-                ld.tensor(
+                Embedding::prepare(ld.tensor(
                     &file,
                     "model.encoder.embed_tokens.weight",
                     &[c.vocab_size, d],
-                )?,
-                ld.tensor(
+                )?)?,
+                Embedding::prepare(ld.tensor(
                     &file,
                     "model.decoder.embed_tokens.weight",
                     &[c.decoder_vocab_size, d],
-                )?,
+                )?)?,
             )
         };
         let lm_head = if c.tie_word_embeddings {
-            decoder_embedding.clone()
+            match decoder_embedding.as_projection(quantization) {
+                Some(shared) => shared,
+                None => Matrix::prepare(decoder_embedding.to_tensor(device)?, quantization)?,
+            }
         } else {
-            ld.tensor(&file, "lm_head.weight", &[c.decoder_vocab_size, d])?
+            Matrix::prepare(
+                ld.tensor(&file, "lm_head.weight", &[c.decoder_vocab_size, d])?,
+                quantization,
+            )?
         };
         let final_logits_bias = ld
             .tensor(&file, "final_logits_bias", &[1, c.decoder_vocab_size])?
             .to_dtype(DType::F32)
             .context("loading final_logits_bias")?;
-        let final_logits_bias_values = final_logits_bias
-            .flatten_all()
-            .and_then(|t| t.to_vec1::<f32>())
-            .context("loading final_logits_bias")?;
+        let output = OutputProjection::new(lm_head, final_logits_bias)?;
+        let linear = |prefix: &str, out: usize, inp: usize| -> Result<Linear> {
+            Linear::load(&file, prefix, out, inp, &ld)?.prepare(quantization)
+        };
 
         let ffn = |prefix: &str, inner: usize| -> Result<FeedForward> {
             Ok(FeedForward {
-                fc1: Linear::load(&file, &format!("{prefix}.fc1"), inner, d, &ld)?,
-                fc2: Linear::load(&file, &format!("{prefix}.fc2"), d, inner, &ld)?,
+                fc1: linear(&format!("{prefix}.fc1"), inner, d)?,
+                fc2: linear(&format!("{prefix}.fc2"), d, inner)?,
                 activation: c.activation,
             })
         };
@@ -516,7 +523,7 @@ impl MarianModel {
                 Linear::load(&file, &format!("{prefix}.q_proj"), d, d, &ld)?.scaled(scaling)?,
                 Linear::load(&file, &format!("{prefix}.k_proj"), d, d, &ld)?,
                 Linear::load(&file, &format!("{prefix}.v_proj"), d, d, &ld)?,
-                Linear::load(&file, &format!("{prefix}.out_proj"), d, d, &ld)?,
+                linear(&format!("{prefix}.out_proj"), d, d)?,
             ))
         };
 
@@ -525,7 +532,7 @@ impl MarianModel {
             let p = format!("model.encoder.layers.{i}");
             let (q, k, v, out) = attention(&format!("{p}.self_attn"), c.encoder_attention_heads)?;
             encoder.push(EncoderLayer {
-                qkv: Linear::fuse(&[q, k, v])?,
+                qkv: Linear::fuse(&[q, k, v])?.prepare(quantization)?,
                 out,
                 attn_norm: LayerNorm::load(&file, &format!("{p}.self_attn_layer_norm"), d, &ld)?,
                 ffn: ffn(&p, c.encoder_ffn_dim)?,
@@ -540,11 +547,11 @@ impl MarianModel {
             let (q, k, v, self_out) = attention(&format!("{p}.self_attn"), heads)?;
             let (cross_q, ck, cv, cross_out) = attention(&format!("{p}.encoder_attn"), heads)?;
             decoder.push(DecoderLayer {
-                self_qkv: Linear::fuse(&[q, k, v])?,
+                self_qkv: Linear::fuse(&[q, k, v])?.prepare(quantization)?,
                 self_out,
                 self_norm: LayerNorm::load(&file, &format!("{p}.self_attn_layer_norm"), d, &ld)?,
-                cross_q,
-                cross_kv: Linear::fuse(&[ck, cv])?,
+                cross_q: cross_q.prepare(quantization)?,
+                cross_kv: Linear::fuse(&[ck, cv])?.prepare(quantization)?,
                 cross_out,
                 cross_norm: LayerNorm::load(
                     &file,
@@ -565,11 +572,10 @@ impl MarianModel {
             config: config.clone(),
             device: device.clone(),
             dtype,
+            quantization,
             encoder_embedding,
             decoder_embedding,
-            lm_head,
-            final_logits_bias,
-            final_logits_bias_values,
+            output,
             positions,
             embed_scale: if c.scale_embedding {
                 (d as f64).sqrt()
@@ -594,6 +600,11 @@ impl MarianModel {
     /// The compute dtype.
     pub fn dtype(&self) -> DType {
         self.dtype
+    }
+
+    /// How the weight matrices are stored.
+    pub fn quantization(&self) -> Quantization {
+        self.quantization
     }
 
     /// Checks that every source is non-empty, within `max_position_embeddings` and made of ids of
@@ -658,12 +669,11 @@ impl MarianModel {
             mask.extend((0..len).map(|i| if i < source.len() { 0f32 } else { f32::MIN }));
         }
         let run = || -> candle_core::Result<(Tensor, Tensor)> {
-            let ids = Tensor::from_vec(ids, batch * len, &self.device)?;
             let mask =
                 Tensor::from_vec(mask, (batch, 1, 1, len), &self.device)?.to_dtype(self.dtype)?;
             let mut x = self
                 .encoder_embedding
-                .index_select(&ids, 0)?
+                .lookup(&ids, &self.device)?
                 .affine(self.embed_scale, 0.0)?
                 .reshape((batch, len, self.config.d_model))?
                 .broadcast_add(&self.positions.narrow(0, 0, len)?)?;
@@ -746,23 +756,33 @@ impl MarianModel {
     /// Feeds one token per row (`tokens.len() == state.rows()`) and returns the next-token logits,
     /// `[rows, decoder_vocab_size]` in f32, `final_logits_bias` included.
     pub fn decode_step(&self, state: &mut DecoderState, tokens: &[u32]) -> Result<Tensor> {
-        self.decode_step_without_bias(state, tokens)?
-            .broadcast_add(&self.final_logits_bias)
-            .context("adding final_logits_bias")
+        let hidden = self.decoder_hidden(state, tokens)?;
+        self.output.logits(&hidden).context("computing the logits")
+    }
+
+    /// [`Self::decode_step`] with the logits written into `logits` (row after row, resized to
+    /// `rows × decoder_vocab_size`): a caller that keeps the buffer between steps allocates
+    /// nothing for the largest output of a step.
+    pub fn decode_step_into(
+        &self,
+        state: &mut DecoderState,
+        tokens: &[u32],
+        logits: &mut Vec<f32>,
+    ) -> Result<()> {
+        let hidden = self.decoder_hidden(state, tokens)?;
+        self.output
+            .logits_into(&hidden, logits)
+            .context("computing the logits")
     }
 
     /// `final_logits_bias`, `[decoder_vocab_size]`.
     pub fn final_logits_bias(&self) -> &[f32] {
-        &self.final_logits_bias_values
+        self.output.bias()
     }
 
-    /// [`Self::decode_step`] without `final_logits_bias`, for callers that add it while they read
-    /// the logits anyway (saves a pass over `rows × vocab` values per step).
-    pub fn decode_step_without_bias(
-        &self,
-        state: &mut DecoderState,
-        tokens: &[u32],
-    ) -> Result<Tensor> {
+    /// Checks `tokens` against the state, runs the decoder layers and returns the last hidden
+    /// states `[rows, d]`.
+    fn decoder_hidden(&self, state: &mut DecoderState, tokens: &[u32]) -> Result<Tensor> {
         if tokens.len() != state.rows() || tokens.is_empty() {
             return Err(Error::compute(
                 "decoding a step",
@@ -807,10 +827,9 @@ impl MarianModel {
         let heads = self.config.decoder_attention_heads;
         let hd = d / heads;
         let pos = state.position;
-        let ids = Tensor::from_slice(tokens, rows, &self.device)?;
         let mut x = self
             .decoder_embedding
-            .index_select(&ids, 0)?
+            .lookup(tokens, &self.device)?
             .affine(self.embed_scale, 0.0)?
             .broadcast_add(&self.positions.narrow(0, pos, 1)?)?;
         let mask = state.mask.narrow(0, 0, sentences)?;
@@ -826,35 +845,59 @@ impl MarianModel {
             let values = cache.values.narrow(0, 0, rows)?;
             keys.slice_set(&k, 2, pos)?;
             values.slice_set(&v, 2, pos)?;
-            let keys = keys.narrow(2, 0, pos + 1)?;
-            let values = values.narrow(2, 0, pos + 1)?;
-            let attn = attend(&q.matmul(&keys.t()?)?, &values)?.reshape((rows, d))?;
+            let attn = if fused::applies(&x) {
+                let self_kv = KeyValues {
+                    keys: &cache.keys,
+                    values: &cache.values,
+                    len: pos + 1,
+                    queries_per_key_row: 1,
+                    mask: None,
+                };
+                fused::attend_one_query(&qkv.narrow(1, 0, d)?, &self_kv, heads)?
+            } else {
+                let keys = keys.narrow(2, 0, pos + 1)?;
+                let values = values.narrow(2, 0, pos + 1)?;
+                attend(&q.matmul(&keys.t()?)?, &values)?.reshape((rows, d))?
+            };
             x = layer
                 .self_norm
-                .forward(&(x + layer.self_out.forward(&attn)?)?)?;
+                .forward_residual(&x, &layer.self_out.forward(&attn)?)?;
 
             // Cross-attention: the beams of a sentence are the query rows against its keys.
             let (cross_keys, cross_values) = &state.cross[i];
-            let q = layer
-                .cross_q
-                .forward(&x)?
-                .reshape((sentences, beams, heads, hd))?
-                .transpose(1, 2)?
-                .contiguous()?;
-            let scores = q
-                .matmul(&cross_keys.narrow(0, 0, sentences)?.t()?)?
-                .broadcast_add(&mask)?;
-            let attn = attend(&scores, &cross_values.narrow(0, 0, sentences)?)?
-                .transpose(1, 2)?
-                .reshape((rows, d))?;
+            let q = layer.cross_q.forward(&x)?;
+            let attn = if fused::applies(&x) {
+                let len = cross_keys.dim(2)?;
+                let cross_kv = KeyValues {
+                    keys: cross_keys,
+                    values: cross_values,
+                    len,
+                    queries_per_key_row: beams,
+                    mask: Some(&mask.reshape((sentences, len))?),
+                };
+                fused::attend_one_query(&q, &cross_kv, heads)?
+            } else {
+                let q = q
+                    .reshape((sentences, beams, heads, hd))?
+                    .transpose(1, 2)?
+                    .contiguous()?;
+                let scores = q
+                    .matmul(&cross_keys.narrow(0, 0, sentences)?.t()?)?
+                    .broadcast_add(&mask)?;
+                attend(&scores, &cross_values.narrow(0, 0, sentences)?)?
+                    .transpose(1, 2)?
+                    .reshape((rows, d))?
+            };
             x = layer
                 .cross_norm
-                .forward(&(x + layer.cross_out.forward(&attn)?)?)?;
+                .forward_residual(&x, &layer.cross_out.forward(&attn)?)?;
 
-            x = layer.ffn_norm.forward(&(&x + layer.ffn.forward(&x)?)?)?;
+            x = layer
+                .ffn_norm
+                .forward_residual(&x, &layer.ffn.forward(&x)?)?;
         }
         state.position += 1;
-        x.matmul(&self.lm_head.t()?)?.to_dtype(DType::F32)
+        Ok(x)
     }
 }
 

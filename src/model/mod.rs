@@ -9,14 +9,24 @@
 //!
 //! The model holds no state between calls: the same loaded model can encode sentence A, then B,
 //! and B's result does not depend on A.
+//!
+//! On CPU the arithmetic runs outside candle where candle is slow for this model's shapes:
+//! weight matrices packed once at load for a register-blocked kernel (`packed`, through
+//! `linear`), and fused LayerNorm and one-query attention (`fused`). Results differ from
+//! candle's only by rounding; other devices (CUDA) keep candle's operations. The opt-in
+//! [`Quantization::Int8`] stores weight matrices in 8 bits (see `notes/perf.md`).
 
 pub mod config;
+mod fused;
 mod json;
+mod linear;
 pub mod marian;
+pub(crate) mod packed;
 mod rows;
 mod weights;
 
 pub(crate) use json::{ConfigKind, Fields};
 
 pub use config::{Activation, MarianConfig};
+pub use linear::Quantization;
 pub use marian::{sinusoidal_positions, DecoderState, EncoderOutput, MarianModel};

@@ -114,11 +114,22 @@ impl Safetensors {
                 entry.shape
             ));
         }
-        let mut bytes = vec![0u8; len];
         let mut file = &self.file;
         file.seek(SeekFrom::Start(entry.start))
-            .and_then(|_| file.read_exact(&mut bytes))
             .map_err(|e| e.to_string())?;
+        #[cfg(target_endian = "little")]
+        if dtype == DType::F32 {
+            // Read straight into the tensor's buffer: no intermediate byte copy of the 300 MB.
+            let mut values = vec![0f32; len / 4];
+            // SAFETY: any byte pattern is a valid f32, and the slice covers exactly `values`.
+            let bytes =
+                unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr() as *mut u8, len) };
+            file.read_exact(bytes).map_err(|e| e.to_string())?;
+            return Tensor::from_vec(values, entry.shape.as_slice(), &Device::Cpu)
+                .map_err(|e| root_cause(&e));
+        }
+        let mut bytes = vec![0u8; len];
+        file.read_exact(&mut bytes).map_err(|e| e.to_string())?;
         Tensor::from_raw_buffer(&bytes, dtype, &entry.shape, &Device::Cpu)
             .map_err(|e| root_cause(&e))
     }

@@ -3,7 +3,7 @@
 //! [`generate`] writes, under a root directory:
 //! * 30 articles: article `k` (0 ≤ k < 30) is `{year}/{month}/article-{k:02}.{ext}` with year
 //!   `2023 + k % 2`, month `["janvier", "février", "mars"][k % 3]`, and `ext` `md` when
-//!   `k % 3 == 0` (with a `# Article k` heading) and `txt` otherwise (with an `Article k` title
+//!   `k.is_multiple_of(3)` (with a `# Article k` heading) and `txt` otherwise (with an `Article k` title
 //!   line). Its body is `3 + k % 4` consecutive paragraphs of `tests/data/article.txt`
 //!   (paragraphs are separated by blank lines; the run starts at paragraph `k % P` and wraps
 //!   around), then the site boilerplate line [`BOILERPLATE`], which every article shares;
@@ -43,7 +43,7 @@ pub const BINARY_INPUT: &str = "divers/photo.txt";
 /// The relative path of article `k`.
 pub fn article_path(k: usize) -> String {
     let month = ["janvier", "février", "mars"][k % 3];
-    let extension = if k % 3 == 0 { "md" } else { "txt" };
+    let extension = if k.is_multiple_of(3) { "md" } else { "txt" };
     format!("{}/{month}/article-{k:02}.{extension}", 2023 + k % 2)
 }
 
@@ -60,7 +60,7 @@ pub fn paragraphs() -> Vec<String> {
 
 /// The text of article `k`.
 pub fn article(k: usize, paragraphs: &[String]) -> String {
-    let mut text = if k % 3 == 0 {
+    let mut text = if k.is_multiple_of(3) {
         format!("# Article {k}\n\n")
     } else {
         format!("Article {k}\n\n")

@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""Side-by-side CPU speed of passeur, Hugging Face transformers and CTranslate2 (issue 6).
+
+Driven by scripts/compare, which makes the Python environment and builds passeur. Subcommands:
+
+  make-model DIR        a random-weight MarianMT model with the exact opus-mt-fr-en shapes, in the
+                        Hugging Face layout (config.json, generation_config.json, model.safetensors,
+                        source.spm, target.spm, vocab.json), and its CTranslate2 conversion in DIR/ct2
+  run DIR PASSEUR       every engine × setting, each in its own process; prints one table
+  transformers DIR ...  one measurement (internal: run starts these)
+  ctranslate2 DIR ...   one measurement (internal)
+
+The model: transformers' own initialisation of MarianMTModel (normal, std 0.02; seed 2024) with
+vocab 59514, d_model 512, 6+6 layers, 8 heads, FFN 2048, swish, 512 positions: 74.7 M parameters.
+Its weights are random, so it does not translate; speed does not depend on the weights' values.
+The tokenizer: the SentencePiece models of tests/fixtures/marian-tiny (French source pieces) with
+vocab.json extended by filler entries to 59514 ids, <pad> = 59513 as in opus-mt-fr-en. Every engine
+gets the same source ids: passeur and transformers tokenize with these files, CTranslate2 gets the
+pieces transformers' MarianTokenizer produced.
+
+Settings: 64 French news sentences (scripts/compare-data/sentences.fr.txt), exactly 48 generated
+tokens per sentence (min = max new tokens; the 48th is the forced </s> where the engine forces it),
+2 threads, sentences sorted by length and cut into batches. tok/s counts returned tokens.
+"""
+
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+FIXTURE = REPO / "tests" / "fixtures" / "marian-tiny"
+SENTENCES = HERE / "compare-data" / "sentences.fr.txt"
+VOCAB = 59514
+TOKENS = 48
+SEED = 2024
+SETTINGS = [("greedy", 1, 1), ("greedy", 1, 16), ("beam 4", 4, 16)]
+
+
+def make_model(out: Path) -> None:
+    import torch
+    from transformers import MarianConfig, MarianMTModel
+
+    out.mkdir(parents=True, exist_ok=True)
+    config = MarianConfig(
+        vocab_size=VOCAB,
+        decoder_vocab_size=VOCAB,
+        d_model=512,
+        encoder_layers=6,
+        decoder_layers=6,
+        encoder_attention_heads=8,
+        decoder_attention_heads=8,
+        encoder_ffn_dim=2048,
+        decoder_ffn_dim=2048,
+        activation_function="swish",
+        max_position_embeddings=512,
+        scale_embedding=True,
+        share_encoder_decoder_embeddings=True,
+        static_position_embeddings=True,
+        pad_token_id=VOCAB - 1,
+        decoder_start_token_id=VOCAB - 1,
+        eos_token_id=0,
+        bos_token_id=0,
+        forced_eos_token_id=0,
+    )
+    torch.manual_seed(SEED)
+    model = MarianMTModel(config).eval()
+    params = sum(p.numel() for p in model.parameters())
+    model.generation_config.update(
+        num_beams=4,
+        max_length=512,
+        bad_words_ids=[[VOCAB - 1]],
+        renormalize_logits=True,
+        forced_eos_token_id=0,
+    )
+    model.save_pretrained(out, safe_serialization=True)
+
+    # The fixture's tokenizer, its vocabulary padded to the model's 59514 ids.
+    for name in ["source.spm", "target.spm", "tokenizer_config.json"]:
+        shutil.copy(FIXTURE / name, out / name)
+    vocab = json.loads((FIXTURE / "vocab.json").read_text(encoding="utf-8"))
+    pad = vocab.pop("<pad>")
+    assert sorted(vocab.values()) == list(range(len(vocab))) and pad == len(vocab)
+    for i in range(len(vocab), VOCAB - 1):
+        vocab[f"▁filler{i}"] = i
+    vocab["<pad>"] = VOCAB - 1
+    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+
+    ct2 = out / "ct2"
+    if ct2.exists():
+        shutil.rmtree(ct2)
+    subprocess.run(
+        ["ct2-transformers-converter", "--model", str(out), "--output_dir", str(ct2)],
+        check=True,
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"},
+    )
+    print(f"wrote {out} ({params / 1e6:.1f} M parameters) and its CTranslate2 conversion")
+
+
+def sentences():
+    return SENTENCES.read_text(encoding="utf-8").strip("\n").split("\n")
+
+
+def batches(items, lengths, size):
+    """Indices sorted by length (longest first), cut into batches of `size`."""
+    order = sorted(range(len(items)), key=lambda i: -lengths[i])
+    return [order[i : i + size] for i in range(0, len(order), size)]
+
+
+def measure_transformers(model_dir: Path, beams: int, batch: int, threads: int) -> dict:
+    start = time.perf_counter()
+    import torch
+    from transformers import MarianMTModel, MarianTokenizer
+
+    torch.set_num_threads(threads)
+    tokenizer = MarianTokenizer.from_pretrained(model_dir)
+    model = MarianMTModel.from_pretrained(model_dir, attn_implementation="sdpa").eval()
+    texts = sentences()
+    ids = [tokenizer(t).input_ids for t in texts]
+    generated = 0
+    gen_start = time.perf_counter()
+    with torch.inference_mode():
+        for group in batches(texts, [len(i) for i in ids], batch):
+            encoded = tokenizer([texts[i] for i in group], return_tensors="pt", padding=True)
+            out = model.generate(
+                **encoded,
+                num_beams=beams,
+                do_sample=False,
+                max_new_tokens=TOKENS,
+                min_new_tokens=TOKENS,
+            )
+            # Sequences start with the decoder start token; padding after </s> is not counted.
+            for row in out[:, 1:].tolist():
+                generated += sum(1 for t in row if t != model.config.pad_token_id)
+    end = time.perf_counter()
+    return {"tokens": generated, "generate_s": end - gen_start, "total_s": end - start}
+
+
+def measure_ctranslate2(model_dir: Path, beams: int, batch: int, threads: int, compute: str) -> dict:
+    start = time.perf_counter()
+    import ctranslate2
+    from transformers import MarianTokenizer
+
+    tokenizer = MarianTokenizer.from_pretrained(model_dir)
+    translator = ctranslate2.Translator(
+        str(model_dir / "ct2"),
+        device="cpu",
+        compute_type=compute,
+        inter_threads=1,
+        intra_threads=threads,
+    )
+    texts = sentences()
+    pieces = [tokenizer.convert_ids_to_tokens(tokenizer(t).input_ids) for t in texts]
+    generated = 0
+    gen_start = time.perf_counter()
+    for group in batches(texts, [len(p) for p in pieces], batch):
+        results = translator.translate_batch(
+            [pieces[i] for i in group],
+            beam_size=beams,
+            max_batch_size=batch,
+            max_decoding_length=TOKENS,
+            min_decoding_length=TOKENS,
+        )
+        # CTranslate2 leaves out </s>: with min = max length no hypothesis ends before the limit.
+        generated += sum(len(r.hypotheses[0]) for r in results)
+    end = time.perf_counter()
+    return {"tokens": generated, "generate_s": end - gen_start, "total_s": end - start}
+
+
+def run_child(command: list, cwd=None) -> tuple:
+    """Runs `command`, returning (stdout, wall seconds, peak RSS in MB) of that process alone."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=cwd)
+    stdout = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"compare: {' '.join(map(str, command))} failed")
+    return stdout.decode("utf-8"), wall, usage.ru_maxrss / 1024
+
+
+def passeur_command(passeur: str, model_dir: Path, beams: int, batch: int, threads: int, int8: bool, tokens=TOKENS, source=SENTENCES) -> list:
+    command = [
+        passeur, "lines", str(source), "--jsonl", "--quiet",
+        "--model", str(model_dir), "--beams", str(beams), "--batch-size", str(batch),
+        "--max-new-tokens", str(tokens), "--min-new-tokens", str(tokens),
+        "--threads", str(threads),
+    ]
+    return command + (["--quantize", "int8"] if int8 else [])
+
+
+def passeur_startup(passeur: str, model_dir: Path, threads: int, int8: bool) -> float:
+    """Seconds passeur takes for one sentence and one token: loading, tokenizing, one step."""
+    one = Path(os.environ.get("TMPDIR", "/tmp")) / "passeur-compare-one-line.txt"
+    one.write_text(sentences()[0] + "\n", encoding="utf-8")
+    best = min(
+        run_child(passeur_command(passeur, model_dir, 1, 1, threads, int8, tokens=1, source=one))[1]
+        for _ in range(3)
+    )
+    one.unlink()
+    return best
+
+
+def run(model_dir: Path, passeur: str, threads: int) -> None:
+    env_note = f"{threads} threads"
+    rows = []
+    startup = {int8: passeur_startup(passeur, model_dir, threads, int8) for int8 in (False, True)}
+    print(f"  passeur startup (load + one token): f32 {startup[False]:.2f} s, int8 {startup[True]:.2f} s", file=sys.stderr)
+    for label, beams, batch in SETTINGS:
+        for engine in ["transformers", "ctranslate2 f32", "ctranslate2 int8", "passeur f32", "passeur int8"]:
+            if engine.startswith("passeur"):
+                int8 = engine.endswith("int8")
+                out, wall, rss = run_child(passeur_command(passeur, model_dir, beams, batch, threads, int8))
+                tokens = sum(len(json.loads(line)["ids"]) for line in out.splitlines())
+                # passeur does not time its own generation: the whole run less its start-up.
+                result = {"tokens": tokens, "generate_s": wall - startup[int8], "total_s": wall, "estimated": True}
+            else:
+                sub = "transformers" if engine == "transformers" else "ctranslate2"
+                command = [sys.executable, __file__, sub, str(model_dir), str(beams), str(batch), str(threads)]
+                if sub == "ctranslate2":
+                    command.append(engine.split()[1].replace("f32", "float32"))
+                out, wall, rss = run_child(command)
+                result = json.loads(out.strip().splitlines()[-1])
+            result.update(setting=f"{label} batch {batch}", engine=engine, rss_mb=rss)
+            rows.append(result)
+            gen = result["generate_s"]
+            print(
+                f"  {result['setting']:<18} {engine:<17} {result['tokens']} tokens, "
+                f"total {result['total_s']:.1f} s" + (f", generation {gen:.1f} s" if gen else ""),
+                file=sys.stderr,
+                flush=True,
+            )
+    print_table(rows, env_note)
+
+
+def print_table(rows: list, env_note: str) -> None:
+    cpu = next(
+        (l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")),
+        platform.processor(),
+    )
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    print(f"\nmachine: {cpu}, {os.cpu_count()} CPUs, {env_note}; load average after the run: {' '.join(load)}")
+    print(f"64 sentences × {TOKENS} tokens; tok/s = returned tokens / seconds")
+    print("generation: the engine's own timing of its generate calls (passeur*: whole run less its start-up)")
+    print("ratios: passeur's whole-process tok/s (model load and tokenization included) over the other engine's generation tok/s\n")
+    print("| setting | engine | tok/s generation | tok/s whole process | peak RSS | passeur f32 ÷ this | passeur int8 ÷ this |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for setting in dict.fromkeys(r["setting"] for r in rows):
+        group = [r for r in rows if r["setting"] == setting]
+        ours = {e: next(r for r in group if r["engine"] == e) for e in ("passeur f32", "passeur int8")}
+        ours_tps = {e: r["tokens"] / r["total_s"] for e, r in ours.items()}
+        for r in group:
+            gen = r["tokens"] / r["generate_s"] if r["generate_s"] else None
+            whole = r["tokens"] / r["total_s"]
+            mark = "*" if r.get("estimated") else ""
+            if r["engine"].startswith("passeur"):
+                ratios = "— | —"
+            else:
+                ratios = " | ".join(f"{ours_tps[e] / gen:.2f}×" for e in ("passeur f32", "passeur int8"))
+            print(
+                f"| {setting} | {r['engine']} | {gen:.0f}{mark} | {whole:.0f} | "
+                f"{r['rss_mb']:.0f} MB | {ratios} |"
+            )
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if not args:
+        sys.exit(__doc__)
+    command, rest = args[0], args[1:]
+    if command == "make-model":
+        make_model(Path(rest[0]))
+    elif command == "run":
+        run(Path(rest[0]), rest[1], int(rest[2]) if len(rest) > 2 else 2)
+    elif command == "transformers":
+        model_dir, beams, batch, threads = Path(rest[0]), int(rest[1]), int(rest[2]), int(rest[3])
+        print(json.dumps(measure_transformers(model_dir, beams, batch, threads)))
+    elif command == "ctranslate2":
+        model_dir, beams, batch, threads = Path(rest[0]), int(rest[1]), int(rest[2]), int(rest[3])
+        print(json.dumps(measure_ctranslate2(model_dir, beams, batch, threads, rest[4])))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

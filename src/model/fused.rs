@@ -1,0 +1,378 @@
+//! Fused CPU versions of the small operations around the matrix products.
+//!
+//! Built from candle's element-wise operations, `LayerNorm(x + residual)` is eight tensors
+//! allocated and eight passes, and the attention of one decoder step is two batched matmuls of
+//! `rows × heads` tiny products each — thousands of calls per step, whose dispatch costs more
+//! than their arithmetic. On CPU these run here as plain loops over the tensors' memory, one pass
+//! per row; on other devices the callers keep candle's operations.
+//!
+//! The arithmetic is the same as the unfused form's (LayerNorm in two passes, softmax shifted by
+//! the row maximum), so results differ only by rounding.
+
+use super::linear::cpu_values;
+use candle_core::{Storage, Tensor};
+use rayon::prelude::*;
+
+/// Work (multiply-adds) below which attention runs on the calling thread.
+const PARALLEL_MIN_WORK: usize = 1 << 16;
+
+/// Whether the fused path applies: CPU f32 tensors.
+pub(crate) fn applies(x: &Tensor) -> bool {
+    x.device().is_cpu() && x.dtype() == candle_core::DType::F32
+}
+
+/// `LayerNorm(x + residual)` over the last dimension (`weight`, `bias` of that size, `eps`).
+pub(crate) fn add_layer_norm(
+    x: &Tensor,
+    residual: &Tensor,
+    weight: &[f32],
+    bias: &[f32],
+    eps: f32,
+) -> candle_core::Result<Tensor> {
+    if x.shape() != residual.shape() || x.dim(candle_core::D::Minus1)? != weight.len() {
+        candle_core::bail!("add_layer_norm: shapes differ");
+    }
+    let dim = weight.len();
+    let mut out = cpu_values(x, |x| x.to_vec())?;
+    cpu_values(residual, |residual| {
+        for (row, res) in out.chunks_mut(dim).zip(residual.chunks(dim)) {
+            for (v, &r) in row.iter_mut().zip(res) {
+                *v += r;
+            }
+            normalize(row, weight, bias, eps);
+        }
+    })?;
+    Tensor::from_vec(out, x.shape(), x.device())
+}
+
+/// LayerNorm of one row in place: mean, then the variance of the centred values.
+fn normalize(row: &mut [f32], weight: &[f32], bias: &[f32], eps: f32) {
+    let n = row.len() as f32;
+    let mean = sum(row) / n;
+    for v in row.iter_mut() {
+        *v -= mean;
+    }
+    let variance = sum_squares(row) / n;
+    let inv_std = 1.0 / (variance + eps).sqrt();
+    for ((v, &w), &b) in row.iter_mut().zip(weight).zip(bias) {
+        *v = *v * inv_std * w + b;
+    }
+}
+
+/// Sum in eight lanes (vectorizes without reassociation).
+fn sum(values: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let chunks = values.chunks_exact(8);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for chunk in chunks {
+        for (l, &v) in lanes.iter_mut().zip(chunk) {
+            *l += v;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+fn sum_squares(values: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let chunks = values.chunks_exact(8);
+    let tail: f32 = chunks.remainder().iter().map(|v| v * v).sum();
+    for chunk in chunks {
+        for (l, &v) in lanes.iter_mut().zip(chunk) {
+            *l += v * v;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (ca, cb) in ac.zip(bc) {
+        for i in 0..8 {
+            lanes[i] += ca[i] * cb[i];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// Where the keys and values of one attention live: tensors `[key rows, heads, capacity, hd]`.
+pub(crate) struct KeyValues<'a> {
+    pub keys: &'a Tensor,
+    pub values: &'a Tensor,
+    /// Positions attended to (the first `len` of `capacity`).
+    pub len: usize,
+    /// Query rows per key row (beams per sentence in cross-attention; 1 in self-attention).
+    pub queries_per_key_row: usize,
+    /// Additive mask per key row, `[key rows, len]` (padding of the source), if any.
+    pub mask: Option<&'a Tensor>,
+}
+
+/// Attention of one query per row: `q` `[rows, heads·hd]` (already scaled), returns
+/// `[rows, heads·hd]`: for each row and head, softmax(q·Kᵀ + mask)·V over the first `len`
+/// positions of the row's key row.
+pub(crate) fn attend_one_query(
+    q: &Tensor,
+    kv: &KeyValues,
+    heads: usize,
+) -> candle_core::Result<Tensor> {
+    let (rows, width) = q.dims2()?;
+    let hd = width / heads;
+    let (key_rows, kv_heads, capacity, kv_hd) = kv.keys.dims4()?;
+    if kv_heads != heads || kv_hd != hd || kv.len > capacity {
+        candle_core::bail!("attend_one_query: key/value shape does not match the query");
+    }
+    if rows.div_ceil(kv.queries_per_key_row) > key_rows || !kv.keys.is_contiguous() {
+        candle_core::bail!("attend_one_query: not enough key rows, or keys not contiguous");
+    }
+    let (k_storage, k_layout) = kv.keys.storage_and_layout();
+    let (v_storage, v_layout) = kv.values.storage_and_layout();
+    let (Storage::Cpu(k_cpu), Storage::Cpu(v_cpu)) = (&*k_storage, &*v_storage) else {
+        candle_core::bail!("attend_one_query: expected CPU tensors");
+    };
+    let keys = &k_cpu.as_slice::<f32>()?[k_layout.start_offset()..];
+    let values = &v_cpu.as_slice::<f32>()?[v_layout.start_offset()..];
+    let mask = match kv.mask {
+        Some(mask) => Some(cpu_values(mask, |m| m.to_vec())?),
+        None => None,
+    };
+    let mut out = vec![0f32; rows * width];
+    let mask = mask.as_deref();
+    let avx2 = vector::available();
+    cpu_values(q, |q| {
+        let layout = RowLayout {
+            heads,
+            hd,
+            len: kv.len,
+            head_stride: capacity * hd,
+            row_stride: heads * capacity * hd,
+        };
+        let job = |(row, out_row): (usize, &mut [f32])| {
+            let key_row = row / kv.queries_per_key_row;
+            let inputs = RowInputs {
+                query: &q[row * width..(row + 1) * width],
+                keys: &keys[key_row * layout.row_stride..],
+                values: &values[key_row * layout.row_stride..],
+                mask: mask.map(|m| &m[key_row * kv.len..(key_row + 1) * kv.len]),
+            };
+            #[cfg(target_arch = "x86_64")]
+            if avx2 {
+                // SAFETY: the CPU has AVX2 and FMA.
+                unsafe { vector::attend_row(&inputs, &layout, out_row) };
+                return;
+            }
+            let _ = avx2;
+            attend_row(&inputs, &layout, out_row, exp_in_place);
+        };
+        if rows * heads * kv.len * hd < PARALLEL_MIN_WORK {
+            out.chunks_mut(width).enumerate().for_each(job);
+        } else {
+            out.par_chunks_mut(width).enumerate().for_each(job);
+        }
+    })?;
+    Tensor::from_vec(out, (rows, width), q.device())
+}
+
+/// Strides of one key row's keys (or values) and the attention's sizes.
+struct RowLayout {
+    heads: usize,
+    hd: usize,
+    /// Positions attended to.
+    len: usize,
+    head_stride: usize,
+    row_stride: usize,
+}
+
+/// One query row and what it attends to (keys and values from its key row on).
+struct RowInputs<'a> {
+    query: &'a [f32],
+    keys: &'a [f32],
+    values: &'a [f32],
+    mask: Option<&'a [f32]>,
+}
+
+/// `e^(x)` over `scores`, in place.
+fn exp_in_place(scores: &mut [f32]) {
+    for s in scores {
+        *s = s.exp();
+    }
+}
+
+/// One row's attention, every head: scores, softmax (shifted by the maximum), weighted values.
+#[inline(always)]
+fn attend_row(inputs: &RowInputs, layout: &RowLayout, out: &mut [f32], exp: impl Fn(&mut [f32])) {
+    let hd = layout.hd;
+    let mut scores = [0f32; 256];
+    let mut heap = Vec::new();
+    let scores: &mut [f32] = if layout.len <= scores.len() {
+        &mut scores[..layout.len]
+    } else {
+        heap.resize(layout.len, 0f32);
+        &mut heap
+    };
+    for h in 0..layout.heads {
+        let query = &inputs.query[h * hd..(h + 1) * hd];
+        let keys = &inputs.keys[h * layout.head_stride..];
+        let values = &inputs.values[h * layout.head_stride..];
+        let mut max = f32::NEG_INFINITY;
+        for (p, score) in scores.iter_mut().enumerate() {
+            let m = inputs.mask.map_or(0.0, |m| m[p]);
+            *score = dot(query, &keys[p * hd..(p + 1) * hd]) + m;
+            max = max.max(*score);
+        }
+        for score in scores.iter_mut() {
+            *score -= max;
+        }
+        exp(scores);
+        let total = sum(scores);
+        let out_head = &mut out[h * hd..(h + 1) * hd];
+        for (p, &weight) in scores.iter().enumerate() {
+            let weight = weight / total;
+            for (o, &v) in out_head.iter_mut().zip(&values[p * hd..(p + 1) * hd]) {
+                *o += weight * v;
+            }
+        }
+    }
+}
+
+mod vector {
+    //! [`super::attend_row`] compiled for AVX2 and FMA, with the vector `exp`.
+
+    /// Whether the CPU runs this module's functions.
+    pub(super) fn available() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+
+    /// # Safety
+    /// The CPU has AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn attend_row(
+        inputs: &super::RowInputs,
+        layout: &super::RowLayout,
+        out: &mut [f32],
+    ) {
+        super::attend_row(inputs, layout, out, |scores| unsafe {
+            exp_in_place(scores)
+        })
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn exp_in_place(scores: &mut [f32]) {
+        use std::arch::x86_64::*;
+        let mut chunks = scores.chunks_exact_mut(8);
+        for chunk in &mut chunks {
+            let x = _mm256_loadu_ps(chunk.as_ptr());
+            _mm256_storeu_ps(chunk.as_mut_ptr(), crate::model::packed::avx2::exp(x));
+        }
+        super::exp_in_place(chunks.into_remainder());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, D};
+
+    fn tensor(dims: &[usize], seed: u32) -> Tensor {
+        let n: usize = dims.iter().product();
+        let data: Vec<f32> = (0..n)
+            .map(|i| (((i as u32).wrapping_mul(2654435761) ^ seed) % 1000) as f32 / 500.0 - 1.0)
+            .collect();
+        Tensor::from_vec(data, dims, &Device::Cpu).unwrap()
+    }
+
+    fn close(a: &Tensor, b: &Tensor) -> f32 {
+        (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .max(0)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    }
+
+    #[test]
+    fn add_layer_norm_matches_the_unfused_operations() {
+        let x = tensor(&[3, 4, 20], 1);
+        let r = tensor(&[3, 4, 20], 2);
+        let w = tensor(&[20], 3);
+        let b = tensor(&[20], 4);
+        let fused =
+            add_layer_norm(&x, &r, &w.to_vec1().unwrap(), &b.to_vec1().unwrap(), 1e-5).unwrap();
+        let s = (&x + &r).unwrap();
+        let mean = s.mean_keepdim(D::Minus1).unwrap();
+        let c = s.broadcast_sub(&mean).unwrap();
+        let var = c.sqr().unwrap().mean_keepdim(D::Minus1).unwrap();
+        let expected = c
+            .broadcast_div(&(var + 1e-5).unwrap().sqrt().unwrap())
+            .unwrap()
+            .broadcast_mul(&w)
+            .unwrap()
+            .broadcast_add(&b)
+            .unwrap();
+        assert!(close(&fused, &expected) < 1e-5);
+    }
+
+    #[test]
+    fn one_query_attention_matches_matmul_softmax_matmul() {
+        // 2 sentences × 3 beams against keys with capacity 7, of which 5 positions are used;
+        // the second sentence has its last two positions masked.
+        let (sentences, beams, heads, hd, capacity, len) = (2, 3, 2, 8, 7, 5);
+        let rows = sentences * beams;
+        let q = tensor(&[rows, heads * hd], 5);
+        let keys = tensor(&[sentences, heads, capacity, hd], 6);
+        let values = tensor(&[sentences, heads, capacity, hd], 7);
+        let mut mask = vec![0f32; sentences * len];
+        mask[len + 3] = f32::MIN;
+        mask[len + 4] = f32::MIN;
+        let mask = Tensor::from_vec(mask, (sentences, len), &Device::Cpu).unwrap();
+        let kv = KeyValues {
+            keys: &keys,
+            values: &values,
+            len,
+            queries_per_key_row: beams,
+            mask: Some(&mask),
+        };
+        let fused = attend_one_query(&q, &kv, heads).unwrap();
+
+        let k = keys.narrow(2, 0, len).unwrap();
+        let v = values.narrow(2, 0, len).unwrap();
+        let qs = q
+            .reshape((sentences, beams, heads, hd))
+            .unwrap()
+            .transpose(1, 2)
+            .unwrap()
+            .contiguous()
+            .unwrap();
+        let scores = qs
+            .matmul(&k.t().unwrap())
+            .unwrap()
+            .broadcast_add(&mask.reshape((sentences, 1, 1, len)).unwrap())
+            .unwrap();
+        let expected = candle_nn::ops::softmax_last_dim(&scores)
+            .unwrap()
+            .matmul(&v.contiguous().unwrap())
+            .unwrap()
+            .transpose(1, 2)
+            .unwrap()
+            .reshape((rows, heads * hd))
+            .unwrap();
+        assert!(close(&fused, &expected) < 1e-5);
+    }
+}
