@@ -175,10 +175,21 @@ fn passeur() -> Command {
 
 #[test]
 fn lines_jsonl_reproduces_the_reference_line_for_line() {
+    lines_jsonl_reproduces_the_reference_with(&[]);
+}
+
+/// The same through the portable matrix kernels, the path of CPUs without AVX2/FMA.
+#[test]
+fn lines_jsonl_reproduces_the_reference_with_the_portable_kernels() {
+    lines_jsonl_reproduces_the_reference_with(&[("PASSEUR_PORTABLE_KERNEL", "1")]);
+}
+
+fn lines_jsonl_reproduces_the_reference_with(env: &[(&str, &str)]) {
     let refs = references();
     let mut input: String = refs.iter().map(|r| format!("{}\n", r.source)).collect();
     input.push('\n'); // a trailing empty line stays an empty line
     let output = passeur()
+        .envs(env.iter().copied())
         .args([
             "lines",
             "--jsonl",
