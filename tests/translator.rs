@@ -282,3 +282,36 @@ fn lines_refuses_binary_input() {
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert!(stderr.contains("binary"), "{stderr}");
 }
+
+/// Without the `cuda` feature, asking for a GPU is a clear error, not a silent CPU run.
+#[cfg(not(feature = "cuda"))]
+#[test]
+fn a_gpu_device_without_the_cuda_feature_is_refused_with_the_remedy() {
+    let output = passeur()
+        .args(["lines", "--device", "cuda:1", "-m"])
+        .arg(fixture())
+        .write_stdin("Bonjour.\n")
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("--features cuda"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_device_is_a_usage_error() {
+    for device in ["gpu", "cuda:x"] {
+        let output = passeur()
+            .args(["lines", "--device", device, "-m"])
+            .arg(fixture())
+            .write_stdin("Bonjour.\n")
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(&format!("`{device}`")), "{stderr}");
+    }
+}

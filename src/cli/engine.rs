@@ -1,6 +1,7 @@
 //! The options every translating subcommand shares, and the one place the engine is built from them.
 
 use anyhow::Context;
+use candle_core::Device;
 use passeur::document::Bilingual;
 use passeur::fidelity::{Guard, GuardOptions, QuoteStyle};
 use passeur::generate::GenerationOptions;
@@ -54,6 +55,55 @@ pub struct EngineArgs {
     /// sentence at a time, but translations may differ slightly from the exact f32 model's.
     #[arg(long, value_name = "int8")]
     pub quantize: Option<Quantization>,
+
+    /// Where the model runs: `cpu`, or `cuda` / `cuda:N` for an NVIDIA GPU (needs a passeur built
+    /// with `--features cuda`).
+    #[arg(long, value_name = "DEVICE", default_value = "cpu", value_parser = parse_device)]
+    pub device: DeviceChoice,
+}
+
+/// The `--device` value: checked for syntax at parse time, opened when the model loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceChoice {
+    /// The CPU.
+    Cpu,
+    /// CUDA GPU number N.
+    Cuda(usize),
+}
+
+fn parse_device(value: &str) -> Result<DeviceChoice, String> {
+    let cuda_index = |index: &str| {
+        index
+            .parse::<usize>()
+            .map(DeviceChoice::Cuda)
+            .map_err(|_| format!("`{value}`: the GPU number after `cuda:` must be 0, 1, …"))
+    };
+    match value {
+        "cpu" => Ok(DeviceChoice::Cpu),
+        "cuda" => Ok(DeviceChoice::Cuda(0)),
+        _ => match value.strip_prefix("cuda:") {
+            Some(index) => cuda_index(index),
+            None => Err(format!(
+                "`{value}` is not a device: use `cpu`, `cuda` or `cuda:N`"
+            )),
+        },
+    }
+}
+
+impl DeviceChoice {
+    /// Opens the device.
+    fn open(self) -> anyhow::Result<Device> {
+        match self {
+            DeviceChoice::Cpu => Ok(Device::Cpu),
+            DeviceChoice::Cuda(_) if !cfg!(feature = "cuda") => anyhow::bail!(
+                "this passeur was built without GPU support: rebuild it with \
+                 `cargo build --release --features cuda` (needs the CUDA toolkit), or drop --device"
+            ),
+            DeviceChoice::Cuda(index) => {
+                Device::new_cuda(index).with_context(|| format!("opening CUDA device {index}"))
+            }
+        }
+    }
 }
 
 /// Widest beam accepted: beyond it decoding gets slow for no measurable gain.
@@ -125,6 +175,7 @@ impl EngineArgs {
             resolve.progress = false;
         }
         let options = TranslatorOptions {
+            device: self.device.open()?,
             generation: self.generation(),
             max_batch_sentences: self.batch_size as usize,
             quantization: self.quantize.unwrap_or_default(),
