@@ -7,23 +7,20 @@
 //! checks passeur on a hundred-odd French sentences that transformers never saw, decoded the way
 //! passeur really decodes them: in padded batches of mixed lengths, step by step.
 
+mod fixture_model;
+
 use candle_core::{DType, Device, IndexOp, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::marian;
-use passeur::generate::{generate, GenerationConfig, GenerationOptions};
-use passeur::model::{MarianConfig, MarianModel};
+use passeur::generate::{generate, GenerationOptions};
 use passeur::tokenizer::MarianTokenizer;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const MAX_NEW_TOKENS: usize = 24;
 const BATCH: usize = 16;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture() -> PathBuf {
-    root().join("tests/fixtures/marian-tiny")
 }
 
 /// French sentences of the repository that are not in the fixture's inputs: the comparison
@@ -57,7 +54,7 @@ struct Oracle {
 
 impl Oracle {
     fn load() -> Self {
-        let dir = fixture();
+        let dir = fixture_model::dir();
         let config: marian::Config =
             serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap())
                 .unwrap();
@@ -129,23 +126,8 @@ fn argmax_except(row: &[f32], banned: u32) -> u32 {
     best.unwrap().0
 }
 
-fn passeur_model() -> (MarianModel, GenerationConfig) {
-    let dir = fixture();
-    let config = MarianConfig::from_file(&dir.join("config.json")).unwrap();
-    let model = MarianModel::load(
-        &config,
-        &dir.join("model.safetensors"),
-        &Device::Cpu,
-        DType::F32,
-    )
-    .unwrap();
-    let defaults =
-        GenerationConfig::from_files(&config, Some(&dir.join("generation_config.json"))).unwrap();
-    (model, defaults)
-}
-
 fn tokenizer() -> MarianTokenizer {
-    let dir = fixture();
+    let dir = fixture_model::dir();
     MarianTokenizer::from_files(
         dir.join("source.spm"),
         dir.join("target.spm"),
@@ -167,7 +149,7 @@ fn relative_difference(ours: &[f32], oracle: &[f32]) -> f32 {
 #[test]
 fn padded_batches_give_the_logits_of_one_sentence_at_a_time() {
     let sources = sources(&tokenizer());
-    let (model, _) = passeur_model();
+    let (model, _) = fixture_model::load();
     let mut oracle = Oracle::load();
     let vocab = model.config().decoder_vocab_size;
     let mut compared_rows = 0;
@@ -215,7 +197,7 @@ fn padded_batches_give_the_logits_of_one_sentence_at_a_time() {
 #[test]
 fn batched_greedy_search_chooses_the_tokens_of_one_sentence_at_a_time() {
     let sources = sources(&tokenizer());
-    let (model, defaults) = passeur_model();
+    let (model, defaults) = fixture_model::load();
     let config = defaults.with_options(&GenerationOptions {
         num_beams: Some(1),
         max_new_tokens: Some(MAX_NEW_TOKENS),

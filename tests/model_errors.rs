@@ -3,6 +3,8 @@
 //! Each broken file is built in a temporary folder from the fixture model
 //! (tests/fixtures/marian-tiny), changing exactly one thing.
 
+mod fixture_model;
+
 use candle_core::{DType, Device, Tensor};
 use passeur::generate::{generate, GenerationConfig, GenerationOptions};
 use passeur::model::{MarianConfig, MarianModel};
@@ -10,16 +12,13 @@ use passeur::Error;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/marian-tiny")
-}
-
 fn fixture_config() -> MarianConfig {
-    MarianConfig::from_file(&fixture().join("config.json")).unwrap()
+    MarianConfig::from_file(&fixture_model::dir().join("config.json")).unwrap()
 }
 
 fn fixture_tensors() -> HashMap<String, Tensor> {
-    candle_core::safetensors::load(fixture().join("model.safetensors"), &Device::Cpu).unwrap()
+    candle_core::safetensors::load(fixture_model::dir().join("model.safetensors"), &Device::Cpu)
+        .unwrap()
 }
 
 fn load(config: &MarianConfig, weights: &Path) -> passeur::Result<MarianModel> {
@@ -31,7 +30,7 @@ fn edited_config(
     dir: &Path,
     edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
 ) -> PathBuf {
-    let text = std::fs::read_to_string(fixture().join("config.json")).unwrap();
+    let text = std::fs::read_to_string(fixture_model::dir().join("config.json")).unwrap();
     let mut map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
     edit(&mut map);
     let path = dir.join("config.json");
@@ -46,7 +45,7 @@ fn config_whose_shapes_do_not_fit_the_weights_names_the_tensor() {
         m.insert("decoder_ffn_dim".into(), 256.into());
     });
     let config = MarianConfig::from_file(&path).unwrap();
-    let err = load(&config, &fixture().join("model.safetensors")).unwrap_err();
+    let err = load(&config, &fixture_model::dir().join("model.safetensors")).unwrap_err();
     match &err {
         Error::TensorShape {
             tensor,
@@ -128,7 +127,7 @@ fn safetensors_without_a_tensor_names_it() {
 #[test]
 fn truncated_safetensors_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = std::fs::read(fixture().join("model.safetensors")).unwrap();
+    let bytes = std::fs::read(fixture_model::dir().join("model.safetensors")).unwrap();
     let path = dir.path().join("model.safetensors");
     for keep in [bytes.len() / 2, 100, 4, 0] {
         std::fs::write(&path, &bytes[..keep]).unwrap();
@@ -183,18 +182,9 @@ fn integer_tensor_is_refused_by_name() {
     );
 }
 
-fn fixture_model() -> (MarianModel, GenerationConfig) {
-    let config = fixture_config();
-    let model = load(&config, &fixture().join("model.safetensors")).unwrap();
-    let generation =
-        GenerationConfig::from_files(&config, Some(&fixture().join("generation_config.json")))
-            .unwrap();
-    (model, generation)
-}
-
 #[test]
 fn sources_past_the_position_limit_or_vocabulary_are_errors() {
-    let (model, generation) = fixture_model();
+    let (model, generation) = fixture_model::load();
     let greedy = generation.with_options(&GenerationOptions {
         num_beams: Some(1),
         max_new_tokens: Some(8),
@@ -237,7 +227,7 @@ fn sources_past_the_position_limit_or_vocabulary_are_errors() {
 
 #[test]
 fn decoding_past_the_position_limit_is_refused() {
-    let (model, generation) = fixture_model();
+    let (model, generation) = fixture_model::load();
     for beams in [1, 4] {
         let config = generation.with_options(&GenerationOptions {
             num_beams: Some(beams),

@@ -2,6 +2,8 @@
 //! models (ReLU, half-precision weights, end-of-sentence id ≠ 0) and the length and repetition
 //! settings. Models are built in temporary folders from the fixture's weights.
 
+mod fixture_model;
+
 use candle_core::{DType, Device, Tensor};
 use passeur::generate::{
     first_step_logits, generate, GenerationConfig, GenerationOptions, Hypothesis,
@@ -18,12 +20,8 @@ struct Reference {
     beam4_ids: Vec<u32>,
 }
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/marian-tiny")
-}
-
 fn references() -> Vec<Reference> {
-    let text = std::fs::read_to_string(fixture().join("reference.jsonl")).unwrap();
+    let text = std::fs::read_to_string(fixture_model::dir().join("reference.jsonl")).unwrap();
     text.lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
@@ -44,8 +42,11 @@ fn relabel(id: u32) -> u32 {
 /// Writes a model folder: the fixture's tensors with ids 0 and [`EOS`] swapped (so the model is
 /// the fixture model under another numbering), stored as `dtype`, with `activation`.
 fn relabelled_model(dir: &Path, activation: &str, dtype: DType) -> PathBuf {
-    let mut tensors =
-        candle_core::safetensors::load(fixture().join("model.safetensors"), &Device::Cpu).unwrap();
+    let mut tensors = candle_core::safetensors::load(
+        fixture_model::dir().join("model.safetensors"),
+        &Device::Cpu,
+    )
+    .unwrap();
     let permutation: Vec<u32> = (0..939).map(relabel).collect();
     let permutation = Tensor::new(permutation.as_slice(), &Device::Cpu).unwrap();
     let shared = tensors["model.shared.weight"]
@@ -62,7 +63,7 @@ fn relabelled_model(dir: &Path, activation: &str, dtype: DType) -> PathBuf {
         .collect();
     candle_core::safetensors::save(&tensors, dir.join("model.safetensors")).unwrap();
 
-    let text = std::fs::read_to_string(fixture().join("config.json")).unwrap();
+    let text = std::fs::read_to_string(fixture_model::dir().join("config.json")).unwrap();
     let mut config: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&text).unwrap();
     config.insert("activation_function".into(), activation.into());
@@ -193,21 +194,6 @@ fn tc_big_style_model_loads_from_f16_and_stops_at_its_eos() {
     }
 }
 
-fn fixture_model() -> (MarianModel, GenerationConfig) {
-    let dir = fixture();
-    let config = MarianConfig::from_file(&dir.join("config.json")).unwrap();
-    let model = MarianModel::load(
-        &config,
-        &dir.join("model.safetensors"),
-        &Device::Cpu,
-        DType::F32,
-    )
-    .unwrap();
-    let generation =
-        GenerationConfig::from_files(&config, Some(&dir.join("generation_config.json"))).unwrap();
-    (model, generation)
-}
-
 fn has_repeated_bigram(ids: &[u32]) -> bool {
     let mut tokens = vec![938];
     tokens.extend_from_slice(ids);
@@ -220,7 +206,7 @@ fn has_repeated_bigram(ids: &[u32]) -> bool {
 
 #[test]
 fn no_repeat_ngram_size_removes_repeated_bigrams() {
-    let (model, defaults) = fixture_model();
+    let (model, defaults) = fixture_model::load();
     let refs = references();
     assert!(
         refs.iter()
@@ -244,7 +230,7 @@ fn no_repeat_ngram_size_removes_repeated_bigrams() {
 
 #[test]
 fn min_new_tokens_delays_end_of_sentence() {
-    let (model, defaults) = fixture_model();
+    let (model, defaults) = fixture_model::load();
     let sources: Vec<Vec<u32>> = references().iter().map(|r| r.source_ids.clone()).collect();
     for beams in [1, 4] {
         // min = max: exactly that many tokens, the last one the forced </s>.

@@ -5,13 +5,14 @@
 //! README). Every assertion here compares passeur's output with those recorded outputs, starting
 //! from the recorded `source_ids` (no tokenizer involved).
 
-use candle_core::{DType, Device};
+mod fixture_model;
+
+use candle_core::Device;
 use passeur::generate::{
     first_step_logits, generate, GenerationConfig, GenerationOptions, Hypothesis,
 };
-use passeur::model::{sinusoidal_positions, MarianConfig, MarianModel};
+use passeur::model::{sinusoidal_positions, MarianModel};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 #[derive(Deserialize)]
@@ -28,14 +29,10 @@ struct Reference {
     step0_logsumexp: f32,
 }
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/marian-tiny")
-}
-
 fn references() -> &'static [Reference] {
     static REFS: OnceLock<Vec<Reference>> = OnceLock::new();
     REFS.get_or_init(|| {
-        let text = std::fs::read_to_string(fixture().join("reference.jsonl")).unwrap();
+        let text = std::fs::read_to_string(fixture_model::dir().join("reference.jsonl")).unwrap();
         let refs: Vec<Reference> = text
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
@@ -53,18 +50,7 @@ struct Engine {
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let dir = fixture();
-        let config = MarianConfig::from_file(&dir.join("config.json")).unwrap();
-        let model = MarianModel::load(
-            &config,
-            &dir.join("model.safetensors"),
-            &Device::Cpu,
-            DType::F32,
-        )
-        .unwrap();
-        let defaults =
-            GenerationConfig::from_files(&config, Some(&dir.join("generation_config.json")))
-                .unwrap();
+        let (model, defaults) = fixture_model::load();
         Engine { model, defaults }
     })
 }
@@ -249,8 +235,11 @@ fn generation_defaults_decode_with_beam_4() {
 fn position_table_equals_the_one_stored_in_the_fixture() {
     // The fixture file still carries transformers' sinusoidal tables (which transformers itself
     // recomputes); passeur computes its own, and they must agree.
-    let tensors =
-        candle_core::safetensors::load(fixture().join("model.safetensors"), &Device::Cpu).unwrap();
+    let tensors = candle_core::safetensors::load(
+        fixture_model::dir().join("model.safetensors"),
+        &Device::Cpu,
+    )
+    .unwrap();
     let stored = tensors["model.decoder.embed_positions.weight"]
         .flatten_all()
         .unwrap()

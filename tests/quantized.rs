@@ -8,11 +8,11 @@
 //! the length of the longer sequence (a hypothesis that stops early or runs on disagrees on
 //! every position the other has); summed over all lines.
 
-use candle_core::{DType, Device};
+mod fixture_model;
+
 use passeur::generate::{first_step_logits, generate, GenerationConfig, GenerationOptions};
-use passeur::model::{MarianConfig, MarianModel, Quantization};
+use passeur::model::{MarianModel, Quantization};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
 
 #[derive(Deserialize)]
 struct Reference {
@@ -21,30 +21,15 @@ struct Reference {
     step0_logsumexp: f32,
 }
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/marian-tiny")
-}
-
 fn references() -> Vec<Reference> {
-    let text = std::fs::read_to_string(fixture().join("reference.jsonl")).unwrap();
+    let text = std::fs::read_to_string(fixture_model::dir().join("reference.jsonl")).unwrap();
     text.lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
 
 fn load(quantization: Quantization) -> (MarianModel, GenerationConfig) {
-    let dir = fixture();
-    let config = MarianConfig::from_file(&dir.join("config.json")).unwrap();
-    let model = MarianModel::load_with(
-        &config,
-        &dir.join("model.safetensors"),
-        &Device::Cpu,
-        DType::F32,
-        quantization,
-    )
-    .unwrap();
-    let defaults =
-        GenerationConfig::from_files(&config, Some(&dir.join("generation_config.json"))).unwrap();
+    let (model, defaults) = fixture_model::load_with(quantization);
     let greedy = defaults.with_options(&GenerationOptions {
         num_beams: Some(1),
         max_new_tokens: Some(64),
@@ -130,7 +115,7 @@ fn quantization_names_parse_and_unknown_ones_are_named() {
 
 #[test]
 fn cli_quantize_int8_translates_every_line_and_refuses_unknown_names() {
-    let fixture = fixture();
+    let fixture = fixture_model::dir();
     let input = "Bonjour le monde.\n\nLe chat dort sur le canapé.\n";
     let run = |quantize: &str| {
         assert_cmd::Command::new(env!("CARGO_BIN_EXE_passeur"))

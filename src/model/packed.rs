@@ -713,6 +713,7 @@ pub(crate) mod avx2 {
         let mut hi = [_mm256_setzero_ps(); ROWS];
         let a = tile.a.as_ptr();
         let w = weights.as_ptr() as *const f32;
+        // The loop is written twice so that the prefetch choice stays out of the hot loop.
         if tile.next.is_null() {
             for k in 0..inp {
                 let w_lo = _mm256_load_ps(w.add(k * PANEL));
