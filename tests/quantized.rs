@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 #[derive(Deserialize)]
 struct Reference {
+    source: String,
     source_ids: Vec<u32>,
     greedy_ids: Vec<u32>,
     step0_logsumexp: f32,
@@ -164,4 +165,46 @@ fn cli_quantize_int8_translates_every_line_and_refuses_unknown_names() {
         stderr.contains("int4") && stderr.contains("int8"),
         "{stderr}"
     );
+}
+
+/// The int8 path of CPUs without AVX-512 VNNI (such as AMD Zen 3): 8-bit weights widened to f32
+/// in the AVX2 kernel. `PASSEUR_KERNEL=avx2` forces it on any AVX2 machine; run end to end
+/// through `passeur lines`, it must meet the same 95 % agreement.
+#[test]
+fn int8_without_integer_dot_products_agrees_on_95_percent_of_tokens() {
+    let refs = references();
+    let input: String = refs.iter().map(|r| format!("{}\n", r.source)).collect();
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_passeur"))
+        .env("PASSEUR_KERNEL", "avx2")
+        .args(["lines", "--quiet", "--jsonl", "--beams", "1"])
+        .args(["--max-new-tokens", "64", "--quantize", "int8", "--model"])
+        .arg(fixture_model::dir())
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), refs.len());
+    let (mut same, mut total) = (0, 0);
+    for (reference, line) in refs.iter().zip(&lines) {
+        assert_eq!(line["source_ids"], serde_json::json!(reference.source_ids));
+        let ids: Vec<u32> = serde_json::from_value(line["ids"].clone()).unwrap();
+        let (s, t) = agreement(&ids, &reference.greedy_ids);
+        same += s;
+        total += t;
+    }
+    let rate = same as f64 / total as f64;
+    eprintln!(
+        "int8 (widened weights) greedy agreement with f32: {same}/{total} = {:.2} %",
+        rate * 100.0
+    );
+    assert!(rate >= 0.95, "agrees on {same} of {total} positions");
 }

@@ -181,7 +181,7 @@ fn lines_jsonl_reproduces_the_reference_line_for_line() {
 /// The same through the portable matrix kernels, the path of CPUs without AVX2/FMA.
 #[test]
 fn lines_jsonl_reproduces_the_reference_with_the_portable_kernels() {
-    lines_jsonl_reproduces_the_reference_with(&[("PASSEUR_PORTABLE_KERNEL", "1")]);
+    lines_jsonl_reproduces_the_reference_with(&[("PASSEUR_KERNEL", "portable")]);
 }
 
 fn lines_jsonl_reproduces_the_reference_with(env: &[(&str, &str)]) {

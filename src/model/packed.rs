@@ -17,7 +17,7 @@
 //! * The arithmetic is plain f32 multiply-adds along the inner dimension, in order, per output:
 //!   results differ from other f32 GEMMs only by rounding (they sum in another order).
 //! * x86-64 with AVX2 and FMA uses the vector kernel (checked once at run time); every other CPU
-//!   uses a portable loop with the same layout (`PASSEUR_PORTABLE_KERNEL=1` forces it, to test).
+//!   uses a portable loop with the same layout (`PASSEUR_KERNEL=portable` forces it, to test).
 //! * 8-bit weights (the opt-in int8 path) keep one f32 scale per output. Where the CPU has
 //!   AVX-512 VNNI, the activations are quantized too, in two 8-bit levels, and multiplied in
 //!   integer dot products; elsewhere the weights are widened to f32 in the AVX2 kernel.
@@ -390,8 +390,10 @@ struct OutPtr(*mut f32);
 unsafe impl Sync for OutPtr {}
 unsafe impl Send for OutPtr {}
 
-/// What this CPU offers the kernels, detected once. `PASSEUR_PORTABLE_KERNEL` (any value) turns
-/// every vector kernel off, to check the portable ones.
+/// What this CPU offers the kernels, detected once. The environment variable `PASSEUR_KERNEL`
+/// can take features away, to run the paths of other CPUs on this one (tests, measurements):
+/// `portable` turns every vector kernel off, `avx2` keeps AVX2/FMA but not the AVX-512 VNNI
+/// integer dot products (the int8 path of CPUs such as AMD Zen 3).
 #[derive(Debug, Clone, Copy)]
 struct Cpu {
     /// AVX2 and FMA.
@@ -404,13 +406,15 @@ impl Cpu {
     fn get() -> Cpu {
         static DETECTED: std::sync::OnceLock<Cpu> = std::sync::OnceLock::new();
         *DETECTED.get_or_init(|| {
-            let portable = std::env::var_os("PASSEUR_PORTABLE_KERNEL").is_some();
+            let limit = std::env::var("PASSEUR_KERNEL").unwrap_or_default();
+            let portable = limit == "portable";
             #[cfg(target_arch = "x86_64")]
             {
                 let avx2 = !portable
                     && is_x86_feature_detected!("avx2")
                     && is_x86_feature_detected!("fma");
                 let int8_dot = avx2
+                    && limit != "avx2"
                     && is_x86_feature_detected!("avx512f")
                     && is_x86_feature_detected!("avx512bw")
                     && is_x86_feature_detected!("avx512vnni");
