@@ -41,9 +41,12 @@
 //! so far decides. Whether the run ends a sentence depends on what follows the whitespace (which here
 //! also covers the zero-width space, word joiner and BOM that scraped pages leave between words):
 //!
-//! * A lower-case letter, a comma, a colon or other continuing punctuation never starts a sentence:
+//! * A lower-case letter, a comma, a colon or other continuing punctuation does not start a sentence:
 //!   `« Pourquoi maintenant ? » a-t-il demandé.` and `etc. et` stay whole. A lower-case word with a
-//!   capital inside ("iPhone", "eBay") counts as a capital.
+//!   capital inside ("iPhone", "eBay") counts as a capital. One exception: a full stop after an
+//!   ordinary word of five letters or more that no list names ends the sentence even before a
+//!   lower-case letter (`réfrigérateur. à consommer`: a lost capital, frequent in comments and
+//!   leaflets); a shorter unknown word may be an abbreviation (`exéc. sera`).
 //! * **`?` and `!`** end a sentence before a capital, a digit, an opening quote or bracket followed by a
 //!   capital or digit, a dialogue dash (`— `), a bullet or another symbol.
 //! * **An ellipsis** ends a sentence before a capital, an opening quote or bracket followed by one, a

@@ -402,6 +402,11 @@ impl Scanner<'_> {
                 Next::Upper => self.starts_with_sentence_starter(next_start),
                 other => starts_sentence_after_abbreviation(other),
             }
+        } else if next == Next::Lower {
+            // A full stop after an ordinary long word ends the sentence even before a lower-case
+            // letter (a missing capital, "… une crise cardiaque. à conserver …"); after a short
+            // word it may be an abbreviation the lists do not know.
+            word.chars().count() >= 5 && word.chars().all(char::is_alphabetic)
         } else {
             starts_sentence(next)
         }
