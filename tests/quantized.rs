@@ -167,9 +167,9 @@ fn cli_quantize_int8_translates_every_line_and_refuses_unknown_names() {
     );
 }
 
-/// The int8 path of CPUs without AVX-512 VNNI (such as AMD Zen 3): 8-bit weights widened to f32
-/// in the AVX2 kernel. `PASSEUR_KERNEL=avx2` forces it on any AVX2 machine; run end to end
-/// through `passeur lines`, it must meet the same 95 % agreement.
+/// The int8 path of CPUs without AVX-512 VNNI (such as AMD Zen 3): 8-bit weights and 13-bit
+/// activations in 16-bit multiply-adds. `PASSEUR_KERNEL=avx2` forces it on any AVX2 machine; run
+/// end to end through `passeur lines`, it must meet the same 95 % agreement.
 #[test]
 fn int8_without_integer_dot_products_agrees_on_95_percent_of_tokens() {
     let refs = references();
@@ -203,7 +203,7 @@ fn int8_without_integer_dot_products_agrees_on_95_percent_of_tokens() {
     }
     let rate = same as f64 / total as f64;
     eprintln!(
-        "int8 (widened weights) greedy agreement with f32: {same}/{total} = {:.2} %",
+        "int8 (AVX2 16-bit multiply-adds) greedy agreement with f32: {same}/{total} = {:.2} %",
         rate * 100.0
     );
     assert!(rate >= 0.95, "agrees on {same} of {total} positions");

@@ -20,7 +20,8 @@
 //!   uses a portable loop with the same layout (`PASSEUR_KERNEL=portable` forces it, to test).
 //! * 8-bit weights (the opt-in int8 path) keep one f32 scale per output. Where the CPU has
 //!   AVX-512 VNNI, the activations are quantized too, in two 8-bit levels, and multiplied in
-//!   integer dot products; elsewhere the weights are widened to f32 in the AVX2 kernel.
+//!   integer dot products; with AVX2 alone, activations are quantized to 13 bits and multiplied
+//!   in 16-bit multiply-adds (`vpmaddwd`); elsewhere the weights are widened to f32.
 //! * Work is split across rayon's threads by panels of output columns; products too small to pay
 //!   for a thread hand-off run on the calling thread.
 
@@ -62,6 +63,12 @@ struct PanelRowInt8([i8; PANEL]);
 #[repr(C, align(64))]
 struct PanelQuad([i8; 4 * PANEL]);
 
+/// Two inner-dimension steps of one panel, for 16-bit multiply-adds: `[column][step]`, so that
+/// each 32-bit lane, once widened to 16 bits, holds one column's two consecutive weights.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(32))]
+struct PanelPair([i8; 2 * PANEL]);
+
 /// The weights of a packed matrix: `ceil(out / PANEL)` panels of `inp` rows of `PANEL` weights;
 /// padding columns are zero.
 #[derive(Debug)]
@@ -79,6 +86,12 @@ enum Panels {
         quads: Vec<PanelQuad>,
         scales: Vec<f32>,
         offsets: Vec<i32>,
+    },
+    /// The same 8-bit weights in pairs of steps (`ceil(inp / 2)` per panel, zero-padded),
+    /// multiplied with 13-bit activations in 16-bit multiply-adds (AVX2).
+    Int8Pairs {
+        pairs: Vec<PanelPair>,
+        scales: Vec<f32>,
     },
 }
 
@@ -119,11 +132,15 @@ impl PackedMatrix {
 
     /// Packs `weights` (row-major `out × inp`) as 8-bit integers with one scale per output
     /// (symmetric: the largest magnitude of each row maps to 127). Where the CPU has integer
-    /// dot products (AVX-512 VNNI), activations are quantized too, row by row, at each product;
-    /// elsewhere the weights are widened to f32 in the kernel.
+    /// dot products (AVX-512 VNNI), activations are quantized too, row by row, at each product,
+    /// in two 8-bit levels; with AVX2 alone, to 13 bits for 16-bit multiply-adds (inner
+    /// dimensions up to [`MAX_PAIRS_INP`]); elsewhere the weights are widened to f32.
     pub(crate) fn pack_int8(weights: &[f32], out: usize, inp: usize) -> Self {
-        if Cpu::get().int8_dot {
+        let cpu = Cpu::get();
+        if cpu.int8_dot {
             Self::pack_int8_dot(weights, out, inp)
+        } else if cpu.avx2 && inp <= MAX_PAIRS_INP {
+            Self::pack_int8_pairs(weights, out, inp)
         } else {
             Self::pack_int8_widened(weights, out, inp)
         }
@@ -188,6 +205,32 @@ impl PackedMatrix {
         }
     }
 
+    /// [`Self::pack_int8`] for 16-bit multiply-adds.
+    fn pack_int8_pairs(weights: &[f32], out: usize, inp: usize) -> Self {
+        assert_eq!(weights.len(), out * inp, "weights must be out × inp");
+        let scales = Self::int8_scales(weights, inp);
+        let pairs_per_panel = inp.div_ceil(2);
+        let panel_count = out.div_ceil(PANEL);
+        let mut pairs = vec![PanelPair([0; 2 * PANEL]); panel_count * pairs_per_panel];
+        pairs
+            .par_chunks_mut(pairs_per_panel)
+            .enumerate()
+            .for_each(|(p, panel)| {
+                for j in 0..PANEL.min(out - p * PANEL) {
+                    let column = p * PANEL + j;
+                    let row = &weights[column * inp..][..inp];
+                    for (k, &w) in row.iter().enumerate() {
+                        panel[k / 2].0[j * 2 + k % 2] = Self::quantize(w, scales[column]);
+                    }
+                }
+            });
+        Self {
+            out,
+            inp,
+            panels: Panels::Int8Pairs { pairs, scales },
+        }
+    }
+
     /// [`Self::pack_int8`] for widening to f32.
     fn pack_int8_widened(weights: &[f32], out: usize, inp: usize) -> Self {
         assert_eq!(weights.len(), out * inp, "weights must be out × inp");
@@ -242,6 +285,13 @@ impl PackedMatrix {
                         .map(|k| quads[k / 4].0[(r % PANEL) * 4 + k % 4] as f32 * scales[r]),
                 )
             }
+            Panels::Int8Pairs { pairs, scales } => {
+                let pairs = &pairs[(r / PANEL) * self.inp.div_ceil(2)..];
+                into.extend(
+                    (0..self.inp)
+                        .map(|k| pairs[k / 2].0[(r % PANEL) * 2 + k % 2] as f32 * scales[r]),
+                )
+            }
         }
     }
 
@@ -279,6 +329,10 @@ impl PackedMatrix {
         let panel_count = self.out.div_ceil(PANEL);
         let quantized = match &self.panels {
             Panels::Int8Dot { .. } => Some(QuantizedRows::new(x, self.inp)),
+            _ => None,
+        };
+        let rows16 = match &self.panels {
+            Panels::Int8Pairs { .. } => Some(Rows16::new(x, self.inp)),
             _ => None,
         };
         let output = OutPtr(y.as_mut_ptr());
@@ -328,6 +382,14 @@ impl PackedMatrix {
                             quads[next_panel * per_panel..].as_ptr() as *const u8,
                         )
                     }
+                    Panels::Int8Pairs { pairs, scales } => {
+                        let per_panel = self.inp.div_ceil(2);
+                        scale_panel[..cols].copy_from_slice(&scales[first..first + cols]);
+                        (
+                            Weights::Int8Pairs(&pairs[p * per_panel..][..per_panel], &scale_panel),
+                            pairs[next_panel * per_panel..].as_ptr() as *const u8,
+                        )
+                    }
                 };
                 let next = if prefetch { next } else { std::ptr::null() };
                 for r0 in (0..rows).step_by(TILE_ROWS) {
@@ -335,6 +397,7 @@ impl PackedMatrix {
                     let mut tile = Tile {
                         a: &x[r0 * self.inp..(r0 + tile_rows) * self.inp],
                         quantized: quantized.as_ref().map(|q| q.rows(r0, tile_rows)),
+                        rows16: rows16.as_ref().map(|q| q.rows(r0, tile_rows)),
                         inp: self.inp,
                         weights,
                         next,
@@ -485,6 +548,12 @@ impl Kernel {
                 (Weights::Int8(w, s), 4) => avx2::tile_int8::<4, 1>(tile, w, s),
                 (Weights::Int8(w, s), 5) => avx2::tile_int8::<5, 1>(tile, w, s),
                 (Weights::Int8(w, s), _) => avx2::tile_int8::<6, 1>(tile, w, s),
+                (Weights::Int8Pairs(w, s), 1) => avx2::tile_int8_pairs::<1>(tile, w, s),
+                (Weights::Int8Pairs(w, s), 2) => avx2::tile_int8_pairs::<2>(tile, w, s),
+                (Weights::Int8Pairs(w, s), 3) => avx2::tile_int8_pairs::<3>(tile, w, s),
+                (Weights::Int8Pairs(w, s), 4) => avx2::tile_int8_pairs::<4>(tile, w, s),
+                (Weights::Int8Pairs(w, s), 5) => avx2::tile_int8_pairs::<5>(tile, w, s),
+                (Weights::Int8Pairs(w, s), _) => avx2::tile_int8_pairs::<6>(tile, w, s),
             },
             Kernel::Portable => portable_tile(tile, rows),
         }
@@ -499,6 +568,8 @@ enum Weights<'a> {
     Int8(&'a [PanelRowInt8], &'a [f32; PANEL]),
     /// 8-bit weights in groups of four steps, the scale and the offset of each column.
     Int8Dot(&'a [PanelQuad], &'a [f32; PANEL], &'a [i32; PANEL]),
+    /// 8-bit weights in pairs of steps and the scale of each column.
+    Int8Pairs(&'a [PanelPair], &'a [f32; PANEL]),
 }
 
 /// Activation rows quantized for integer dot products, in two levels: a coarse one, and a fine
@@ -605,6 +676,97 @@ impl QuantizedRows {
     }
 }
 
+/// Largest inner dimension for [`Panels::Int8Pairs`]: with activations within ±4095 and weights
+/// within ±127, a sum of up to 4096 products stays inside `i32` (4096 · 4095 · 127 < 2³¹).
+const MAX_PAIRS_INP: usize = 4096;
+
+/// Largest magnitude of a 13-bit activation.
+const ROWS16_MAX: f32 = 4095.0;
+
+/// Activation rows quantized for 16-bit multiply-adds: `x[i][k] ≈ scales[i] · values[i][k]`, the
+/// row's largest magnitude mapped to ±4095 (13 bits: 32 times finer than one 8-bit level, and
+/// small enough that the `i32` sums cannot overflow, see [`MAX_PAIRS_INP`]). Rows are padded
+/// with zeros to an even length.
+struct Rows16 {
+    values: Vec<i16>,
+    stride: usize,
+    scales: Vec<f32>,
+}
+
+impl Rows16 {
+    fn new(x: &[f32], inp: usize) -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if Cpu::get().avx2 {
+            // SAFETY: the CPU has AVX2 and FMA.
+            return unsafe { Self::new_avx2(x, inp) };
+        }
+        Self::new_portable(x, inp)
+    }
+
+    /// [`Self::new`] compiled for AVX2 (its loops vectorize).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn new_avx2(x: &[f32], inp: usize) -> Self {
+        Self::new_portable(x, inp)
+    }
+
+    #[inline(always)]
+    fn new_portable(x: &[f32], inp: usize) -> Self {
+        // 1.5 · 2^23: adding and subtracting it rounds to the nearest integer (ties to even).
+        const ROUND: f32 = 12_582_912.0;
+        let stride = inp.div_ceil(2) * 2;
+        let rows = x.len() / inp;
+        let mut values = vec![0i16; rows * stride];
+        let mut scales = vec![0f32; rows];
+        for (i, row) in x.chunks(inp).enumerate() {
+            let mut lanes = [0f32; 8];
+            let mut nan = false;
+            for chunk in row.chunks(8) {
+                for (l, &v) in lanes.iter_mut().zip(chunk) {
+                    *l = l.max(v.abs());
+                    nan |= v.is_nan();
+                }
+            }
+            let max = lanes.iter().fold(0f32, |m, &v| m.max(v));
+            if nan || !max.is_finite() {
+                // NaN or infinity: a NaN scale keeps them visible in the output.
+                scales[i] = f32::NAN;
+                continue;
+            }
+            if max == 0.0 {
+                continue;
+            }
+            let inverse = ROWS16_MAX / max;
+            for (q, &v) in values[i * stride..].iter_mut().zip(row) {
+                let scaled = (v * inverse).clamp(-ROWS16_MAX, ROWS16_MAX);
+                *q = ((scaled + ROUND) - ROUND) as i16;
+            }
+            scales[i] = max / ROWS16_MAX;
+        }
+        Self {
+            values,
+            stride,
+            scales,
+        }
+    }
+
+    fn rows(&self, first: usize, count: usize) -> Rows16Tile<'_> {
+        Rows16Tile {
+            values: &self.values[first * self.stride..(first + count) * self.stride],
+            stride: self.stride,
+            scales: &self.scales[first..first + count],
+        }
+    }
+}
+
+/// The 13-bit rows of one tile.
+#[derive(Clone, Copy)]
+struct Rows16Tile<'a> {
+    values: &'a [i16],
+    stride: usize,
+    scales: &'a [f32],
+}
+
 /// The quantized rows of one tile.
 #[derive(Clone, Copy)]
 struct QuantizedTile<'a> {
@@ -621,6 +783,8 @@ struct Tile<'a> {
     a: &'a [f32],
     /// The same rows quantized, for [`Weights::Int8Dot`].
     quantized: Option<QuantizedTile<'a>>,
+    /// The same rows in 13 bits, for [`Weights::Int8Pairs`].
+    rows16: Option<Rows16Tile<'a>>,
     inp: usize,
     /// The panel: `inp` rows of `PANEL` weights.
     weights: Weights<'a>,
@@ -682,6 +846,22 @@ unsafe fn portable_tile(tile: &Tile, rows: usize) {
                     *a = (coarse + fine) * scales[j];
                 }
             }
+            Weights::Int8Pairs(pairs, scales) => {
+                let q = tile
+                    .rows16
+                    .expect("int8 pair weights come with 13-bit rows");
+                let row = &q.values[i * q.stride..(i + 1) * q.stride];
+                let mut sums = [0i32; PANEL];
+                for (two, pair) in row.chunks(2).zip(pairs) {
+                    for (j, sum) in sums.iter_mut().enumerate() {
+                        *sum += two[0] as i32 * pair.0[j * 2] as i32
+                            + two[1] as i32 * pair.0[j * 2 + 1] as i32;
+                    }
+                }
+                for (j, a) in acc.iter_mut().enumerate() {
+                    *a = sums[j] as f32 * q.scales[i] * scales[j];
+                }
+            }
         }
         for (j, value) in acc.iter().enumerate() {
             *tile.out.add(i * tile.out_stride + j) = activate(value + tile.bias[j], tile.epilogue);
@@ -702,7 +882,7 @@ pub(crate) fn activate(value: f32, epilogue: Epilogue) -> f32 {
 pub(crate) mod avx2 {
     //! The AVX2 + FMA kernels (and a vector `exp`, shared with the logits code).
 
-    use super::{Epilogue, PanelRow, PanelRowInt8, Tile, PANEL};
+    use super::{Epilogue, PanelPair, PanelRow, PanelRowInt8, Tile, PANEL};
     use std::arch::x86_64::*;
 
     /// `ROWS × PANEL` outputs held in `2·ROWS` registers while the inner dimension is walked.
@@ -844,6 +1024,56 @@ pub(crate) mod avx2 {
                 sum_lo = _mm256_add_ps(sum_lo, lo[c][i]);
                 sum_hi = _mm256_add_ps(sum_hi, hi[c][i]);
             }
+            let y_lo = activate(_mm256_fmadd_ps(sum_lo, s_lo, b_lo), tile.epilogue);
+            let y_hi = activate(_mm256_fmadd_ps(sum_hi, s_hi, b_hi), tile.epilogue);
+            let out = tile.out.add(i * tile.out_stride);
+            _mm256_storeu_ps(out, y_lo);
+            _mm256_storeu_ps(out.add(8), y_hi);
+        }
+    }
+
+    /// [`tile`] for 8-bit weights in pairs of steps and 13-bit activations: per pair of steps,
+    /// the panel's 32 weights are widened to 16 bits once, and each row's two activations
+    /// (broadcast as one 32-bit lane) multiply them in `vpmaddwd`, which sums each column's two
+    /// products into 32 bits. Exact integer sums; the scales are applied at the end.
+    ///
+    /// # Safety
+    /// As [`tile`]; `tile` carries 13-bit rows and `inp` ≤ `MAX_PAIRS_INP`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn tile_int8_pairs<const ROWS: usize>(
+        tile: &Tile,
+        pairs: &[PanelPair],
+        scales: &[f32; PANEL],
+    ) {
+        let q = tile
+            .rows16
+            .expect("int8 pair weights come with 13-bit rows");
+        debug_assert!(q.values.len() >= ROWS * q.stride && pairs.len() * 2 >= q.stride);
+        let mut lo = [_mm256_setzero_si256(); ROWS];
+        let mut hi = [_mm256_setzero_si256(); ROWS];
+        let a = q.values.as_ptr();
+        for (g, pair) in pairs.iter().enumerate() {
+            if !tile.next.is_null() {
+                _mm_prefetch::<_MM_HINT_T0>(tile.next.add(g * 2 * PANEL) as *const i8);
+            }
+            let bytes = _mm256_load_si256(pair.0.as_ptr() as *const __m256i);
+            let w_lo = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(bytes));
+            let w_hi = _mm256_cvtepi8_epi16(_mm256_extracti128_si256::<1>(bytes));
+            for i in 0..ROWS {
+                let two = (a.add(i * q.stride + 2 * g) as *const i32).read_unaligned();
+                let x = _mm256_set1_epi32(two);
+                lo[i] = _mm256_add_epi32(lo[i], _mm256_madd_epi16(x, w_lo));
+                hi[i] = _mm256_add_epi32(hi[i], _mm256_madd_epi16(x, w_hi));
+            }
+        }
+        let s_lo = _mm256_loadu_ps(scales.as_ptr());
+        let s_hi = _mm256_loadu_ps(scales.as_ptr().add(8));
+        let b_lo = _mm256_loadu_ps(tile.bias.as_ptr());
+        let b_hi = _mm256_loadu_ps(tile.bias.as_ptr().add(8));
+        for i in 0..ROWS {
+            let row_scale = _mm256_set1_ps(q.scales[i]);
+            let sum_lo = _mm256_mul_ps(_mm256_cvtepi32_ps(lo[i]), row_scale);
+            let sum_hi = _mm256_mul_ps(_mm256_cvtepi32_ps(hi[i]), row_scale);
             let y_lo = activate(_mm256_fmadd_ps(sum_lo, s_lo, b_lo), tile.epilogue);
             let y_hi = activate(_mm256_fmadd_ps(sum_hi, s_hi, b_hi), tile.epilogue);
             let out = tile.out.add(i * tile.out_stride);
@@ -1132,6 +1362,57 @@ mod tests {
             for epilogue in [Epilogue::Bias, Epilogue::BiasRelu] {
                 compare(&packed, &x, &b, epilogue, &expected, &what);
             }
+        }
+    }
+
+    #[test]
+    fn int8_pair_products_match_dequantized_weights_and_13_bit_activations() {
+        for (rows, out, inp) in INT8_SHAPES.into_iter().chain([(3, 20, 7)]) {
+            let (w, x, b) = (
+                values(out * inp, 11),
+                values(rows * inp, 12),
+                values(out, 13),
+            );
+            let packed = PackedMatrix::pack_int8_pairs(&w, out, inp);
+            let weights = dequantized(&packed, &w);
+            // The activations as the kernel sees them, within half a step of the originals.
+            let q = Rows16::new(&x, inp);
+            let mut x_seen = Vec::with_capacity(x.len());
+            for (i, original) in x.chunks(inp).enumerate() {
+                let max = original.iter().fold(0f32, |m, v| m.max(v.abs()));
+                for (k, &o) in original.iter().enumerate() {
+                    let seen = q.values[i * q.stride + k] as f32 * q.scales[i];
+                    assert!(
+                        (seen - o).abs() <= max / ROWS16_MAX / 2.0 + 1e-7,
+                        "row {i}: {seen} for {o}"
+                    );
+                    x_seen.push(seen);
+                }
+            }
+            let expected = reference(&x_seen, &weights, &b, out, inp);
+            let what = format!("int8 pairs {rows}×{out}×{inp}");
+            for epilogue in [Epilogue::Bias, Epilogue::BiasSilu] {
+                compare(&packed, &x, &b, epilogue, &expected, &what);
+            }
+        }
+    }
+
+    #[test]
+    fn the_largest_pair_sums_stay_inside_i32() {
+        // Every weight and activation at its extreme: the sum the bound is computed for.
+        let inp = MAX_PAIRS_INP;
+        let w = vec![1.0f32; 16 * inp];
+        let x = vec![-1.0f32; inp];
+        let packed = PackedMatrix::pack_int8_pairs(&w, 16, inp);
+        let mut y = vec![0f32; 16];
+        for kernel in kernels() {
+            packed.matmul_with(kernel, &x, &[0.0; 16], Epilogue::Bias, &mut y);
+            // An overflow would wrap to a large positive sum.
+            let expected = -(inp as f32);
+            assert!(
+                y.iter().all(|&v| (v - expected).abs() <= 1e-4 * inp as f32),
+                "{kernel:?}: {y:?}"
+            );
         }
     }
 
