@@ -114,6 +114,20 @@ fn quantization_names_parse_and_unknown_ones_are_named() {
     assert!(err.contains("int4") && err.contains("int8"), "{err}");
 }
 
+/// The JSON lines of a successful `passeur lines --jsonl` run.
+fn jsonl_lines(out: std::process::Output) -> Vec<serde_json::Value> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn cli_quantize_int8_translates_every_line_and_refuses_unknown_names() {
     let fixture = fixture_model::dir();
@@ -135,17 +149,7 @@ fn cli_quantize_int8_translates_every_line_and_refuses_unknown_names() {
             .output()
             .unwrap()
     };
-    let out = run("int8");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = jsonl_lines(run("int8"));
     assert_eq!(lines.len(), 3, "one output line per input line");
     // Real sentences reach the model and end with </s>; the empty line does not.
     for i in [0, 2] {
@@ -182,16 +186,7 @@ fn int8_without_integer_dot_products_agrees_on_95_percent_of_tokens() {
         .write_stdin(input)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = jsonl_lines(out);
     assert_eq!(lines.len(), refs.len());
     let (mut same, mut total) = (0, 0);
     for (reference, line) in refs.iter().zip(&lines) {

@@ -166,25 +166,47 @@ impl PackedMatrix {
         }
     }
 
-    /// [`Self::pack_int8`] for integer dot products.
-    fn pack_int8_dot(weights: &[f32], out: usize, inp: usize) -> Self {
+    /// Quantizes `weights` (row-major `out × inp`) row by row and lays the 8-bit values out in
+    /// panels of `per_panel` blocks each, starting from `empty` blocks (zero padding):
+    /// `place(panel, j, k, q)` stores the weight of column `j` of the panel at step `k`. Returns
+    /// the blocks and the scale of each row.
+    fn pack_int8_blocks<B: Copy + Send + Sync>(
+        weights: &[f32],
+        out: usize,
+        inp: usize,
+        per_panel: usize,
+        empty: B,
+        place: impl Fn(&mut [B], usize, usize, i8) + Sync,
+    ) -> (Vec<B>, Vec<f32>) {
         assert_eq!(weights.len(), out * inp, "weights must be out × inp");
         let scales = Self::int8_scales(weights, inp);
-        let quads_per_panel = inp.div_ceil(4);
-        let panel_count = out.div_ceil(PANEL);
-        let mut quads = vec![PanelQuad([0; 4 * PANEL]); panel_count * quads_per_panel];
-        quads
-            .par_chunks_mut(quads_per_panel)
+        let mut blocks = vec![empty; out.div_ceil(PANEL) * per_panel];
+        blocks
+            .par_chunks_mut(per_panel)
             .enumerate()
             .for_each(|(p, panel)| {
                 for j in 0..PANEL.min(out - p * PANEL) {
                     let column = p * PANEL + j;
                     let row = &weights[column * inp..][..inp];
                     for (k, &w) in row.iter().enumerate() {
-                        panel[k / 4].0[j * 4 + k % 4] = Self::quantize(w, scales[column]);
+                        place(panel, j, k, Self::quantize(w, scales[column]));
                     }
                 }
             });
+        (blocks, scales)
+    }
+
+    /// [`Self::pack_int8`] for integer dot products.
+    fn pack_int8_dot(weights: &[f32], out: usize, inp: usize) -> Self {
+        let empty = PanelQuad([0; 4 * PANEL]);
+        let (quads, scales) = Self::pack_int8_blocks(
+            weights,
+            out,
+            inp,
+            inp.div_ceil(4),
+            empty,
+            |panel, j, k, q| panel[k / 4].0[j * 4 + k % 4] = q,
+        );
         let offsets = weights
             .par_chunks(inp)
             .zip(&scales)
@@ -207,23 +229,15 @@ impl PackedMatrix {
 
     /// [`Self::pack_int8`] for 16-bit multiply-adds.
     fn pack_int8_pairs(weights: &[f32], out: usize, inp: usize) -> Self {
-        assert_eq!(weights.len(), out * inp, "weights must be out × inp");
-        let scales = Self::int8_scales(weights, inp);
-        let pairs_per_panel = inp.div_ceil(2);
-        let panel_count = out.div_ceil(PANEL);
-        let mut pairs = vec![PanelPair([0; 2 * PANEL]); panel_count * pairs_per_panel];
-        pairs
-            .par_chunks_mut(pairs_per_panel)
-            .enumerate()
-            .for_each(|(p, panel)| {
-                for j in 0..PANEL.min(out - p * PANEL) {
-                    let column = p * PANEL + j;
-                    let row = &weights[column * inp..][..inp];
-                    for (k, &w) in row.iter().enumerate() {
-                        panel[k / 2].0[j * 2 + k % 2] = Self::quantize(w, scales[column]);
-                    }
-                }
-            });
+        let empty = PanelPair([0; 2 * PANEL]);
+        let (pairs, scales) = Self::pack_int8_blocks(
+            weights,
+            out,
+            inp,
+            inp.div_ceil(2),
+            empty,
+            |panel, j, k, q| panel[k / 2].0[j * 2 + k % 2] = q,
+        );
         Self {
             out,
             inp,
@@ -233,19 +247,11 @@ impl PackedMatrix {
 
     /// [`Self::pack_int8`] for widening to f32.
     fn pack_int8_widened(weights: &[f32], out: usize, inp: usize) -> Self {
-        assert_eq!(weights.len(), out * inp, "weights must be out × inp");
-        let scales = Self::int8_scales(weights, inp);
-        let panel_count = out.div_ceil(PANEL);
-        let mut panels = vec![PanelRowInt8([0; PANEL]); panel_count * inp];
-        for (p, panel) in panels.chunks_mut(inp).enumerate() {
-            for j in 0..PANEL.min(out - p * PANEL) {
-                let scale = scales[p * PANEL + j];
-                let row = &weights[(p * PANEL + j) * inp..][..inp];
-                for (slot, &w) in panel.iter_mut().zip(row) {
-                    slot.0[j] = Self::quantize(w, scale);
-                }
-            }
-        }
+        let empty = PanelRowInt8([0; PANEL]);
+        let (panels, scales) =
+            Self::pack_int8_blocks(weights, out, inp, inp, empty, |panel, j, k, q| {
+                panel[k].0[j] = q
+            });
         Self {
             out,
             inp,
@@ -588,10 +594,25 @@ struct QuantizedRows {
     fine_scales: Vec<f32>,
 }
 
-/// Quantizes `row` into `out` (symmetric: the largest magnitude maps to 127, then +128) and
-/// returns the scale; NaN or infinity gives a NaN scale, which keeps them visible in the output.
+/// Runs `build` compiled for AVX2 where the CPU has it, so that the loops it inlines vectorize.
 #[inline(always)]
-fn quantize_row(row: &[f32], out: &mut [u8]) -> f32 {
+fn with_avx2<T>(build: impl FnOnce() -> T) -> T {
+    #[cfg(target_arch = "x86_64")]
+    if Cpu::get().avx2 {
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn compiled_for_avx2<T>(build: impl FnOnce() -> T) -> T {
+            build()
+        }
+        // SAFETY: the CPU has AVX2 and FMA.
+        return unsafe { compiled_for_avx2(build) };
+    }
+    build()
+}
+
+/// The largest magnitude in `row`, or `None` if it holds a NaN or an infinity (eight lanes, so
+/// that the loop vectorizes).
+#[inline(always)]
+fn finite_max_abs(row: &[f32]) -> Option<f32> {
     let mut lanes = [0f32; 8];
     let mut nan = false;
     for chunk in row.chunks(8) {
@@ -601,9 +622,16 @@ fn quantize_row(row: &[f32], out: &mut [u8]) -> f32 {
         }
     }
     let max = lanes.iter().fold(0f32, |m, &v| m.max(v));
-    if nan || !max.is_finite() {
+    (!nan && max.is_finite()).then_some(max)
+}
+
+/// Quantizes `row` into `out` (symmetric: the largest magnitude maps to 127, then +128) and
+/// returns the scale; NaN or infinity gives a NaN scale, which keeps them visible in the output.
+#[inline(always)]
+fn quantize_row(row: &[f32], out: &mut [u8]) -> f32 {
+    let Some(max) = finite_max_abs(row) else {
         return f32::NAN;
-    }
+    };
     if max == 0.0 {
         return 0.0;
     }
@@ -619,23 +647,11 @@ fn quantize_row(row: &[f32], out: &mut [u8]) -> f32 {
 
 impl QuantizedRows {
     fn new(x: &[f32], inp: usize) -> Self {
-        #[cfg(target_arch = "x86_64")]
-        if Cpu::get().avx2 {
-            // SAFETY: the CPU has AVX2 and FMA.
-            return unsafe { Self::new_avx2(x, inp) };
-        }
-        Self::new_portable(x, inp)
-    }
-
-    /// [`Self::new`] compiled for AVX2 (its loops vectorize).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn new_avx2(x: &[f32], inp: usize) -> Self {
-        Self::new_portable(x, inp)
+        with_avx2(|| Self::build(x, inp))
     }
 
     #[inline(always)]
-    fn new_portable(x: &[f32], inp: usize) -> Self {
+    fn build(x: &[f32], inp: usize) -> Self {
         let stride = inp.div_ceil(4) * 4;
         let rows = x.len() / inp;
         let mut coarse = vec![128u8; rows * stride];
@@ -695,23 +711,11 @@ struct Rows16 {
 
 impl Rows16 {
     fn new(x: &[f32], inp: usize) -> Self {
-        #[cfg(target_arch = "x86_64")]
-        if Cpu::get().avx2 {
-            // SAFETY: the CPU has AVX2 and FMA.
-            return unsafe { Self::new_avx2(x, inp) };
-        }
-        Self::new_portable(x, inp)
-    }
-
-    /// [`Self::new`] compiled for AVX2 (its loops vectorize).
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn new_avx2(x: &[f32], inp: usize) -> Self {
-        Self::new_portable(x, inp)
+        with_avx2(|| Self::build(x, inp))
     }
 
     #[inline(always)]
-    fn new_portable(x: &[f32], inp: usize) -> Self {
+    fn build(x: &[f32], inp: usize) -> Self {
         // 1.5 · 2^23: adding and subtracting it rounds to the nearest integer (ties to even).
         const ROUND: f32 = 12_582_912.0;
         let stride = inp.div_ceil(2) * 2;
@@ -719,20 +723,11 @@ impl Rows16 {
         let mut values = vec![0i16; rows * stride];
         let mut scales = vec![0f32; rows];
         for (i, row) in x.chunks(inp).enumerate() {
-            let mut lanes = [0f32; 8];
-            let mut nan = false;
-            for chunk in row.chunks(8) {
-                for (l, &v) in lanes.iter_mut().zip(chunk) {
-                    *l = l.max(v.abs());
-                    nan |= v.is_nan();
-                }
-            }
-            let max = lanes.iter().fold(0f32, |m, &v| m.max(v));
-            if nan || !max.is_finite() {
+            let Some(max) = finite_max_abs(row) else {
                 // NaN or infinity: a NaN scale keeps them visible in the output.
                 scales[i] = f32::NAN;
                 continue;
-            }
+            };
             if max == 0.0 {
                 continue;
             }
