@@ -31,7 +31,10 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::time::Instant;
 
-const ARTICLE: &str = include_str!("../tests/data/article.txt");
+/// The folder the batch tests use for the same purpose (`generate_distinct`).
+#[path = "../tests/batch_corpus/mod.rs"]
+mod batch_corpus;
+
 const TOKENS: usize = 24;
 
 /// The translator, with the size of every call recorded.
@@ -78,29 +81,8 @@ fn main() {
         .next()
         .unwrap_or_else(|| "tests/fixtures/marian-tiny".to_string());
 
-    let sentences: Vec<String> = ARTICLE
-        .split("\n\n")
-        .skip(4)
-        .flat_map(|p| p.split(". "))
-        .map(|s| s.trim().replace('\n', " "))
-        .filter(|s| s.len() > 20 && !s.starts_with('-'))
-        .collect();
     let root = tempfile::tempdir().expect("a temporary directory");
-    let input_dir = root.path().join("in");
-    for k in 0..articles {
-        let mut text = format!("Dépêche numéro {k}\n\n");
-        for i in 0..2 + k % 3 {
-            let sentence = &sentences[(k * 3 + i) % sentences.len()];
-            text.push_str(&format!(
-                "En {}, {}. ",
-                1900 + k,
-                sentence.trim_end_matches('.')
-            ));
-        }
-        let path = input_dir.join(format!("{:02}/depeche-{k:04}.txt", k % 10));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    let input_dir = batch_corpus::generate_distinct(&root.path().join("in"), articles);
 
     let files = resolve_local(Path::new(&model)).expect("a model folder");
     let options = TranslatorOptions {

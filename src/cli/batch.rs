@@ -11,13 +11,11 @@
 //! sentences stay flagged as doubtful, 1 when the batch could not run or stopped early (a rerun
 //! resumes), 2 for a usage error.
 
-use super::engine::{EngineArgs, FidelityArgs};
-use super::translate::parse_token_budget;
+use super::engine::{DocumentArgs, EngineArgs, FidelityArgs};
 use anyhow::Context;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use passeur::batch::{self, BatchOptions, Event, Outcome, Shard, Summary};
 use passeur::fidelity::Guarded;
-use passeur::input;
 use passeur::write::{self, Format};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -63,21 +61,14 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub cache: Option<PathBuf>,
 
-    /// Read every input in this encoding instead of detecting it (windows-1252, iso-8859-15,
-    /// utf-16le, …); a byte-order mark still wins.
-    #[arg(long, value_name = "LABEL")]
-    pub encoding: Option<String>,
+    #[command(flatten)]
+    pub document: DocumentArgs,
 
     #[command(flatten)]
     pub engine: EngineArgs,
 
     #[command(flatten)]
     pub fidelity: FidelityArgs,
-
-    /// Split sentences longer than N source tokens at clause punctuation, then between words;
-    /// nothing is dropped [default and maximum: the model's position limit].
-    #[arg(long, value_name = "N", value_parser = parse_token_budget)]
-    pub max_sentence_tokens: Option<usize>,
 
     /// Without a terminal, print a progress line every SECS seconds.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
@@ -102,12 +93,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         include: args.include.clone(),
         exclude: args.exclude.clone(),
         shard: args.shard,
-        encoding: args
-            .encoding
-            .as_deref()
-            .map(input::encoding_for_label)
-            .transpose()?,
-        max_sentence_tokens: args.max_sentence_tokens,
+        encoding: args.document.forced_encoding()?,
+        max_sentence_tokens: args.document.max_sentence_tokens,
         cache: args.cache.clone(),
         // Each call to the engine holds several of its batches, so that sorting by length has
         // room to work and a large --batch-size is never cut short.

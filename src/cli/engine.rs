@@ -187,6 +187,43 @@ impl EngineArgs {
     }
 }
 
+/// How `translate` and `batch` read their inputs and split over-long sentences.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DocumentArgs {
+    /// Read the input in this encoding instead of detecting it (windows-1252, iso-8859-15,
+    /// utf-16le, …); a byte-order mark still wins.
+    #[arg(long, value_name = "LABEL")]
+    pub encoding: Option<String>,
+
+    /// Split sentences longer than N source tokens at clause punctuation (; : , —), then between
+    /// words; nothing is dropped [default and maximum: the model's position limit].
+    #[arg(long, value_name = "N", value_parser = parse_token_budget)]
+    pub max_sentence_tokens: Option<usize>,
+}
+
+/// Smallest `--max-sentence-tokens` accepted: below it, pieces would be a word or two.
+const MIN_TOKEN_BUDGET: usize = 8;
+
+fn parse_token_budget(value: &str) -> Result<usize, String> {
+    let budget: usize = value
+        .parse()
+        .map_err(|_| format!("`{value}` is not a number of tokens"))?;
+    if budget < MIN_TOKEN_BUDGET {
+        return Err(format!("must be at least {MIN_TOKEN_BUDGET} tokens"));
+    }
+    Ok(budget)
+}
+
+impl DocumentArgs {
+    /// The encoding `--encoding` names, if given.
+    pub fn forced_encoding(&self) -> passeur::Result<Option<&'static encoding_rs::Encoding>> {
+        self.encoding
+            .as_deref()
+            .map(passeur::input::encoding_for_label)
+            .transpose()
+    }
+}
+
 /// Fidelity-guard options of `translate` and `batch`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct FidelityArgs {

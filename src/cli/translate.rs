@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use super::engine::{EngineArgs, FidelityArgs};
+use super::engine::{DocumentArgs, EngineArgs, FidelityArgs};
 
 /// Arguments of `passeur translate`.
 #[derive(clap::Args)]
@@ -42,21 +42,14 @@ pub struct Args {
     #[arg(long, value_name = "SYNTAX")]
     pub input_format: Option<Syntax>,
 
-    /// Read the input in this encoding instead of detecting it (windows-1252, iso-8859-15,
-    /// utf-16le, …); a byte-order mark still wins.
-    #[arg(long, value_name = "LABEL")]
-    pub encoding: Option<String>,
+    #[command(flatten)]
+    pub document: DocumentArgs,
 
     #[command(flatten)]
     pub engine: EngineArgs,
 
     #[command(flatten)]
     pub fidelity: FidelityArgs,
-
-    /// Split sentences longer than N source tokens at clause punctuation (; : , —), then between
-    /// words; nothing is dropped [default and maximum: the model's position limit].
-    #[arg(long, value_name = "N", value_parser = parse_token_budget)]
-    pub max_sentence_tokens: Option<usize>,
 
     /// Print nothing on stderr but errors.
     #[arg(short, long, conflicts_with = "verbose")]
@@ -67,19 +60,6 @@ pub struct Args {
     pub verbose: u8,
 }
 
-/// Smallest `--max-sentence-tokens` accepted: below it, pieces would be a word or two.
-const MIN_TOKEN_BUDGET: usize = 8;
-
-pub(crate) fn parse_token_budget(value: &str) -> Result<usize, String> {
-    let budget: usize = value
-        .parse()
-        .map_err(|_| format!("`{value}` is not a number of tokens"))?;
-    if budget < MIN_TOKEN_BUDGET {
-        return Err(format!("must be at least {MIN_TOKEN_BUDGET} tokens"));
-    }
-    Ok(budget)
-}
-
 /// Runs `passeur translate`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
@@ -88,11 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         check_output_path(output, args.input.as_deref())?;
         write::remove_temporary_files_on_signal()?;
     }
-    let forced = args
-        .encoding
-        .as_deref()
-        .map(input::encoding_for_label)
-        .transpose()?;
+    let forced = args.document.forced_encoding()?;
     let input_path = args.input.as_deref().filter(|p| *p != Path::new("-"));
     let decoded = match input_path {
         Some(path) => input::read_file(path, forced)?,
@@ -227,7 +203,7 @@ fn translate(
 ) -> anyhow::Result<Bilingual> {
     let options = PipelineOptions {
         syntax: document.syntax,
-        max_sentence_tokens: args.max_sentence_tokens,
+        max_sentence_tokens: args.document.max_sentence_tokens,
         ..PipelineOptions::default()
     };
     let pipeline = Pipeline::new(translator, options);
