@@ -6,53 +6,23 @@ mod support;
 use assert_cmd::Command;
 use passeur::document::{Pipeline, PipelineOptions, SentenceStatus};
 use passeur::fidelity::{FixedDecoding, Guard, Guarded};
-use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use passeur::write;
 use scraper::Html;
 use serde_json::Value;
-use std::cell::RefCell;
-use support::{parse_tmx, select};
+use support::{parse_tmx, select, Scripted};
 
-/// Drops numbers, loops on ALL-CAPS text, translates the rest; records what it was asked.
-struct Flawed {
-    asked: RefCell<Vec<String>>,
-}
-
-impl SentenceTranslator for Flawed {
-    fn translate_sentences(&self, sentences: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
-        self.asked
-            .borrow_mut()
-            .extend(sentences.iter().map(|s| s.to_string()));
-        Ok(sentences
-            .iter()
-            .map(|s| {
-                let english = if !s.chars().any(char::is_lowercase) {
-                    "THE THE THE THE THE THE THE THE THE THE"
-                } else if s.contains("vendu") {
-                    "He sold cars."
-                } else if s.to_lowercase().contains("envole") {
-                    "The market is soaring"
-                } else {
-                    "The market is calm."
-                };
-                SentenceTranslation::new(english, Some(-0.5))
-            })
-            .collect())
-    }
-    fn token_count(&self, sentence: &str) -> usize {
-        sentence.split_whitespace().count() + 1
-    }
-    fn max_source_tokens(&self) -> usize {
-        512
-    }
-    fn provenance(&self) -> Provenance {
-        Provenance {
-            model: "scripted/flawed".into(),
-            revision: None,
-            decoding: "scripted".into(),
-            passeur_version: "test".into(),
-        }
-    }
+/// Drops numbers, loops on ALL-CAPS text, translates the rest.
+fn flawed(sentence: &str) -> String {
+    let english = if !sentence.chars().any(char::is_lowercase) {
+        "THE THE THE THE THE THE THE THE THE THE"
+    } else if sentence.contains("vendu") {
+        "He sold cars."
+    } else if sentence.to_lowercase().contains("envole") {
+        "The market is soaring"
+    } else {
+        "The market is calm."
+    };
+    english.to_string()
 }
 
 const ARTICLE: &str = "Il a vendu 5.000 voitures en 2013.\n\nLe marché est calme.\n\n\
@@ -60,9 +30,7 @@ const ARTICLE: &str = "Il a vendu 5.000 voitures en 2013.\n\nLe marché est calm
 
 #[test]
 fn passthrough_recovery_and_flags_reach_every_format() {
-    let engine = FixedDecoding(Flawed {
-        asked: RefCell::new(Vec::new()),
-    });
+    let engine = FixedDecoding(Scripted::with(flawed));
     let guard = Guard::default();
     let guarded = Guarded {
         guard: &guard,
@@ -82,7 +50,7 @@ fn passthrough_recovery_and_flags_reach_every_format() {
         ]
     );
     assert!(
-        !engine.0.asked.borrow().iter().any(|s| s.contains("17-11")),
+        !engine.0.requests().iter().any(|s| s.contains("17-11")),
         "the date never reached the model"
     );
     assert_eq!(bilingual.stats.flagged, 1);
