@@ -154,3 +154,19 @@ proptest! {
         prop_assert_eq!(sentences.len(), expected);
     }
 }
+
+/// Found by the paragraph property: whether a paragraph ended with spaces or with a blank line
+/// used to decide whether a trailing dash started a sentence of its own.
+#[test]
+fn trailing_spaces_never_change_the_sentences() {
+    for text in ["janv.»—", "Il pleut. —", "Fin. «", "M. Wang est là. ?"] {
+        let bare = segment(text);
+        for ending in [" ", "  \t", "\u{a0}", "\n\n"] {
+            assert_eq!(
+                segment(&format!("{text}{ending}")),
+                bare,
+                "{text:?} + {ending:?}"
+            );
+        }
+    }
+}

@@ -12,7 +12,12 @@ use std::ops::Range;
 /// every non-whitespace character of `text` (what lies between them is whitespace).
 pub(super) fn for_each_block(text: &str, mut on_block: impl FnMut(Range<usize>)) {
     if !has_line_break(text) {
-        on_block(0..text.len());
+        // Trimmed like every line below, so that what follows a mark never depends on whether
+        // the paragraph ended with spaces or with a line break.
+        let trimmed = trim_range(text, 0..text.len());
+        if !trimmed.is_empty() {
+            on_block(trimmed);
+        }
         return;
     }
     let mut paragraph: Vec<Range<usize>> = Vec::new();
