@@ -152,7 +152,7 @@ fn bad_shard_format_and_pattern_are_refused_with_the_reason() {
         stderr(&format)
     );
     let pattern = run(&["--include", "[a"]);
-    assert_eq!(pattern.status.code(), Some(1));
+    assert_eq!(pattern.status.code(), Some(2));
     assert!(
         stderr(&pattern).contains("invalid pattern `[a`"),
         "{}",

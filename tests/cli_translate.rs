@@ -185,7 +185,8 @@ fn bad_options_fail_before_reading_anything() {
     let directory = tempfile::tempdir().unwrap();
     let input = directory.path().join("article.txt");
     std::fs::write(&input, "2013\n").unwrap();
-    // Exit 1 for passeur's own errors, 2 for command-line usage errors (clap's convention).
+    // Exit 1 for passeur's own errors, 2 for command-line usage errors (clap's convention), also
+    // those found after parsing (an output extension, an encoding label).
     let run = |code: i32, args: &[&str]| {
         let result = passeur()
             .arg("translate")
@@ -202,12 +203,12 @@ fn bad_options_fail_before_reading_anything() {
         stderr(&result)
     };
     let unknown = directory.path().join("out.docx");
-    assert!(run(1, &["-o", unknown.to_str().unwrap()]).contains("give it an extension .md, .html"));
+    assert!(run(2, &["-o", unknown.to_str().unwrap()]).contains("give it an extension .md, .html"));
     let missing = directory.path().join("no/such/dir/out.md");
     assert!(run(1, &["-o", missing.to_str().unwrap()]).contains("output directory does not exist"));
     let over_input = run(1, &["-o", input.to_str().unwrap(), "--format", "txt"]);
     assert!(over_input.contains("overwrite the input"), "{over_input}");
-    assert!(run(1, &["--encoding", "klingon"]).contains("unknown encoding `klingon`"));
+    assert!(run(2, &["--encoding", "klingon"]).contains("unknown encoding `klingon`"));
     assert!(run(2, &["--format", "docx"]).contains("choose md, html, txt, jsonl or tmx"));
     assert!(run(2, &["--max-sentence-tokens", "3"]).contains("at least 8"));
     assert!(run(2, &["--beams", "0"]).contains("use 1 (greedy) or more"));
