@@ -50,7 +50,11 @@ pub fn run_man(args: ManArgs, mut command: clap::Command) -> anyhow::Result<Exit
         .into());
     }
     let mut pages = vec![("passeur.1".to_owned(), render(&command)?)];
-    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+    // clap's own `help` subcommand needs no page.
+    for sub in command
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         let name = sub.get_display_name().unwrap_or(sub.get_name()).to_owned();
         pages.push((format!("{name}.1"), render(sub)?));
     }

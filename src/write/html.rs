@@ -191,12 +191,13 @@ fn title(bilingual: &Bilingual) -> String {
         .or_else(|| bilingual.document.sentences().next());
     match first {
         Some(sentence) => {
+            // At most 70 characters, as search engines and validators expect of a title.
             let english = bilingual.target(sentence).text.text.trim();
-            let short: String = english.chars().take(100).collect();
-            if short.len() < english.len() {
-                format!("{short}…")
+            if english.chars().count() <= 70 {
+                english.to_string()
             } else {
-                short
+                let short: String = english.chars().take(69).collect();
+                format!("{}…", short.trim_end())
             }
         }
         None => "Translation".to_string(),
