@@ -61,8 +61,10 @@ pre { white-space: pre-wrap; padding: .5rem; border: 1px solid var(--rule); bord
   .labels { display: none; }
 }
 @media print {
-  body { max-width: none; padding: 0; font-size: 10.5pt; }
-  .labels { position: static; }
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  .row { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); column-gap: 1.5rem; }
+  .row .en { border-left: 0; padding-left: 0; margin-bottom: 0; }
+  .labels { display: grid; position: static; }
   .row, blockquote, pre { break-inside: avoid; }
   .s:hover, .s:focus, .s.hl { background: none; color: inherit; outline: none; }
   a { color: inherit; }
