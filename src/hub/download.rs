@@ -237,11 +237,18 @@ impl Downloader {
                     .and_then(|v| v.to_str().ok())
                     .map(|v| v.trim().to_owned())
             };
-            let location = header("location");
+            let mut location = header("location");
             if (300..400).contains(&status) {
                 if let Some(target) = location.as_deref().filter(|l| l.starts_with('/')) {
-                    current = format!("{}{target}", origin(&current));
-                    continue;
+                    let absolute = format!("{}{target}", origin(&current));
+                    if header("x-linked-etag").is_some() {
+                        // Where an LFS file's bytes are, on the same host (some mirrors).
+                        location = Some(absolute);
+                    } else {
+                        // A renamed repo: ask again there.
+                        current = absolute;
+                        continue;
+                    }
                 }
             }
             match status {
