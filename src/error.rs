@@ -6,7 +6,7 @@
 //! [`std::error::Error::source`], so that printing the chain never repeats it; the wrapped error
 //! stays available in the variant's fields.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Everything that can go wrong in passeur, with enough context to say what to do next.
 #[derive(Debug, thiserror::Error)]
@@ -165,30 +165,10 @@ pub enum Error {
         dir: PathBuf,
     },
 
-    /// Offline (HF_HUB_OFFLINE) and a model file is not in the Hugging Face cache.
-    #[error(
-        "{repo} at revision {revision}: {file} is not in the Hugging Face cache {} ({detail}), and \
-         HF_HUB_OFFLINE forbids downloading it{}",
-        cache_dir.display(),
-        describe_complete(complete_revisions)
-    )]
-    OfflineCacheMiss {
-        /// The model as it was asked for (a models.toml name, `Owner/name[@revision]`).
-        model: String,
-        /// Hub repo id.
-        repo: String,
-        /// Revision asked for (branch, tag, `refs/pr/N` or commit).
-        revision: String,
-        /// The missing file.
-        file: String,
-        /// The hub cache folder that was searched (boxed to keep `Error` small).
-        cache_dir: Box<Path>,
-        /// What exactly the cache lacks, in terms of its layout: the ref, the snapshot or the blob.
-        detail: String,
-        /// Revisions of the same repo of which the cache holds a complete model, with their
-        /// commits: each works offline after `@`.
-        complete_revisions: Vec<(String, String)>,
-    },
+    /// Offline (HF_HUB_OFFLINE) and a model file is not in the Hugging Face cache (boxed: it
+    /// has many fields, and is rare).
+    #[error("{0}")]
+    OfflineCacheMiss(Box<OfflineMiss>),
 
     /// The hub answered that a repo, revision or file does not exist (or is not accessible).
     #[error(
@@ -410,6 +390,42 @@ pub enum Error {
         /// The underlying candle error, shown in the message (boxed: it is large, and rare).
         error: Box<candle_core::Error>,
     },
+}
+
+/// What an offline run could not find in the Hugging Face cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineMiss {
+    /// The model as it was asked for (a models.toml name, `Owner/name[@revision]`).
+    pub model: String,
+    /// Hub repo id.
+    pub repo: String,
+    /// Revision asked for (branch, tag, `refs/pr/N` or commit).
+    pub revision: String,
+    /// The missing file.
+    pub file: String,
+    /// The hub cache folder that was searched.
+    pub cache_dir: PathBuf,
+    /// What exactly the cache lacks, in terms of its layout: the ref, the snapshot or the blob.
+    pub detail: String,
+    /// Revisions of the same repo of which the cache holds a complete model, with their
+    /// commits: each works offline after `@`.
+    pub complete_revisions: Vec<(String, String)>,
+}
+
+impl std::fmt::Display for OfflineMiss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} at revision {}: {} is not in the Hugging Face cache {} ({}), and HF_HUB_OFFLINE \
+             forbids downloading it{}",
+            self.repo,
+            self.revision,
+            self.file,
+            self.cache_dir.display(),
+            self.detail,
+            describe_complete(&self.complete_revisions)
+        )
+    }
 }
 
 /// `Result` with passeur's [`Error`].

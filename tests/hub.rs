@@ -404,17 +404,11 @@ fn an_offline_cache_miss_names_repo_revision_and_file_and_what_to_do() {
     let cache = tempfile::tempdir().unwrap();
     let err = hub::resolve("opus-mt-fr-en", &offline(cache.path())).unwrap_err();
     match &err {
-        Error::OfflineCacheMiss {
-            repo,
-            revision,
-            file,
-            cache_dir,
-            ..
-        } => {
-            assert_eq!(repo, FR_EN);
-            assert_eq!(revision, FR_EN_MAIN);
-            assert_eq!(file, "config.json");
-            assert_eq!(&**cache_dir, cache.path());
+        Error::OfflineCacheMiss(miss) => {
+            assert_eq!(miss.repo, FR_EN);
+            assert_eq!(miss.revision, FR_EN_MAIN);
+            assert_eq!(miss.file, "config.json");
+            assert_eq!(miss.cache_dir, cache.path());
         }
         other => panic!("unexpected error {other}"),
     }
@@ -440,7 +434,7 @@ fn an_offline_miss_of_one_file_names_that_file() {
     python_cache(cache.path(), FR_EN, FR_EN_MAIN, &["main"], &files);
     let err = hub::resolve("opus-mt-fr-en", &offline(cache.path())).unwrap_err();
     assert!(
-        matches!(&err, Error::OfflineCacheMiss { file, .. } if file == "vocab.json"),
+        matches!(&err, Error::OfflineCacheMiss(miss) if miss.file == "vocab.json"),
         "{err}"
     );
 }
@@ -529,15 +523,15 @@ fn an_offline_miss_mentions_other_cached_revisions() {
         )),
         "{message}"
     );
-    let Error::OfflineCacheMiss {
-        complete_revisions, ..
-    } = &err
-    else {
+    let Error::OfflineCacheMiss(miss) = &err else {
         panic!("{err}")
     };
-    assert_eq!(complete_revisions, &[("main".to_owned(), other.to_owned())]);
+    assert_eq!(
+        miss.complete_revisions,
+        [("main".to_owned(), other.to_owned())]
+    );
     // ... and each revision offered works when asked for, by name or repo id.
-    for spec in [format!("opus-mt-fr-en@main"), format!("{FR_EN}@main")] {
+    for spec in ["opus-mt-fr-en@main".to_owned(), format!("{FR_EN}@main")] {
         let files = hub::resolve(&spec, &offline(cache.path())).unwrap();
         assert!(files
             .config
@@ -557,7 +551,7 @@ fn a_snapshot_link_to_a_deleted_blob_counts_as_missing() {
     std::fs::remove_file(std::fs::canonicalize(&vocab).unwrap()).unwrap();
     let err = hub::resolve("opus-mt-fr-en", &offline(cache.path())).unwrap_err();
     assert!(
-        matches!(&err, Error::OfflineCacheMiss { file, .. } if file == "vocab.json"),
+        matches!(&err, Error::OfflineCacheMiss(miss) if miss.file == "vocab.json"),
         "{err}"
     );
 }
@@ -765,12 +759,15 @@ enum Fault {
     Corrupt,
 }
 
+/// Each request's method, path and `Range` header.
+type RequestLog = Mutex<Vec<(String, String, Option<String>)>>;
+
 /// A tiny HTTP/1.1 server answering passeur's requests as the hub does (`HEAD` for metadata,
 /// then `GET` with `Range: bytes=N-` to resume), one thread per connection, so that a stalled
 /// transfer does not block the next one. It stops by itself after 60 s, or when dropped.
 struct FakeHub {
     endpoint: String,
-    log: Arc<Mutex<Vec<(String, String, Option<String>)>>>,
+    log: Arc<RequestLog>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -852,11 +849,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn serve(
-    stream: TcpStream,
-    routes: &HashMap<String, Route>,
-    log: &Mutex<Vec<(String, String, Option<String>)>>,
-) {
+fn serve(stream: TcpStream, routes: &HashMap<String, Route>, log: &RequestLog) {
     stream.set_nonblocking(false).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))

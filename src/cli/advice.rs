@@ -4,6 +4,7 @@
 //! Each piece of advice must lead somewhere: a suggestion is only made when following it works
 //! (e.g. `--model NAME@REVISION` only for revisions the cache holds completely).
 
+use passeur::error::OfflineMiss;
 use passeur::hub;
 use passeur::Error;
 
@@ -17,13 +18,14 @@ pub fn advice(err: &anyhow::Error) -> Option<String> {
 /// The advice for one library error.
 pub fn for_error(err: &Error) -> Option<String> {
     match err {
-        Error::OfflineCacheMiss {
-            model,
-            repo,
-            cache_dir,
-            complete_revisions,
-            ..
-        } => {
+        Error::OfflineCacheMiss(miss) => {
+            let OfflineMiss {
+                model,
+                repo,
+                cache_dir,
+                complete_revisions,
+                ..
+            } = &**miss;
             let base = model
                 .split_once('@')
                 .map_or(model.as_str(), |(base, _)| base);
@@ -57,7 +59,9 @@ pub fn for_error(err: &Error) -> Option<String> {
                  Face cache here (README: \"No internet on this machine?\")"
             ))
         }
-        Error::HubNotFound { status, .. } if matches!(status, 401 | 403) => Some(
+        Error::HubNotFound {
+            status: 401 | 403, ..
+        } => Some(
             "if the repo is private or gated, set HF_TOKEN to an access token that may read it \
              (or log in with `huggingface-cli login`); otherwise check the repo name"
                 .into(),
@@ -112,15 +116,15 @@ mod tests {
 
     #[test]
     fn a_complete_revision_is_suggested_with_the_name_the_user_gave() {
-        let err = Error::OfflineCacheMiss {
+        let err = Error::OfflineCacheMiss(Box::new(OfflineMiss {
             model: "opus-mt-fr-en".into(),
             repo: "Helsinki-NLP/opus-mt-fr-en".into(),
             revision: "b4a9".into(),
             file: "config.json".into(),
-            cache_dir: std::path::Path::new("/cache").into(),
+            cache_dir: "/cache".into(),
             detail: String::new(),
             complete_revisions: vec![("main".into(), "abc".into())],
-        };
+        }));
         let advice = for_error(&err).unwrap();
         assert!(advice.starts_with("use what the cache has with --model opus-mt-fr-en@main"));
         for words in [

@@ -9,6 +9,7 @@ use super::download::Downloader;
 use super::files::{HubOrigin, ModelFiles, ModelSource};
 use super::options::ResolveOptions;
 use super::{GENERATION_CONFIG, REQUIRED_FILES, TOKENIZER_CONFIG};
+use crate::error::OfflineMiss;
 use crate::generate::GenerationOptions;
 use crate::{Error, Result};
 
@@ -168,14 +169,14 @@ impl<'a> HubResolver<'a> {
     }
 
     fn offline_miss(&self, repo: &str, revision: &str, file: &str, detail: String) -> Error {
-        Error::OfflineCacheMiss {
+        Error::OfflineCacheMiss(Box::new(OfflineMiss {
             model: self.spec.to_owned(),
             repo: repo.to_owned(),
             revision: revision.to_owned(),
             file: file.to_owned(),
-            cache_dir: self.cache.dir().into(),
+            cache_dir: self.cache.dir().to_owned(),
             detail,
             complete_revisions: self.cache.complete_revisions(repo),
-        }
+        }))
     }
 }
