@@ -208,7 +208,7 @@ pub enum Error {
         revision: String,
         /// The file being downloaded.
         file: String,
-        /// The hub's base URL (HF_ENDPOINT, else https://huggingface.co).
+        /// The hub's base URL (HF_ENDPOINT, else `https://huggingface.co`).
         endpoint: String,
         /// What went wrong, in words.
         reason: String,
