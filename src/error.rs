@@ -1,17 +1,24 @@
 //! The crate's one error type.
+//!
+//! Each message describes the problem and names what it concerns (file, byte, repo, revision,
+//! tensor); it gives no command-line advice (flags, subcommands): the `passeur` command adds that.
+//! A variant that wraps another error shows it in its message and does not return it from
+//! [`std::error::Error::source`], so that printing the chain never repeats it; the wrapped error
+//! stays available in the variant's fields.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Everything that can go wrong in passeur, with enough context to say what to do next.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file concerned.
         path: PathBuf,
-        /// The underlying I/O error.
-        source: std::io::Error,
+        /// The underlying I/O error (shown in the message).
+        error: std::io::Error,
     },
 
     /// The input is not text: it holds NUL bytes or too many control characters.
@@ -27,7 +34,7 @@ pub enum Error {
     },
 
     /// The input's bytes are not valid in the encoding it declares or was read in.
-    #[error("{input}: not valid {encoding} at byte {offset} ({detail}); {hint}")]
+    #[error("{input}: not valid {encoding} at byte {offset} ({detail})")]
     Undecodable {
         /// The input's name: its path, or `<stdin>`.
         input: String,
@@ -37,7 +44,8 @@ pub enum Error {
         offset: usize,
         /// What is wrong there.
         detail: String,
-        /// What the user can do about it.
+        /// What the user can do about it (not part of the message: the command line shows it as
+        /// advice).
         hint: &'static str,
     },
 
@@ -79,10 +87,10 @@ pub enum Error {
         step: &'static str,
     },
 
-    /// `--strict` was asked for and some sentences stayed doubtful after every recovery step.
+    /// Strict mode was asked for and some sentences stayed doubtful after every recovery step.
     #[error(
-        "--strict: {flagged} of {sentences} sentences stayed doubtful after recovery ({reasons}); \
-         they are marked \"flagged\" in the output: review them, or run without --strict to accept them"
+        "{flagged} of {sentences} sentences stayed doubtful after recovery ({reasons}); they are \
+         marked \"flagged\" in the output"
     )]
     FidelityFlags {
         /// Sentences still flagged.
@@ -157,27 +165,16 @@ pub enum Error {
         dir: PathBuf,
     },
 
-    /// Offline (HF_HUB_OFFLINE) and a model file is not in the Hugging Face cache.
-    #[error(
-        "{repo} at revision {revision}: {file} is not in the Hugging Face cache ({}) and HF_HUB_OFFLINE \
-         forbids downloading it; {hint}",
-        cache_dir.display()
-    )]
-    OfflineCacheMiss {
-        /// Hub repo id.
-        repo: String,
-        /// Revision asked for (branch, tag, `refs/pr/N` or commit).
-        revision: String,
-        /// The missing file.
-        file: String,
-        /// The hub cache folder that was searched (boxed to keep `Error` small).
-        cache_dir: Box<Path>,
-        /// What to do next.
-        hint: String,
-    },
+    /// Offline (HF_HUB_OFFLINE) and a model file is not in the Hugging Face cache (boxed: it
+    /// has many fields, and is rare).
+    #[error("{0}")]
+    OfflineCacheMiss(Box<OfflineMiss>),
 
     /// The hub answered that a repo, revision or file does not exist (or is not accessible).
-    #[error("{repo} at revision {revision}: the hub has no {file} (HTTP {status}); {hint}")]
+    #[error(
+        "{repo} at revision {revision}: the hub has no {file}, or refuses it (HTTP {status}{})",
+        if detail.is_empty() { String::new() } else { format!(": {detail}") }
+    )]
     HubNotFound {
         /// Hub repo id.
         repo: String,
@@ -187,8 +184,8 @@ pub enum Error {
         file: String,
         /// The HTTP status the hub answered.
         status: u16,
-        /// What to do next.
-        hint: String,
+        /// The hub's own explanation (its `X-Error-Message` header), when it gives one.
+        detail: String,
     },
 
     /// None of the weights files a model may have exists on the hub.
@@ -200,10 +197,9 @@ pub enum Error {
         tried: String,
     },
 
-    /// Downloading a file from the hub failed (network, disk, interrupted transfer).
+    /// Downloading a file from the hub failed (network, stalled or broken transfer, checksum).
     #[error(
-        "could not download {file} from {repo} at revision {revision}: {reason}; check the network \
-         connection, or work offline (HF_HUB_OFFLINE=1) with a model already in the cache"
+        "could not download {file} of {repo} at revision {revision} from {endpoint}: {reason}"
     )]
     Download {
         /// Hub repo id.
@@ -212,6 +208,8 @@ pub enum Error {
         revision: String,
         /// The file being downloaded.
         file: String,
+        /// The hub's base URL (HF_ENDPOINT, else `https://huggingface.co`).
+        endpoint: String,
         /// What went wrong, in words.
         reason: String,
     },
@@ -234,8 +232,7 @@ pub enum Error {
 
     /// Another process has a batch manifest or sentence cache open (files are locked while in use).
     #[error(
-        "{}: {what} is in use by another passeur process; wait for it to finish, or give this \
-         run its own file (another OUT_DIR or --shard, another --cache)",
+        "{}: {what} is in use (locked) by another passeur process",
         path.display()
     )]
     InUse {
@@ -275,8 +272,8 @@ pub enum Error {
     /// A batch stopped before its end because the translator failed; what was finished is recorded
     /// and a rerun resumes from there.
     #[error(
-        "the batch stopped after finishing {finished} of {inputs} inputs: {source}; what was \
-         finished is recorded in {} and a rerun of the same command resumes from there",
+        "the batch stopped after finishing {finished} of {inputs} inputs: {cause}; what was \
+         finished is recorded in {}, and a rerun with the same options resumes from there",
         summary.display()
     )]
     BatchAborted {
@@ -286,8 +283,8 @@ pub enum Error {
         inputs: usize,
         /// The summary file written before stopping.
         summary: PathBuf,
-        /// Why it stopped.
-        source: Box<Error>,
+        /// Why it stopped (shown in the message).
+        cause: Box<Error>,
     },
 
     /// Any other failure, already described in words.
@@ -386,13 +383,49 @@ pub enum Error {
     },
 
     /// The tensor library failed while running the model (out of memory, device error).
-    #[error("model computation failed while {context}: {source}")]
+    #[error("model computation failed while {context}: {error}")]
     Compute {
         /// What the model was doing.
         context: String,
-        /// The underlying candle error (boxed: it is large, and rare).
-        source: Box<candle_core::Error>,
+        /// The underlying candle error, shown in the message (boxed: it is large, and rare).
+        error: Box<candle_core::Error>,
     },
+}
+
+/// What an offline run could not find in the Hugging Face cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineMiss {
+    /// The model as it was asked for (a models.toml name, `Owner/name[@revision]`).
+    pub model: String,
+    /// Hub repo id.
+    pub repo: String,
+    /// Revision asked for (branch, tag, `refs/pr/N` or commit).
+    pub revision: String,
+    /// The missing file.
+    pub file: String,
+    /// The hub cache folder that was searched.
+    pub cache_dir: PathBuf,
+    /// What exactly the cache lacks, in terms of its layout: the ref, the snapshot or the blob.
+    pub detail: String,
+    /// Revisions of the same repo of which the cache holds a complete model, with their
+    /// commits: each works offline after `@`.
+    pub complete_revisions: Vec<(String, String)>,
+}
+
+impl std::fmt::Display for OfflineMiss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} at revision {}: {} is not in the Hugging Face cache {} ({}), and HF_HUB_OFFLINE \
+             forbids downloading it{}",
+            self.repo,
+            self.revision,
+            self.file,
+            self.cache_dir.display(),
+            self.detail,
+            describe_complete(&self.complete_revisions)
+        )
+    }
 }
 
 /// `Result` with passeur's [`Error`].
@@ -403,7 +436,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
 
@@ -411,7 +444,56 @@ impl Error {
     pub fn compute(context: impl Into<String>, source: candle_core::Error) -> Self {
         Error::Compute {
             context: context.into(),
-            source: Box::new(source),
+            error: Box::new(source),
         }
+    }
+}
+
+/// `; the cache holds a complete model at main (= abc…)` for an offline miss, or nothing.
+fn describe_complete(revisions: &[(String, String)]) -> String {
+    if revisions.is_empty() {
+        return String::new();
+    }
+    let listed: Vec<String> = revisions
+        .iter()
+        .map(|(name, commit)| {
+            if name == commit {
+                format!("commit {commit}")
+            } else {
+                format!("{name} (= {commit})")
+            }
+        })
+        .collect();
+    format!(
+        "; the cache holds a complete model of this repo at {}",
+        listed.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn wrapped_errors_are_shown_once() {
+        let err = Error::io(
+            "missing.txt",
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        );
+        assert_eq!(err.to_string(), "missing.txt: entity not found");
+        assert!(
+            err.source().is_none(),
+            "the cause is in the message already"
+        );
+        let aborted = Error::BatchAborted {
+            finished: 1,
+            inputs: 2,
+            summary: "out/summary.json".into(),
+            cause: Box::new(err),
+        };
+        let message = aborted.to_string();
+        assert_eq!(message.matches("entity not found").count(), 1, "{message}");
+        assert!(aborted.source().is_none());
     }
 }

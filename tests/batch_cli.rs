@@ -152,7 +152,7 @@ fn bad_shard_format_and_pattern_are_refused_with_the_reason() {
         stderr(&format)
     );
     let pattern = run(&["--include", "[a"]);
-    assert_eq!(pattern.status.code(), Some(1));
+    assert_eq!(pattern.status.code(), Some(2));
     assert!(
         stderr(&pattern).contains("invalid pattern `[a`"),
         "{}",
@@ -365,4 +365,42 @@ fn a_batch_killed_with_sigkill_resumes_with_no_partial_output() {
         );
     }
     assert_eq!(outputs(&output).len(), 600);
+}
+
+#[test]
+fn verbose_batch_reports_each_input_once_and_calls_empty_inputs_empty() {
+    let root = tempfile::tempdir().unwrap();
+    let input = root.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(input.join("a.txt"), "Bonjour le monde.\n").unwrap();
+    std::fs::write(input.join("empty.txt"), "").unwrap();
+    std::fs::write(
+        input.join("photo.txt"),
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    )
+    .unwrap();
+    let output = root.path().join("out");
+    let run = batch(&input, &output, &["-v"]);
+    let message = stderr(&run);
+    assert_eq!(run.status.code(), Some(3), "{message}");
+    assert_eq!(
+        message.matches("failed: photo.txt").count(),
+        1,
+        "each failure once: {message}"
+    );
+    assert!(
+        message.contains("1 input failed (listed above"),
+        "{message}"
+    );
+    assert!(message.contains("done: a.txt: 1 sentence "), "{message}");
+    assert!(
+        message.contains("done: empty.txt: no text, nothing to translate"),
+        "{message}"
+    );
+    assert!(
+        message.contains("1 input had no text to translate"),
+        "{message}"
+    );
+    let quiet = batch(&input, &root.path().join("out2"), &["-v", "-q"]);
+    assert_eq!(quiet.status.code(), Some(2), "-v and -q conflict");
 }

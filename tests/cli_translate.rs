@@ -185,7 +185,8 @@ fn bad_options_fail_before_reading_anything() {
     let directory = tempfile::tempdir().unwrap();
     let input = directory.path().join("article.txt");
     std::fs::write(&input, "2013\n").unwrap();
-    // Exit 1 for passeur's own errors, 2 for command-line usage errors (clap's convention).
+    // Exit 1 for passeur's own errors, 2 for command-line usage errors (clap's convention), also
+    // those found after parsing (an output extension, an encoding label).
     let run = |code: i32, args: &[&str]| {
         let result = passeur()
             .arg("translate")
@@ -202,12 +203,12 @@ fn bad_options_fail_before_reading_anything() {
         stderr(&result)
     };
     let unknown = directory.path().join("out.docx");
-    assert!(run(1, &["-o", unknown.to_str().unwrap()]).contains("give it an extension .md, .html"));
+    assert!(run(2, &["-o", unknown.to_str().unwrap()]).contains("give it an extension .md, .html"));
     let missing = directory.path().join("no/such/dir/out.md");
     assert!(run(1, &["-o", missing.to_str().unwrap()]).contains("output directory does not exist"));
     let over_input = run(1, &["-o", input.to_str().unwrap(), "--format", "txt"]);
     assert!(over_input.contains("overwrite the input"), "{over_input}");
-    assert!(run(1, &["--encoding", "klingon"]).contains("unknown encoding `klingon`"));
+    assert!(run(2, &["--encoding", "klingon"]).contains("unknown encoding `klingon`"));
     assert!(run(2, &["--format", "docx"]).contains("choose md, html, txt, jsonl or tmx"));
     assert!(run(2, &["--max-sentence-tokens", "3"]).contains("at least 8"));
     assert!(run(2, &["--beams", "0"]).contains("use 1 (greedy) or more"));
@@ -252,4 +253,71 @@ fn format_follows_the_output_extension_and_input_format_the_input_extension() {
         .output()
         .unwrap();
     assert_eq!(result.status.code(), Some(1));
+}
+
+#[test]
+fn the_summary_counts_in_the_singular_and_calls_an_empty_input_empty() {
+    let run = |input: &str| {
+        let result = passeur()
+            .args(["translate", "--format", "txt"])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        assert!(result.status.success(), "{}", stderr(&result));
+        stderr(&result)
+    };
+    let one = run("2013\n");
+    assert!(
+        one.contains("<stdin>: 1 sentence in 1 paragraph ("),
+        "{one}"
+    );
+    let empty = run("");
+    assert!(
+        empty.contains("<stdin>: empty; nothing translated → standard output [txt]"),
+        "{empty}"
+    );
+    assert!(!empty.contains("translated,"), "{empty}");
+}
+
+#[test]
+fn errors_show_their_cause_once_and_end_with_what_to_do() {
+    let directory = tempfile::tempdir().unwrap();
+    let missing = directory.path().join("missing.txt");
+    let result = passeur().arg("translate").arg(&missing).output().unwrap();
+    assert_eq!(result.status.code(), Some(1));
+    let message = stderr(&result);
+    assert_eq!(
+        message.matches("No such file or directory").count(),
+        1,
+        "{message}"
+    );
+
+    // A model that is neither cached nor reachable: the advice names a model folder, a mirror
+    // and `passeur fetch`.
+    let input = directory.path().join("a.txt");
+    std::fs::write(&input, "Bonjour le monde.\n").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let result = passeur()
+        .arg("translate")
+        .arg(&input)
+        .env("HF_HUB_CACHE", directory.path().join("cache"))
+        .env_remove("HF_HUB_OFFLINE")
+        .env("HF_ENDPOINT", format!("http://127.0.0.1:{port}"))
+        .env("PASSEUR_DOWNLOAD_RETRIES", "0")
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(1));
+    let message = stderr(&result);
+    let help = message
+        .lines()
+        .find(|l| l.starts_with("passeur: help: "))
+        .unwrap_or_else(|| panic!("no advice: {message}"));
+    for words in ["--model", "HF_ENDPOINT", "passeur fetch opus-mt-fr-en"] {
+        assert!(help.contains(words), "{help:?} lacks {words:?}");
+    }
+    assert!(entries(directory.path()).iter().all(|e| e != "a.txt.md"));
 }

@@ -270,7 +270,7 @@ fn a_changed_number_is_flagged_when_no_recovery_fixes_it() {
     assert_eq!(out[0].text, "The toll is 12 dead.");
     let explanation = out[0].explanation().unwrap();
     assert!(
-        explanation.contains("\"120\" is not in the translation"),
+        explanation.contains("\"120\" in the source has no counterpart in the translation"),
         "{explanation}"
     );
 }

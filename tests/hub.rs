@@ -2,7 +2,7 @@
 //! here in temp folders, as huggingface_hub lays it out), offline rules, and downloads from a fake
 //! hub served on 127.0.0.1 (the real hub is never contacted).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use passeur::hub::{
-    self, cache_status, CacheLookup, CacheStatus, HubCache, ModelSource, ModelSpec, ResolveOptions,
-    WeightsFormat,
+    self, cache_status, CacheLookup, CacheStatus, FileState, HubCache, ModelSource, ModelSpec,
+    NetworkOptions, ResolveOptions, WeightsFormat,
 };
 use passeur::tokenizer::MarianTokenizer;
 use passeur::Error;
@@ -404,17 +404,11 @@ fn an_offline_cache_miss_names_repo_revision_and_file_and_what_to_do() {
     let cache = tempfile::tempdir().unwrap();
     let err = hub::resolve("opus-mt-fr-en", &offline(cache.path())).unwrap_err();
     match &err {
-        Error::OfflineCacheMiss {
-            repo,
-            revision,
-            file,
-            cache_dir,
-            ..
-        } => {
-            assert_eq!(repo, FR_EN);
-            assert_eq!(revision, FR_EN_MAIN);
-            assert_eq!(file, "config.json");
-            assert_eq!(&**cache_dir, cache.path());
+        Error::OfflineCacheMiss(miss) => {
+            assert_eq!(miss.repo, FR_EN);
+            assert_eq!(miss.revision, FR_EN_MAIN);
+            assert_eq!(miss.file, "config.json");
+            assert_eq!(miss.cache_dir, cache.path());
         }
         other => panic!("unexpected error {other}"),
     }
@@ -423,11 +417,13 @@ fn an_offline_cache_miss_names_repo_revision_and_file_and_what_to_do() {
         FR_EN,
         FR_EN_MAIN,
         "config.json",
-        "passeur fetch opus-mt-fr-en",
-        "unset HF_HUB_OFFLINE",
+        "HF_HUB_OFFLINE forbids downloading it",
+        "the cache has no folder models--Helsinki-NLP--opus-mt-fr-en",
     ] {
         assert!(message.contains(words), "{message:?} lacks {words:?}");
     }
+    // The library describes; the command line gives the advice (tested with the CLI below).
+    assert!(!message.contains("passeur fetch"), "{message}");
 }
 
 #[test]
@@ -438,7 +434,7 @@ fn an_offline_miss_of_one_file_names_that_file() {
     python_cache(cache.path(), FR_EN, FR_EN_MAIN, &["main"], &files);
     let err = hub::resolve("opus-mt-fr-en", &offline(cache.path())).unwrap_err();
     assert!(
-        matches!(&err, Error::OfflineCacheMiss { file, .. } if file == "vocab.json"),
+        matches!(&err, Error::OfflineCacheMiss(miss) if miss.file == "vocab.json"),
         "{err}"
     );
 }
@@ -462,6 +458,45 @@ fn an_offline_miss_of_the_weights_lists_what_was_looked_for() {
         )),
         "{message}"
     );
+    // Exactly what is missing, in the cache's own terms.
+    assert!(
+        message.contains("model.safetensors: refs/refs/pr/4 does not exist"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "pytorch_model.bin: snapshots/{FR_EN_MAIN}/ has no pytorch_model.bin"
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_offline_miss_says_which_snapshot_lacks_the_file_the_ref_points_to() {
+    let cache = tempfile::tempdir().unwrap();
+    python_cache_of_main(cache.path());
+    // refs/refs/pr/4 copied, its snapshot not.
+    let pr_ref = cache
+        .path()
+        .join("models--Helsinki-NLP--opus-mt-fr-en/refs/refs/pr/4");
+    std::fs::create_dir_all(pr_ref.parent().unwrap()).unwrap();
+    std::fs::write(&pr_ref, PR4_COMMIT).unwrap();
+    let catalog = hub::catalog().unwrap();
+    let report = hub::inspect(&catalog[0], &HubCache::new(cache.path()));
+    let safetensors = report
+        .files
+        .iter()
+        .find(|f| f.file == "model.safetensors")
+        .unwrap();
+    assert_eq!(safetensors.revision, "refs/pr/4");
+    assert_eq!(
+        safetensors.state,
+        FileState::Missing(format!(
+            "refs/refs/pr/4 points to commit {PR4_COMMIT}, but snapshots/{PR4_COMMIT}/ does not exist"
+        ))
+    );
+    // pytorch_model.bin from main is there: the model is complete all the same.
+    assert_eq!(report.status(), CacheStatus::Complete);
 }
 
 #[test]
@@ -471,19 +506,37 @@ fn an_offline_miss_mentions_other_cached_revisions() {
     let mut files = fixture_files(&TOKENIZER_AND_CONFIG);
     files.push(("pytorch_model.bin", b"x".to_vec()));
     python_cache(cache.path(), FR_EN, other, &["main"], &files);
-    let message = hub::resolve("opus-mt-fr-en", &offline(cache.path()))
-        .unwrap_err()
-        .to_string();
-    assert!(message.contains(&format!("main = {other}")), "{message}");
+    // A revision holding only the safetensors weights, as huggingface_hub leaves refs/pr/4: not
+    // a complete model, so never offered.
+    python_cache(
+        cache.path(),
+        FR_EN,
+        PR4_COMMIT,
+        &["refs/pr/4"],
+        &fixture_files(&["model.safetensors"]),
+    );
+    let err = hub::resolve("opus-mt-fr-en", &offline(cache.path())).unwrap_err();
+    let message = err.to_string();
     assert!(
-        message.contains(&format!("--model {FR_EN}@REVISION")),
+        message.contains(&format!(
+            "the cache holds a complete model of this repo at main (= {other})"
+        )),
         "{message}"
     );
-    // ... and that revision is indeed usable by asking for it.
-    let files = hub::resolve(&format!("{FR_EN}@main"), &offline(cache.path())).unwrap();
-    assert!(files
-        .config
-        .ends_with(format!("snapshots/{other}/config.json")));
+    let Error::OfflineCacheMiss(miss) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        miss.complete_revisions,
+        [("main".to_owned(), other.to_owned())]
+    );
+    // ... and each revision offered works when asked for, by name or repo id.
+    for spec in ["opus-mt-fr-en@main".to_owned(), format!("{FR_EN}@main")] {
+        let files = hub::resolve(&spec, &offline(cache.path())).unwrap();
+        assert!(files
+            .config
+            .ends_with(format!("snapshots/{other}/config.json")));
+    }
 }
 
 #[test]
@@ -498,7 +551,7 @@ fn a_snapshot_link_to_a_deleted_blob_counts_as_missing() {
     std::fs::remove_file(std::fs::canonicalize(&vocab).unwrap()).unwrap();
     let err = hub::resolve("opus-mt-fr-en", &offline(cache.path())).unwrap_err();
     assert!(
-        matches!(&err, Error::OfflineCacheMiss { file, .. } if file == "vocab.json"),
+        matches!(&err, Error::OfflineCacheMiss(miss) if miss.file == "vocab.json"),
         "{err}"
     );
 }
@@ -675,16 +728,46 @@ fn offline_endpoint_token_and_progress_come_from_the_environment() {
 /// One file the fake hub serves.
 #[derive(Clone)]
 enum Route {
-    File { commit: String, body: Vec<u8> },
+    /// A file kept in git: `HEAD` gives its commit, git blob id (`ETag`) and size; `GET` its bytes.
+    File {
+        commit: String,
+        body: Vec<u8>,
+    },
+    /// A file kept in Git LFS, as the real hub serves it: `HEAD` answers 302 to `/cdn/<sha256>`
+    /// with `X-Linked-Etag` (the SHA-256) and `X-Linked-Size`; the bytes come from the
+    /// `Route::Cdn` registered there.
+    Lfs {
+        commit: String,
+        body: Vec<u8>,
+    },
+    /// The bytes of an LFS file; each `GET` takes the next fault of the list (none when empty).
+    Cdn {
+        body: Vec<u8>,
+        faults: Arc<Mutex<VecDeque<Fault>>>,
+    },
     Status(u16),
 }
 
-/// A tiny HTTP/1.1 server answering hf-hub's requests (`GET /{repo}/resolve/{revision}/{file}`,
-/// with `Range: bytes=0-0` for metadata, then `Range: bytes=N-` for the contents). It stops by
-/// itself after 60 s, or when dropped.
+/// What goes wrong with one transfer.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// Send the headers and this many bytes, then close the connection.
+    DropAfter(usize),
+    /// Send the headers and this many bytes, then say nothing for this long.
+    StallAfter(usize, Duration),
+    /// Send every byte, with one of them changed.
+    Corrupt,
+}
+
+/// Each request's method, path and `Range` header.
+type RequestLog = Mutex<Vec<(String, String, Option<String>)>>;
+
+/// A tiny HTTP/1.1 server answering passeur's requests as the hub does (`HEAD` for metadata,
+/// then `GET` with `Range: bytes=N-` to resume), one thread per connection, so that a stalled
+/// transfer does not block the next one. It stops by itself after 60 s, or when dropped.
 struct FakeHub {
     endpoint: String,
-    requests: Arc<Mutex<Vec<String>>>,
+    log: Arc<RequestLog>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -694,28 +777,49 @@ impl FakeHub {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let requests = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (log, stopped) = (requests.clone(), stop.clone());
+        let (requests, stopped) = (log.clone(), stop.clone());
+        let routes = Arc::new(routes);
         let thread = std::thread::spawn(move || {
             let deadline = Instant::now() + Duration::from_secs(60);
             while !stopped.load(Ordering::Relaxed) && Instant::now() < deadline {
                 match listener.accept() {
-                    Ok((stream, _)) => serve(stream, &routes, &log),
+                    Ok((stream, _)) => {
+                        let (routes, requests) = (routes.clone(), requests.clone());
+                        std::thread::spawn(move || serve(stream, &routes, &requests));
+                    }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
             }
         });
         FakeHub {
             endpoint,
-            requests,
+            log,
             stop,
             thread: Some(thread),
         }
     }
 
+    /// The paths asked for, in order.
     fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, path, _)| path.clone())
+            .collect()
+    }
+
+    /// The `GET`s of `path`, each with its `Range` header.
+    fn gets(&self, path: &str) -> Vec<Option<String>> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(method, p, _)| method == "GET" && p == path)
+            .map(|(_, _, range)| range.clone())
+            .collect()
     }
 }
 
@@ -728,7 +832,24 @@ impl Drop for FakeHub {
     }
 }
 
-fn serve(stream: TcpStream, routes: &HashMap<String, Route>, log: &Mutex<Vec<String>>) {
+fn git_blob_id(body: &[u8]) -> String {
+    use sha1::Digest;
+    let mut hasher = sha1::Sha1::new();
+    hasher.update(format!("blob {}\0", body.len()).as_bytes());
+    hasher.update(body);
+    hex(&hasher.finalize())
+}
+
+fn sha256(body: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(body))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn serve(stream: TcpStream, routes: &HashMap<String, Route>, log: &RequestLog) {
     stream.set_nonblocking(false).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -740,50 +861,107 @@ fn serve(stream: TcpStream, routes: &HashMap<String, Route>, log: &Mutex<Vec<Str
     }
     // `Range: bytes=START-` or `bytes=START-END` (inclusive).
     let mut range: (usize, Option<usize>) = (0, None);
+    let mut range_header = None;
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
             break;
         }
         if let Some(value) = header.to_ascii_lowercase().strip_prefix("range: bytes=") {
+            range_header = Some(format!("bytes={}", value.trim()));
             let (start, end) = value.trim().split_once('-').unwrap_or(("0", ""));
             range = (start.parse().unwrap_or(0), end.parse().ok());
         }
     }
-    let path = request_line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("")
-        .to_owned();
-    log.lock().unwrap().push(path.clone());
-    let response = match routes.get(&path) {
-        Some(Route::File { commit, body }) => {
-            let start = range.0.min(body.len());
-            let end = range.1.map_or(body.len(), |end| (end + 1).min(body.len()));
-            let part = &body[start..end.max(start)];
-            let mut response = format!(
-                "HTTP/1.1 206 Partial Content\r\nContent-Length: {}\r\n\
-                 Content-Range: bytes {start}-{}/{}\r\nETag: \"{:016x}\"\r\n\
-                 X-Repo-Commit: {commit}\r\nConnection: close\r\n\r\n",
-                part.len(),
-                (start + part.len()).saturating_sub(1),
-                body.len(),
-                fnv(body),
-            )
-            .into_bytes();
-            response.extend_from_slice(part);
-            response
-        }
-        Some(Route::Status(status)) => {
-            format!("HTTP/1.1 {status} Nope\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                .into_bytes()
-        }
-        None => {
-            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()
-        }
-    };
+    let mut words = request_line.split_whitespace();
+    let method = words.next().unwrap_or("").to_owned();
+    let path = words.next().unwrap_or("").to_owned();
+    log.lock()
+        .unwrap()
+        .push((method.clone(), path.clone(), range_header));
+    let head = method == "HEAD";
     let mut stream = stream;
-    let _ = stream.write_all(&response);
+    let body_part = |body: &[u8]| {
+        let start = range.0.min(body.len());
+        let end = range.1.map_or(body.len(), |end| (end + 1).min(body.len()));
+        let part = body[start..end.max(start)].to_vec();
+        let status = if range.0 > 0 || range.1.is_some() {
+            format!(
+                "206 Partial Content\r\nContent-Range: bytes {start}-{}/{}",
+                (start + part.len()).saturating_sub(1),
+                body.len()
+            )
+        } else {
+            "200 OK".to_owned()
+        };
+        (status, part)
+    };
+    let (head_lines, body, fault): (String, Vec<u8>, Option<Fault>) = match routes.get(&path) {
+        Some(Route::File { commit, body }) => {
+            let (status, part) = body_part(body);
+            let headers = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nETag: \"{}\"\r\nX-Repo-Commit: {commit}\r\n",
+                if head { body.len() } else { part.len() },
+                git_blob_id(body),
+            );
+            (headers, part, None)
+        }
+        Some(Route::Lfs { commit, body }) => {
+            let sha = sha256(body);
+            let headers = format!(
+                "HTTP/1.1 302 Found\r\nLocation: http://{}/cdn/{sha}\r\nContent-Length: 0\r\n\
+                 X-Linked-Etag: \"{sha}\"\r\nX-Linked-Size: {}\r\nX-Repo-Commit: {commit}\r\n",
+                stream.local_addr().unwrap(),
+                body.len()
+            );
+            (headers, Vec::new(), None)
+        }
+        Some(Route::Cdn { body, faults }) => {
+            let fault = if head {
+                None
+            } else {
+                faults.lock().unwrap().pop_front()
+            };
+            let (status, mut part) = body_part(body);
+            if let Some(Fault::Corrupt) = fault {
+                let middle = part.len() / 2;
+                part[middle] ^= 0x55;
+            }
+            let headers = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", part.len());
+            (headers, part, fault)
+        }
+        Some(Route::Status(status)) => (
+            format!("HTTP/1.1 {status} Nope\r\nContent-Length: 0\r\nX-Error-Message: Repository not found\r\n"),
+            Vec::new(),
+            None,
+        ),
+        None => (
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n".to_owned(),
+            Vec::new(),
+            None,
+        ),
+    };
+    let _ = stream.write_all(head_lines.as_bytes());
+    let _ = stream.write_all(b"Connection: close\r\n\r\n");
+    if !head {
+        match fault {
+            Some(Fault::DropAfter(n)) => {
+                let _ = stream.write_all(&body[..n.min(body.len())]);
+                let _ = stream.flush();
+                let _ = stream.shutdown(std::net::Shutdown::Both);
+                return;
+            }
+            Some(Fault::StallAfter(n, pause)) => {
+                let _ = stream.write_all(&body[..n.min(body.len())]);
+                let _ = stream.flush();
+                std::thread::sleep(pause);
+                return;
+            }
+            _ => {
+                let _ = stream.write_all(&body);
+            }
+        }
+    }
     let _ = stream.flush();
     let mut rest = Vec::new();
     let _ = reader.read_to_end(&mut rest);
@@ -794,6 +972,31 @@ fn file_route(commit: &str, body: Vec<u8>) -> Route {
         commit: commit.to_owned(),
         body,
     }
+}
+
+/// `path` as an LFS file whose bytes come from `/cdn/<sha256>`, with these faults in turn.
+fn lfs_routes(
+    routes: &mut HashMap<String, Route>,
+    path: &str,
+    body: Vec<u8>,
+    faults: &[Fault],
+) -> Arc<Mutex<VecDeque<Fault>>> {
+    let faults = Arc::new(Mutex::new(faults.iter().copied().collect::<VecDeque<_>>()));
+    routes.insert(
+        format!("/cdn/{}", sha256(&body)),
+        Route::Cdn {
+            body: body.clone(),
+            faults: faults.clone(),
+        },
+    );
+    routes.insert(
+        path.to_owned(),
+        Route::Lfs {
+            commit: TEST_COMMIT.to_owned(),
+            body,
+        },
+    );
+    faults
 }
 
 fn online(cache: &Path, hub: &FakeHub) -> ResolveOptions {
@@ -1008,7 +1211,10 @@ fn a_private_or_missing_repo_is_a_clear_error() {
     );
     let message = err.to_string();
     assert!(message.contains("Test/secret"), "{message}");
-    assert!(message.contains("HF_TOKEN"), "{message}");
+    assert!(
+        message.contains("(HTTP 401: Repository not found)"),
+        "the hub's own words: {message}"
+    );
 }
 
 #[test]
@@ -1022,6 +1228,7 @@ fn an_unreachable_hub_is_a_download_error_naming_the_file() {
     let cache = tempfile::tempdir().unwrap();
     let options = ResolveOptions {
         endpoint: format!("http://127.0.0.1:{port}"),
+        network: quick_network(),
         ..ResolveOptions::new(cache.path())
     };
     let err = hub::resolve(TEST_REPO, &options).unwrap_err();
@@ -1029,7 +1236,195 @@ fn an_unreachable_hub_is_a_download_error_naming_the_file() {
         matches!(&err, Error::Download { file, .. } if file == "config.json"),
         "{err}"
     );
-    assert!(err.to_string().contains("HF_HUB_OFFLINE=1"), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!("from http://127.0.0.1:{port}: ")),
+        "{message}"
+    );
+    assert!(message.contains("; 3 attempts"), "{message}");
+}
+
+/// Short timeouts and waits, so that failing transfers fail fast in tests.
+fn quick_network() -> NetworkOptions {
+    NetworkOptions {
+        connect_timeout: Duration::from_secs(2),
+        metadata_timeout: Duration::from_millis(1500),
+        read_timeout: Duration::from_millis(400),
+        retries: 2,
+        retry_wait: Duration::from_millis(10),
+    }
+}
+
+fn quick(cache: &Path, hub: &FakeHub) -> ResolveOptions {
+    ResolveOptions {
+        network: quick_network(),
+        ..online(cache, hub)
+    }
+}
+
+const WEIGHTS_PATH: &str = "/Test/tiny-marian/resolve/main/model.safetensors";
+
+#[test]
+fn lfs_weights_are_fetched_where_the_hub_redirects_and_checked() {
+    let mut routes = test_repo_routes("main", &[]);
+    let weights = fixture_file("model.safetensors");
+    lfs_routes(&mut routes, WEIGHTS_PATH, weights.clone(), &[]);
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+    let files = hub::resolve(TEST_REPO, &quick(cache.path(), &hub)).unwrap();
+    assert_eq!(std::fs::read(&files.weights).unwrap(), weights);
+    // Named by its SHA-256 in blobs/, as huggingface_hub names LFS files.
+    let blob = std::fs::canonicalize(&files.weights).unwrap();
+    assert_eq!(
+        blob.file_name().unwrap().to_str().unwrap(),
+        sha256(&weights)
+    );
+    // Small files are named by their git blob id.
+    let config = std::fs::canonicalize(&files.config).unwrap();
+    assert_eq!(
+        config.file_name().unwrap().to_str().unwrap(),
+        git_blob_id(&fixture_file("config.json"))
+    );
+}
+
+#[test]
+fn a_transfer_that_drops_or_stalls_is_resumed_where_it_stopped() {
+    let mut routes = test_repo_routes("main", &[]);
+    let weights = fixture_file("model.safetensors");
+    assert!(weights.len() > 20_000);
+    let cdn = format!("/cdn/{}", sha256(&weights));
+    lfs_routes(
+        &mut routes,
+        WEIGHTS_PATH,
+        weights.clone(),
+        &[
+            Fault::DropAfter(5_000),
+            Fault::StallAfter(3_000, Duration::from_secs(3)),
+        ],
+    );
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+    let files = hub::resolve(TEST_REPO, &quick(cache.path(), &hub)).unwrap();
+    assert_eq!(std::fs::read(&files.weights).unwrap(), weights);
+    // Whole, then from where the dropped connection stopped, then after the stall.
+    assert_eq!(
+        hub.gets(&cdn),
+        [
+            None,
+            Some("bytes=5000-".to_owned()),
+            Some("bytes=8000-".to_owned())
+        ]
+    );
+    let blobs = cache.path().join("models--Test--tiny-marian/blobs");
+    let leftovers: Vec<_> = std::fs::read_dir(&blobs)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".incomplete"))
+        .collect();
+    assert!(leftovers.is_empty(), "no partial file is left");
+}
+
+#[test]
+fn a_partial_file_left_by_an_earlier_run_is_resumed() {
+    let mut routes = test_repo_routes("main", &[]);
+    let weights = fixture_file("model.safetensors");
+    let cdn = format!("/cdn/{}", sha256(&weights));
+    lfs_routes(&mut routes, WEIGHTS_PATH, weights.clone(), &[]);
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+    let blobs = cache.path().join("models--Test--tiny-marian/blobs");
+    std::fs::create_dir_all(&blobs).unwrap();
+    std::fs::write(
+        blobs.join(format!("{}.incomplete", sha256(&weights))),
+        &weights[..7_000],
+    )
+    .unwrap();
+    let files = hub::resolve(TEST_REPO, &quick(cache.path(), &hub)).unwrap();
+    assert_eq!(std::fs::read(&files.weights).unwrap(), weights);
+    assert_eq!(hub.gets(&cdn), [Some("bytes=7000-".to_owned())]);
+}
+
+#[test]
+fn a_corrupted_file_is_downloaded_again_then_refused_and_never_installed() {
+    let weights = fixture_file("model.safetensors");
+    let cdn = format!("/cdn/{}", sha256(&weights));
+
+    // Corrupted once: downloaded again from scratch, and the good copy is kept.
+    let mut routes = test_repo_routes("main", &[]);
+    lfs_routes(
+        &mut routes,
+        WEIGHTS_PATH,
+        weights.clone(),
+        &[Fault::Corrupt],
+    );
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+    let files = hub::resolve(TEST_REPO, &quick(cache.path(), &hub)).unwrap();
+    assert_eq!(std::fs::read(&files.weights).unwrap(), weights);
+    assert_eq!(hub.gets(&cdn), [None, None]);
+
+    // Corrupted every time: an error naming the checksums, and nothing in the cache.
+    let mut routes = test_repo_routes("main", &[]);
+    lfs_routes(
+        &mut routes,
+        WEIGHTS_PATH,
+        weights.clone(),
+        &[Fault::Corrupt, Fault::Corrupt],
+    );
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+    let err = hub::resolve(TEST_REPO, &quick(cache.path(), &hub)).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        matches!(&err, Error::Download { file, .. } if file == "model.safetensors"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("the hub says {}", sha256(&weights))),
+        "{message}"
+    );
+    let repo_dir = cache.path().join("models--Test--tiny-marian");
+    let blobs: Vec<String> = std::fs::read_dir(repo_dir.join("blobs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !blobs.iter().any(|b| b.starts_with(&sha256(&weights))),
+        "{blobs:?}"
+    );
+    assert!(!repo_dir
+        .join("snapshots")
+        .join(TEST_COMMIT)
+        .join("model.safetensors")
+        .exists());
+}
+
+#[test]
+fn a_hub_that_accepts_connections_and_never_answers_is_given_up_on() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    // Accepts every connection and keeps it open without a word.
+    let silent = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for _ in 0..3 {
+            if let Ok((stream, _)) = listener.accept() {
+                open.push(stream);
+            }
+        }
+        std::thread::sleep(Duration::from_secs(5));
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let options = ResolveOptions {
+        endpoint,
+        network: quick_network(),
+        ..ResolveOptions::new(cache.path())
+    };
+    let err = hub::resolve(TEST_REPO, &options).unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::Download { .. }), "{message}");
+    assert!(message.contains("stalled"), "{message}");
+    drop(silent);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1044,6 +1439,9 @@ fn passeur() -> assert_cmd::Command {
         "TRANSFORMERS_OFFLINE",
         "HF_ENDPOINT",
         "HF_TOKEN",
+        "HF_HUB_DOWNLOAD_TIMEOUT",
+        "HF_HUB_ETAG_TIMEOUT",
+        "PASSEUR_DOWNLOAD_RETRIES",
     ] {
         command.env_remove(var);
     }
@@ -1064,6 +1462,21 @@ fn passeur_models_lists_entries_and_cache_state() {
         .clone();
     let text = String::from_utf8(output).unwrap();
     assert!(text.contains("opus-mt-fr-en  (default): cached"), "{text}");
+    // File by file: what is there and where, what is missing and why.
+    assert!(
+        text.contains(&format!(
+            "      vocab.json                         present  snapshots/{FR_EN_MAIN}/vocab.json"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "      model.safetensors @ refs/pr/4      MISSING  refs/refs/pr/4 does not exist"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("\nCPU: "), "{text}");
+    assert!(text.contains("\nThreads: "), "{text}");
     assert!(text.contains("opus-mt-tc-big-fr-en: not cached"), "{text}");
     assert!(text.contains(&format!("{FR_EN} @ {FR_EN_MAIN}")), "{text}");
     assert!(
@@ -1087,7 +1500,155 @@ fn passeur_fetch_offline_miss_fails_with_the_message() {
         stderr.contains("config.json is not in the Hugging Face cache"),
         "{stderr}"
     );
-    assert!(stderr.contains("passeur fetch opus-mt-fr-en"), "{stderr}");
+    // Then what to do, on its own line: every way that leads somewhere.
+    let help = stderr
+        .lines()
+        .find(|l| l.starts_with("passeur: help: "))
+        .unwrap_or_else(|| panic!("no advice: {stderr}"));
+    for words in [
+        "passeur fetch opus-mt-fr-en",
+        "models--Helsinki-NLP--opus-mt-fr-en",
+        "--model with a folder",
+        "unset HF_HUB_OFFLINE",
+        "HF_ENDPOINT",
+    ] {
+        assert!(help.contains(words), "{help:?} lacks {words:?}");
+    }
+}
+
+/// The cache of a machine that ran `passeur fetch opus-mt-fr-en`, built from the fixture model
+/// in huggingface_hub's layout: the configuration and tokenizer files at the pinned commit of
+/// main, the safetensors weights in the snapshot that `refs/refs/pr/4` points to.
+fn fetched_cache(cache: &Path) {
+    python_cache(
+        cache,
+        FR_EN,
+        FR_EN_MAIN,
+        &[],
+        &fixture_files(&TOKENIZER_AND_CONFIG),
+    );
+    python_cache(
+        cache,
+        FR_EN,
+        PR4_COMMIT,
+        &["refs/pr/4"],
+        &fixture_files(&["model.safetensors"]),
+    );
+}
+
+#[test]
+fn a_copied_cache_works_offline_as_the_readme_says() {
+    let machine = tempfile::tempdir().unwrap();
+    fetched_cache(machine.path());
+    // "Copy the whole cache folder, links kept" (README: No internet on this machine?).
+    let here = tempfile::tempdir().unwrap();
+    let copied = here.path().join("hub");
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(machine.path())
+        .arg(&copied)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let models = passeur()
+        .arg("models")
+        .env("HF_HUB_CACHE", &copied)
+        .assert()
+        .success();
+    let text = String::from_utf8(models.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("opus-mt-fr-en  (default): cached"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "model.safetensors @ refs/pr/4      present  snapshots/{PR4_COMMIT}/model.safetensors"
+        )),
+        "{text}"
+    );
+    let input = here.path().join("article.txt");
+    std::fs::write(&input, "Le président a signé 11 accords lundi.\n").unwrap();
+    let output = here.path().join("article.md");
+    passeur()
+        .arg("translate")
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .env("HF_HUB_CACHE", &copied)
+        .env("HF_HUB_OFFLINE", "1")
+        .assert()
+        .success();
+    let markdown = std::fs::read_to_string(&output).unwrap();
+    assert!(
+        markdown.contains(&format!(
+            "revision: \"{FR_EN_MAIN} (weights: refs/pr/4 = {PR4_COMMIT})\""
+        )),
+        "{markdown}"
+    );
+
+    // Without refs/refs/pr/4, the error says so, and the advice is a way that works.
+    std::fs::remove_file(copied.join("models--Helsinki-NLP--opus-mt-fr-en/refs/refs/pr/4"))
+        .unwrap();
+    let failed = passeur()
+        .arg("translate")
+        .arg(&input)
+        .env("HF_HUB_CACHE", &copied)
+        .env("HF_HUB_OFFLINE", "1")
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(failed.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("model.safetensors: refs/refs/pr/4 does not exist"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("@pr/4") && !stderr.contains("@refs/pr/4"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn passeur_fetch_survives_a_dropped_connection_and_refuses_a_corrupted_file() {
+    let weights = fixture_file("model.safetensors");
+    let mut routes = test_repo_routes("main", &[]);
+    let faults = lfs_routes(
+        &mut routes,
+        WEIGHTS_PATH,
+        weights.clone(),
+        &[Fault::DropAfter(4_000)],
+    );
+    let hub = FakeHub::start(routes);
+    let cache = tempfile::tempdir().unwrap();
+    let fetch = || {
+        let mut command = passeur();
+        command
+            .args(["fetch", TEST_REPO])
+            .env("HF_HUB_CACHE", cache.path())
+            .env("HF_ENDPOINT", &hub.endpoint)
+            .env("HF_HUB_DOWNLOAD_TIMEOUT", "0.5");
+        command
+    };
+    fetch().assert().success();
+    let snapshot = cache
+        .path()
+        .join("models--Test--tiny-marian/snapshots")
+        .join(TEST_COMMIT);
+    assert_eq!(
+        std::fs::read(snapshot.join("model.safetensors")).unwrap(),
+        weights
+    );
+
+    // The same file, corrupted twice, after the cached copy is removed.
+    std::fs::remove_dir_all(cache.path().join("models--Test--tiny-marian")).unwrap();
+    faults
+        .lock()
+        .unwrap()
+        .extend([Fault::Corrupt, Fault::Corrupt]);
+    let failed = fetch().assert().code(1);
+    let stderr = String::from_utf8(failed.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("SHA-256"), "{stderr}");
+    assert!(
+        stderr.contains("passeur: help: running the command again"),
+        "{stderr}"
+    );
+    assert!(!snapshot.join("model.safetensors").exists());
 }
 
 #[test]

@@ -223,6 +223,87 @@ fn html_is_self_contained_and_valid() {
 }
 
 #[test]
+fn html_rows_pair_each_unit_and_the_page_reads_well_everywhere() {
+    let bilingual = bilingual(ARTICLE_TXT, Syntax::Text);
+    let html = write::html(&bilingual);
+    let document = Html::parse_document(&html);
+    assert!(document.errors.is_empty(), "{:?}", document.errors);
+    // Every row of the grid holds one French cell and one English cell, in that order (or one
+    // full-width cell): the French and English of a paragraph, heading or list item side by side.
+    let rows = select(&document, "main .row:not(.labels)");
+    assert!(rows.len() > 10);
+    for row in &rows {
+        let cells: Vec<String> = row
+            .children()
+            .filter_map(scraper::ElementRef::wrap)
+            .map(|cell| cell.value().attr("class").unwrap_or("").to_owned())
+            .collect();
+        let classes = row.value().attr("class").unwrap();
+        assert!(
+            cells == ["fr", "en"] || (classes.contains("full") && cells.len() == 1),
+            "{classes}: {cells:?}"
+        );
+    }
+    // Each list item is its own row, so items line up across the columns.
+    let items = select(&document, ".fr .li").len();
+    assert!(items >= 3);
+    for row in select(&document, "main .row").iter().filter(|r| {
+        scraper::ElementRef::wrap(r.first_child().unwrap())
+            .is_some_and(|c| c.select(&scraper::Selector::parse(".li").unwrap()).count() > 0)
+    }) {
+        assert_eq!(
+            row.select(&scraper::Selector::parse(".fr .li").unwrap())
+                .count(),
+            1
+        );
+    }
+    // Columns of equal width on every row; words and URLs wrap; dark mode; print.
+    for rule in [
+        "grid-template-columns: minmax(0, 1fr) minmax(0, 1fr)",
+        "overflow-wrap: anywhere",
+        "@media (prefers-color-scheme: dark)",
+        "@media print",
+        "white-space: pre-wrap",
+    ] {
+        assert!(html.contains(rule), "{rule}");
+    }
+    // The title is the headline, not the breadcrumb of the first line.
+    assert_eq!(
+        select(&document, "title")[0].text().collect::<String>(),
+        "LA FINLANDE ET LA CHINE SIGNENT ONZE ACCORDS DE COOPÉRATION"
+    );
+    // The header counts every outcome, and the legend explains the marks.
+    let header: String = select(&document, "header")[0].text().collect();
+    let stats = &bilingual.stats;
+    assert!(
+        header.contains(&format!(
+            "{} sentences: {} translated, {} copied unchanged, {} recovered after a defect, {} \
+             flagged as doubtful",
+            stats.sentences, stats.translated, stats.passthrough, stats.recovered, stats.flagged
+        )),
+        "{header}"
+    );
+    assert!(header.contains("Grey: copied unchanged"), "{header}");
+}
+
+#[test]
+fn html_legend_explains_flags_when_there_are_some() {
+    let mut bilingual = bilingual("Il a vendu 5.000 voitures.", Syntax::Text);
+    let legend = |b: &Bilingual| -> String {
+        let html = write::html(b);
+        let document = Html::parse_document(&html);
+        select(&document, ".legend")[0].text().collect()
+    };
+    assert!(!legend(&bilingual).contains("flagged"));
+    bilingual.targets[0].flags.push(Flag {
+        code: "number_missing".to_string(),
+        reason: "x".to_string(),
+    });
+    bilingual.stats.flagged = 1;
+    assert!(legend(&bilingual).contains("Wavy underline: flagged as doubtful"));
+}
+
+#[test]
 fn html_sentences_link_to_their_counterparts() {
     let bilingual = bilingual(ARTICLE_TXT, Syntax::Text);
     let document = Html::parse_document(&write::html(&bilingual));
@@ -321,8 +402,9 @@ fn markdown_gives_each_block_in_french_then_english() {
         env!("CARGO_PKG_VERSION")
     )));
 
-    // Each block in French, then in English unless identical; `<!-- -->` between a chunk that
-    // ends with a list item and one that starts with a list item (lists would merge otherwise).
+    // Each block in French, then in English, each side under its label, unless identical (then
+    // once, unlabelled); `<!-- -->` before such a chunk when it starts with a list item after one
+    // that ends with a list item (lists would merge otherwise).
     let is_item = |unit: Option<&passeur::document::Unit>| {
         unit.is_some_and(|u| u.kind == passeur::document::UnitKind::ListItem)
     };
@@ -334,10 +416,14 @@ fn markdown_gives_each_block_in_french_then_english() {
         let sides = if english == french {
             vec![french]
         } else {
-            vec![french, english]
+            vec![
+                format!("<!-- French -->\n{french}"),
+                format!("<!-- English -->\n{english}"),
+            ]
         };
+        let labelled = sides.len() == 2;
         for side in sides {
-            if after_item && is_item(block.units.first()) {
+            if !labelled && after_item && is_item(block.units.first()) {
                 expected.push("<!-- -->".to_string());
             }
             expected.push(side);
@@ -346,8 +432,8 @@ fn markdown_gives_each_block_in_french_then_english() {
     }
     // Chunks of the fenced code block hold no blank line, so splitting at blank lines is exact.
     assert_eq!(chunks, expected);
-    assert!(chunks.contains(&"## Les points clés ##".to_string()));
-    assert!(chunks.contains(&"## LES POINTS CLÉS ##".to_string()));
+    assert!(chunks.contains(&"<!-- French -->\n## Les points clés ##".to_string()));
+    assert!(chunks.contains(&"<!-- English -->\n## LES POINTS CLÉS ##".to_string()));
 }
 
 #[test]
@@ -358,14 +444,13 @@ fn markdown_from_plain_text_escapes_and_keeps_lines() {
     assert_eq!(
         chunks,
         [
-            "Accueil> INTERNATIONAL.\\\nPar : Justine | Mots clés : \\*Finlande\\*.",
-            "ACCUEIL> INTERNATIONAL.\\\nPAR : JUSTINE | MOTS CLÉS : \\*FINLANDE\\*.",
+            "<!-- French -->\nAccueil> INTERNATIONAL.\\\nPar : Justine | Mots clés : \\*Finlande\\*.",
+            "<!-- English -->\nACCUEIL> INTERNATIONAL.\\\nPAR : JUSTINE | MOTS CLÉS : \\*FINLANDE\\*.",
             "2013",
-            "- un point ;\n- un autre.",
-            "<!-- -->",
-            "- UN POINT ;\n- UN AUTRE.",
-            "Fin.",
-            "FIN.",
+            "<!-- French -->\n- un point ;\n- un autre.",
+            "<!-- English -->\n- UN POINT ;\n- UN AUTRE.",
+            "<!-- French -->\nFin.",
+            "<!-- English -->\nFIN.",
         ]
     );
 }

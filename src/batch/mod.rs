@@ -336,7 +336,7 @@ pub fn run(
             finished,
             inputs: selected,
             summary: summary_path,
-            source: Box::new(err),
+            cause: Box::new(err),
         }),
     }
 }

@@ -75,8 +75,13 @@ pub struct Args {
     pub progress_interval: u64,
 
     /// Print nothing on stderr but failures and errors.
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Say more on stderr: a line per input as it finishes (done, skipped, empty), with its
+    /// sentences and outputs.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 /// Runs `passeur batch`.
@@ -107,20 +112,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     write::remove_temporary_files_on_signal()?;
     let translator = args.engine.build_translator(args.quiet)?;
     let mut display = Display::new(&args);
+    let mut empty = 0;
+    let verbose = args.verbose > 0;
+    let mut on_event = |event: Event<'_>| {
+        if let Event::Finished(report) = &event {
+            if report.outcome == Outcome::Done && report.sentences == 0 {
+                empty += 1;
+            }
+            if verbose {
+                if let Some(line) = describe_finished(report) {
+                    display.println(&line);
+                }
+            }
+        }
+        display.show(event);
+    };
     let summary = match args.fidelity.guard() {
         Some(guard) => {
             let guarded = Guarded {
                 guard: &guard,
                 engine: &translator,
             };
-            batch::run(&options, &guarded, &mut |event| display.show(event))
+            batch::run(&options, &guarded, &mut on_event)
         }
-        None => batch::run(&options, &translator, &mut |event| display.show(event)),
+        None => batch::run(&options, &translator, &mut on_event),
     };
     display.finish();
     let summary = summary.context("passeur batch")?;
     if !args.quiet {
-        report(&summary, &options);
+        report(&summary, &options, empty);
     }
     let doubtful = args.fidelity.strict && summary.flagged > 0;
     if doubtful {
@@ -137,14 +157,64 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn report(summary: &Summary, options: &BatchOptions) {
-    let mut text = summary.to_text();
+/// The summary on stderr. Failures were printed as they happened: they are counted here, not
+/// listed a second time.
+fn report(summary: &Summary, options: &BatchOptions, empty: usize) {
+    let mut shown = summary.clone();
+    shown.failures.clear();
+    let mut text = shown.to_text();
+    if empty > 0 {
+        text.push_str(&format!(
+            "\n{} no text to translate (empty, or only code or layout)",
+            super::translate::count(empty, "input had", "inputs had")
+        ));
+    }
+    if summary.failed > 0 {
+        text.push_str(&format!(
+            "\n{} failed (listed above with their reasons, and in {})",
+            super::translate::count(summary.failed, "input", "inputs"),
+            options.summary_path().display()
+        ));
+    }
     text = text.replace('\n', "\npasseur: ");
     eprintln!("passeur: {text}");
     eprintln!(
         "passeur: summary written to {}",
         options.summary_path().display()
     );
+}
+
+/// `done: a.txt: 3 sentences (1 flagged) → out/a.txt.md` for `-v`; failures are printed anyway.
+fn describe_finished(report: &batch::InputReport) -> Option<String> {
+    match &report.outcome {
+        Outcome::Failed(_) => None,
+        Outcome::Skipped => Some(format!(
+            "skipped: {} (done by an earlier run)",
+            report.input
+        )),
+        Outcome::Done if report.sentences == 0 => Some(format!(
+            "done: {}: no text, nothing to translate",
+            report.input
+        )),
+        Outcome::Done => {
+            let outputs: Vec<String> = report
+                .outputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            let flagged = if report.flagged > 0 {
+                format!(" ({} flagged)", report.flagged)
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "done: {}: {}{flagged} → {}",
+                report.input,
+                super::translate::count(report.sentences, "sentence", "sentences"),
+                outputs.join(", ")
+            ))
+        }
+    }
 }
 
 /// A bar's rate with one decimal (indicatif's own `{per_sec}` prints four).
@@ -210,16 +280,21 @@ impl Display {
         }
     }
 
+    /// Prints a line on stderr, above the bars when there are some.
+    fn println(&self, line: &str) {
+        let line = format!("passeur: {line}");
+        match self {
+            Display::Bars { multi, .. } => {
+                let _ = multi.println(line);
+            }
+            _ => eprintln!("{line}"),
+        }
+    }
+
     fn show(&mut self, event: Event<'_>) {
         if let Event::Finished(report) = &event {
             if let Outcome::Failed(reason) = &report.outcome {
-                let line = format!("passeur: failed: {}: {reason}", report.input);
-                match self {
-                    Display::Bars { multi, .. } => {
-                        let _ = multi.println(line);
-                    }
-                    _ => eprintln!("{line}"),
-                }
+                self.println(&format!("failed: {}: {reason}", report.input));
             }
         }
         match self {

@@ -121,15 +121,16 @@ fn parse_beams(value: &str) -> Result<u32, String> {
 impl EngineArgs {
     /// The model spec with `--revision` applied.
     pub fn model_spec(&self) -> anyhow::Result<String> {
+        let usage = |message: String| Err(super::UsageError(message).into());
         match &self.revision {
-            Some(_) if std::path::Path::new(&self.model).is_dir() => anyhow::bail!(
+            Some(_) if std::path::Path::new(&self.model).is_dir() => usage(format!(
                 "--revision applies to hub models; `{}` is a local folder",
                 self.model
-            ),
-            Some(_) if self.model.contains('@') => anyhow::bail!(
+            )),
+            Some(_) if self.model.contains('@') => usage(format!(
                 "`{}` already names a revision after `@`; drop --revision or the `@…`",
                 self.model
-            ),
+            )),
             Some(revision) => Ok(format!("{}@{revision}", self.model)),
             None => Ok(self.model.clone()),
         }
@@ -280,7 +281,7 @@ impl FidelityArgs {
 
 /// Physical cores of this machine (Linux: distinct core siblings sets in sysfs); `None` where
 /// that cannot be read, leaving rayon's default (logical CPUs).
-fn physical_cores() -> Option<usize> {
+pub fn physical_cores() -> Option<usize> {
     let cpus = std::fs::read_dir("/sys/devices/system/cpu").ok()?;
     let mut cores = std::collections::BTreeSet::new();
     for entry in cpus.flatten() {

@@ -1,13 +1,15 @@
-//! `passeur models` (what models.toml knows and what the cache holds) and `passeur fetch` (download a
-//! model ahead of time, e.g. before going offline).
+//! `passeur models` (what models.toml knows, what the cache holds of each model file by file, and
+//! the CPU path) and `passeur fetch` (download a model ahead of time, e.g. before going offline).
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use passeur::hub::{
-    self, cache_status, CacheStatus, HubCache, ModelFiles, ModelSource, ResolveOptions,
+    self, CacheStatus, FileNeed, FileState, HubCache, ModelFiles, ModelSource, ResolveOptions,
     DEFAULT_MODEL,
 };
+
+use super::engine;
 use passeur::tokenizer::MarianTokenizer;
 
 /// Arguments of `passeur models`.
@@ -27,7 +29,8 @@ pub struct FetchArgs {
     quiet: bool,
 }
 
-/// Runs `passeur models`: every models.toml entry and whether it is in the cache (no network).
+/// Runs `passeur models`: every models.toml entry, file by file as the cache holds it, then the
+/// CPU path and threads translation would use (no network).
 pub fn run_models(_args: ModelsArgs) -> anyhow::Result<ExitCode> {
     let options = ResolveOptions::from_env();
     let cache = HubCache::new(&options.cache_dir);
@@ -37,31 +40,131 @@ pub fn run_models(_args: ModelsArgs) -> anyhow::Result<ExitCode> {
         } else {
             ""
         };
-        let status = match cache_status(entry, &cache) {
+        let report = hub::inspect(entry, &cache);
+        let status = report.status();
+        let summary = match &status {
             CacheStatus::Complete => "cached".to_owned(),
             CacheStatus::Absent => "not cached".to_owned(),
             CacheStatus::Partial { missing } => {
                 format!("partly cached (missing {})", missing.join(", "))
             }
         };
-        println!("{}{default}: {status}", entry.name);
+        println!("{}{default}: {summary}", entry.name);
         println!("    {} @ {}", entry.repo, entry.revision);
         println!("    {}", entry.description);
         let defaults = describe_generation(&entry.generation);
         if !defaults.is_empty() {
             println!("    decoding defaults: {defaults}");
         }
+        if status == CacheStatus::Absent {
+            println!(
+                "    files: none in {} (`passeur fetch {}` downloads them)",
+                report.repo_dir.display(),
+                entry.name
+            );
+        } else {
+            print_report(&report);
+        }
     }
     println!();
     println!("Hugging Face cache: {}", options.cache_dir.display());
     if options.offline {
         println!("HF_HUB_OFFLINE is set: models that are not cached cannot be used.");
+    } else if options.endpoint != hub::DEFAULT_ENDPOINT {
+        println!("Downloads from: {} (HF_ENDPOINT)", options.endpoint);
     }
     println!(
         "--model also accepts any hub repo id (Owner/name or Owner/name@revision) and any local \
          folder laid out like an opus-mt repo."
     );
+    println!("CPU: {}", describe_cpu());
+    println!("Threads: {}", describe_threads());
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line per file: present (and where, under the repo's folder) or what exactly is missing.
+fn print_report(report: &hub::ModelReport) {
+    println!("    files in {}:", report.repo_dir.display());
+    let mut weights_header = false;
+    for file in &report.files {
+        if file.need == FileNeed::Weights && !weights_header {
+            println!("      weights, the first one present is used:");
+            weights_header = true;
+        }
+        let name = if file.need == FileNeed::Weights {
+            format!("{} @ {}", file.file, file.revision)
+        } else {
+            file.file.clone()
+        };
+        let state = match &file.state {
+            FileState::Present(path) => {
+                let shown = path.strip_prefix(&report.repo_dir).unwrap_or(path);
+                format!("present  {}", shown.display())
+            }
+            FileState::KnownAbsent => "absent   (the hub has no such file)".to_owned(),
+            FileState::Missing(_) if file.need == FileNeed::Optional => {
+                "not cached (optional)".to_owned()
+            }
+            FileState::Missing(detail) => format!("MISSING  {detail}"),
+        };
+        println!("      {name:<34} {state}");
+    }
+}
+
+/// The CPU kernels translation will use on this machine.
+///
+/// Mirrors the run-time choice of `src/model/packed.rs` (`PASSEUR_KERNEL` restricts it); to be
+/// replaced by the library's own description of that choice once it has one.
+fn describe_cpu() -> String {
+    let limit = std::env::var("PASSEUR_KERNEL").unwrap_or_default();
+    #[cfg(target_arch = "x86_64")]
+    {
+        let avx2 = limit != "portable"
+            && is_x86_feature_detected!("avx2")
+            && is_x86_feature_detected!("fma");
+        let vnni = avx2
+            && limit != "avx2"
+            && is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512bw")
+            && is_x86_feature_detected!("avx512vnni");
+        let path = match (avx2, vnni) {
+            (true, true) => {
+                "AVX2/FMA kernels, AVX-512 VNNI integer dot products for --quantize int8"
+            }
+            (true, false) => "AVX2/FMA kernels (int8 through 16-bit multiply-adds)",
+            _ => "portable kernels (no AVX2/FMA used)",
+        };
+        let restricted = if limit.is_empty() {
+            String::new()
+        } else {
+            format!(", restricted by PASSEUR_KERNEL={limit}")
+        };
+        format!("x86_64, {path}{restricted}")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = limit;
+        format!("{}, portable kernels", std::env::consts::ARCH)
+    }
+}
+
+/// How many compute threads translation will use, and why (the rule of `EngineArgs::apply_threads`).
+fn describe_threads() -> String {
+    let logical = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match std::env::var("RAYON_NUM_THREADS") {
+        Ok(value) if !value.trim().is_empty() => {
+            format!(
+                "{} (RAYON_NUM_THREADS; --threads N overrides it)",
+                value.trim()
+            )
+        }
+        _ => match engine::physical_cores() {
+            Some(cores) => format!(
+                "{cores} (one per physical core, of {logical} logical CPUs; --threads N to change)"
+            ),
+            None => format!("{logical} (logical CPUs; --threads N to change)"),
+        },
+    }
 }
 
 /// `beams 4, max_new_tokens 256` for the settings an entry's `[model.generation]` table makes.

@@ -136,12 +136,13 @@ fn output_format(args: &Args) -> anyhow::Result<Format> {
     let Some(output) = &args.output else {
         return Ok(Format::Markdown);
     };
-    Format::from_path(output).with_context(|| {
-        format!(
+    Format::from_path(output).ok_or_else(|| {
+        super::UsageError(format!(
             "cannot tell the output format from `{}`: give it an extension .md, .html, .txt, \
              .jsonl or .tmx, or pass --format",
             output.display()
-        )
+        ))
+        .into()
     })
 }
 
@@ -231,6 +232,20 @@ fn translate(
 }
 
 fn report_summary(bilingual: &Bilingual, input_name: &str, output: Option<&Path>, format: Format) {
+    eprintln!(
+        "passeur: {}",
+        summary_line(bilingual, input_name, output, format)
+    );
+}
+
+/// `a.txt: 3 sentences in 1 paragraph (…) → out.md [md]`; an input without any sentence is
+/// reported as empty, not as translated.
+fn summary_line(
+    bilingual: &Bilingual,
+    input_name: &str,
+    output: Option<&Path>,
+    format: Format,
+) -> String {
     let stats = &bilingual.stats;
     let paragraphs = bilingual
         .document
@@ -239,14 +254,28 @@ fn report_summary(bilingual: &Bilingual, input_name: &str, output: Option<&Path>
         .filter(|b| !b.units.is_empty())
         .count();
     let destination = output.map_or("standard output".to_string(), |p| p.display().to_string());
-    eprintln!(
-        "passeur: {input_name}: {} sentences in {paragraphs} paragraphs ({} translated, {} copied \
-         unchanged, {} split to fit the model; {} recovered, {} flagged) → {destination} [{format}]",
-        stats.sentences,
+    if stats.sentences == 0 {
+        let what = if bilingual.source().trim().is_empty() {
+            "empty"
+        } else {
+            "no sentences to translate (only code or layout)"
+        };
+        return format!("{input_name}: {what}; nothing translated → {destination} [{format}]");
+    }
+    format!(
+        "{input_name}: {} in {} ({} translated, {} copied unchanged, {} split to fit the model; \
+         {} recovered, {} flagged) → {destination} [{format}]",
+        count(stats.sentences, "sentence", "sentences"),
+        count(paragraphs, "paragraph", "paragraphs"),
         stats.translated,
         stats.passthrough,
         stats.split_sentences,
         stats.recovered,
         stats.flagged
-    );
+    )
+}
+
+/// `1 sentence`, `2 sentences`, `0 sentences`.
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

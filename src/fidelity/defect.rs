@@ -99,10 +99,10 @@ impl fmt::Display for Defect {
             ),
             Defect::Untranslated => write!(f, "the translation is French copied from the source"),
             Defect::NumberMissing { number } => {
-                write!(f, "the source's number \"{number}\" is not in the translation")
+                write!(f, "\"{number}\" in the source has no counterpart in the translation")
             }
             Defect::NumberAdded { number } => {
-                write!(f, "the translation's number \"{number}\" is not in the source")
+                write!(f, "\"{number}\" in the translation has no counterpart in the source")
             }
             Defect::Repetition { ngram, count } => {
                 write!(f, "\"{ngram}\" is repeated {count} times, unlike the source")
@@ -145,7 +145,7 @@ mod tests {
         let json = serde_json::to_string(&defect).unwrap();
         assert_eq!(
             json,
-            r#"{"code":"number_missing","message":"the source's number \"5.000\" is not in the translation"}"#
+            r#"{"code":"number_missing","message":"\"5.000\" in the source has no counterpart in the translation"}"#
         );
     }
 

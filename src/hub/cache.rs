@@ -10,9 +10,13 @@
 //!
 //! The lookup follows `huggingface_hub.try_to_load_from_cache`: a revision is first resolved through
 //! `refs/`, else taken as a commit; the file must then exist under that commit's snapshot. Nothing
-//! here touches the network, so the same code answers offline runs and `passeur models`.
+//! here touches the network, so the same code answers offline runs and `passeur models`; the
+//! writes the downloader needs (a ref, a snapshot link) are here too, in the same layout.
 
 use std::path::{Path, PathBuf};
+
+use super::spec::is_commit_hash;
+use super::{DEFAULT_WEIGHTS_FILES, REQUIRED_FILES};
 
 /// What the cache knows about one file of one repo revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +104,150 @@ impl HubCache {
             }
             let _ = std::fs::write(marker, b"");
         }
+    }
+
+    /// Says, in terms of the cache layout, why `file` of `repo` at `revision` is not found: the
+    /// ref that does not exist, the snapshot folder that lacks the file, or the snapshot link whose
+    /// blob is gone. Paths are relative to the repo's folder (`models--Owner--name/`).
+    pub fn explain_miss(&self, repo: &str, revision: &str, file: &str) -> String {
+        let repo_dir = self.repo_dir(repo);
+        if !repo_dir.is_dir() {
+            return format!(
+                "the cache has no folder {} for this repo",
+                repo_dir
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            );
+        }
+        let ref_path = repo_dir.join("refs").join(revision);
+        let commit = match std::fs::read_to_string(&ref_path) {
+            Ok(text) if !text.trim().is_empty() => text.trim().to_owned(),
+            _ if is_commit_hash(revision) => revision.to_owned(),
+            _ => {
+                return format!(
+                    "refs/{revision} does not exist: no file of revision {revision} was ever \
+                     downloaded into this cache"
+                )
+            }
+        };
+        let via = if commit == revision {
+            String::new()
+        } else {
+            format!("refs/{revision} points to commit {commit}, but ")
+        };
+        let snapshot = repo_dir.join("snapshots").join(&commit);
+        if repo_dir
+            .join(".no_exist")
+            .join(&commit)
+            .join(file)
+            .is_file()
+        {
+            return format!(
+                "{via}.no_exist/{commit}/{file} records that the hub has no such file at that commit"
+            );
+        }
+        if !snapshot.is_dir() {
+            return format!("{via}snapshots/{commit}/ does not exist");
+        }
+        let path = snapshot.join(file);
+        match std::fs::read_link(&path) {
+            Ok(target) if !path.exists() => format!(
+                "{via}snapshots/{commit}/{file} is a link to {}, which does not exist",
+                target.display()
+            ),
+            _ => format!("{via}snapshots/{commit}/ has no {file}"),
+        }
+    }
+
+    /// The revisions at which the cache holds a complete model of `repo` (every required file and
+    /// a weights file in one snapshot): each ref of `refs/`, then each other snapshot by its
+    /// commit, with the commit. What a user can pass after `@` and have work offline.
+    pub fn complete_revisions(&self, repo: &str) -> Vec<(String, String)> {
+        let complete = |commit: &str| {
+            let found =
+                |file: &str| matches!(self.lookup(repo, commit, file), CacheLookup::Found(_));
+            REQUIRED_FILES.iter().all(|(file, _)| found(file))
+                && DEFAULT_WEIGHTS_FILES.iter().any(|file| found(file))
+        };
+        let mut revisions: Vec<(String, String)> = self
+            .cached_refs(repo)
+            .into_iter()
+            .filter(|(_, commit)| complete(commit))
+            .collect();
+        let Ok(entries) = std::fs::read_dir(self.repo_dir(repo).join("snapshots")) else {
+            return revisions;
+        };
+        let mut others: Vec<(String, String)> = entries
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str().map(str::to_owned))
+            .filter(|commit| is_commit_hash(commit) && complete(commit))
+            .filter(|commit| !revisions.iter().any(|(_, c)| c == commit))
+            .map(|commit| (commit.clone(), commit))
+            .collect();
+        others.sort();
+        revisions.extend(others);
+        revisions
+    }
+
+    /// Records that `revision` of `repo` points to `commit`, as `refs/<revision>` (written to a
+    /// temporary file, then renamed). Nothing is written for a revision that is itself a commit,
+    /// as Python does.
+    pub(crate) fn write_ref(
+        &self,
+        repo: &str,
+        revision: &str,
+        commit: &str,
+    ) -> std::io::Result<()> {
+        if revision == commit || is_commit_hash(revision) {
+            return Ok(());
+        }
+        let path = self.repo_dir(repo).join("refs").join(revision);
+        if std::fs::read_to_string(&path).is_ok_and(|text| text.trim() == commit) {
+            return Ok(());
+        }
+        let parent = path.parent().expect("a ref path has a parent");
+        std::fs::create_dir_all(parent)?;
+        let mut temporary = tempfile::NamedTempFile::new_in(parent)?;
+        std::io::Write::write_all(&mut temporary, commit.as_bytes())?;
+        temporary.persist(&path).map_err(|err| err.error)?;
+        Ok(())
+    }
+
+    /// Makes `snapshots/<commit>/<file>` point to `blob` (a relative symbolic link, as Python
+    /// makes; a copy where links cannot be made) and returns its path.
+    pub(crate) fn link_snapshot(
+        &self,
+        repo: &str,
+        commit: &str,
+        file: &str,
+        blob: &Path,
+    ) -> std::io::Result<PathBuf> {
+        let pointer = self
+            .repo_dir(repo)
+            .join("snapshots")
+            .join(commit)
+            .join(file);
+        let parent = pointer.parent().expect("a snapshot path has a parent");
+        std::fs::create_dir_all(parent)?;
+        if std::fs::symlink_metadata(&pointer).is_ok() {
+            std::fs::remove_file(&pointer)?;
+        }
+        // From snapshots/<commit>/<dirs…>/ up to the repo folder, then into blobs/.
+        let depth = 2 + file.matches('/').count();
+        let mut target = PathBuf::new();
+        for _ in 0..depth {
+            target.push("..");
+        }
+        target.push("blobs");
+        target.push(blob.file_name().expect("a blob has a file name"));
+        #[cfg(unix)]
+        let linked = std::os::unix::fs::symlink(&target, &pointer);
+        #[cfg(not(unix))]
+        let linked: std::io::Result<()> = Err(std::io::ErrorKind::Unsupported.into());
+        if linked.is_err() {
+            std::fs::copy(blob, &pointer)?;
+        }
+        Ok(pointer)
     }
 
     /// The revisions named in `refs/` for `repo`, with their commits, sorted (for error hints).

@@ -1,6 +1,16 @@
 //! Side-by-side HTML: one self-contained page (inline CSS and script, no external asset), UTF-8,
-//! French and English in two columns, block by block; on a narrow screen (under 48em) the columns
-//! stack, each French block above its English.
+//! French and English in two columns. Each paragraph, heading or list item is one row of a
+//! two-column grid whose columns have the same width on every row (`minmax(0, 1fr)`), so the
+//! French and English of a unit start on the same line and the English column keeps one left
+//! edge; a quote is one row. On a narrow screen (under 48em) the columns stack, each French unit
+//! above its English. Long words and URLs wrap anywhere rather than widen the page (no horizontal
+//! scrolling on a phone). Dark mode follows the reader's system (`prefers-color-scheme`), and a
+//! print stylesheet drops the interactive highlighting.
+//!
+//! The `<title>` is the English of the first heading; in plain text (no headings), of the first
+//! headline: a line standing alone as its own paragraph, not a breadcrumb or a header block of
+//! several lines. The header says how many sentences were translated, copied, recovered and
+//! flagged, and explains the marks.
 //!
 //! Every sentence is a `<span class="s">` with an id (`fr-N`, `en-N`, N its index in the
 //! document) and a `data-pair` attribute naming its counterpart; it is keyboard-focusable, and
@@ -22,29 +32,42 @@ use crate::document::{Bilingual, Block, BlockKind, InlineText, SourceSentence, U
 use std::fmt::Write;
 
 const STYLE: &str = r#"
-:root { color-scheme: light dark; }
-body { margin: 0 auto; max-width: 80rem; padding: 0 1rem 3rem;
+:root { color-scheme: light dark; --flag: #b03a2e; --rule: #8884; }
+@media (prefers-color-scheme: dark) { :root { --flag: #ff8f80; } }
+*, *::before, *::after { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 80rem; padding: 0 1rem 3rem; overflow-wrap: anywhere;
   font: 1.05rem/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-header { padding: 1rem 0; border-bottom: 1px solid GrayText; margin-bottom: 1rem; }
-header p { margin: .25rem 0; font-size: .85rem; color: GrayText; overflow-wrap: anywhere; }
-.row { display: grid; grid-template-columns: 1fr 1fr; gap: 0 2rem; }
-.row > div > :first-child { margin-top: .5rem; }
-.labels { font-weight: 600; color: GrayText; }
+header { padding: 1rem 0 .75rem; border-bottom: 1px solid var(--rule); margin-bottom: .5rem; }
+header p { margin: .25rem 0; font-size: .85rem; color: GrayText; }
+.block { margin: 0 0 1rem; }
+.row { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); column-gap: 2rem; }
+.row > div > * { margin: 0 0 .35rem; }
+.row h1, .row h2, .row h3, .row h4, .row h5, .row h6 { line-height: 1.25; margin-top: .5rem; }
+.labels { font-weight: 600; color: GrayText; position: sticky; top: 0; background: Canvas;
+  padding: .35rem 0; margin-bottom: .5rem; border-bottom: 1px solid var(--rule); }
 .full { display: block; }
 .li .mk { color: GrayText; }
 .s { border-radius: .2rem; }
 .s:focus { outline: 2px solid Highlight; }
 .s:hover, .s:focus, .s.hl { background: Mark; color: MarkText; }
 .pt { color: GrayText; }
-.flag { text-decoration: underline wavy #c0392b; }
-.flag::after { content: " ⚠"; }
-blockquote { margin: .5rem 0; padding-left: 1rem; border-left: .25rem solid GrayText; }
-pre { overflow-x: auto; padding: .5rem; border: 1px solid GrayText; border-radius: .25rem; }
-a { overflow-wrap: anywhere; }
+.flag { text-decoration: underline wavy var(--flag); text-decoration-skip-ink: none; }
+.flag::after { content: " ⚠"; color: var(--flag); }
+blockquote { margin: 0 0 .35rem; padding-left: 1rem; border-left: .25rem solid var(--rule); }
+pre { white-space: pre-wrap; padding: .5rem; border: 1px solid var(--rule); border-radius: .25rem; }
 @media (max-width: 48em) {
-  .row { grid-template-columns: 1fr; }
-  .row .en { border-left: .25rem solid Highlight; padding-left: .75rem; margin-bottom: .75rem; }
+  .row { grid-template-columns: minmax(0, 1fr); }
+  .row .en { border-left: .25rem solid Highlight; padding-left: .75rem; margin-bottom: .5rem; }
   .labels { display: none; }
+}
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  .row { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); column-gap: 1.5rem; }
+  .row .en { border-left: 0; padding-left: 0; margin-bottom: 0; }
+  .labels { display: grid; position: static; }
+  .row, blockquote, pre { break-inside: avoid; }
+  .s:hover, .s:focus, .s.hl { background: none; color: inherit; outline: none; }
+  a { color: inherit; }
 }
 "#;
 
@@ -92,12 +115,8 @@ pub fn render(bilingual: &Bilingual) -> String {
         text(&revision),
         text(&provenance.decoding)
     );
-    let stats = &bilingual.stats;
-    let _ = writeln!(
-        out,
-        "<p>{} sentences: {} translated, {} copied unchanged, {} long ones translated in pieces.</p>",
-        stats.sentences, stats.translated, stats.passthrough, stats.split_sentences
-    );
+    let _ = writeln!(out, "<p>{}</p>", counts(&bilingual.stats));
+    let _ = writeln!(out, "<p class=\"legend\">{}</p>", legend(&bilingual.stats));
     out.push_str("</header>\n<main>\n");
     out.push_str(
         "<div class=\"row labels\"><div lang=\"fr\">Français</div><div>English</div></div>\n",
@@ -120,28 +139,91 @@ fn meta(out: &mut String, name: &str, content: &str) {
     );
 }
 
-/// The first heading's English, else the first sentence's, else a generic title.
+/// `12 sentences: 10 translated, 2 copied unchanged, 1 recovered, 1 flagged as doubtful.`
+fn counts(stats: &crate::document::Stats) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    if stats.sentences == 0 {
+        return "Nothing to translate: the input has no sentences.".to_string();
+    }
+    let mut line = format!(
+        "{}: {} translated, {} copied unchanged, {} recovered after a defect, {} flagged as doubtful",
+        plural(stats.sentences, "sentence", "sentences"),
+        stats.translated,
+        stats.passthrough,
+        stats.recovered,
+        stats.flagged
+    );
+    if stats.split_sentences > 0 {
+        line.push_str(&format!(
+            "; {} translated in pieces",
+            plural(stats.split_sentences, "long sentence", "long sentences")
+        ));
+    }
+    line.push('.');
+    line
+}
+
+/// What the marks mean.
+fn legend(stats: &crate::document::Stats) -> String {
+    let mut legend = String::from(
+        "Hover over or focus a sentence to highlight its counterpart. \
+         <span class=\"pt\">Grey</span>: copied unchanged (numbers, dates, addresses, code).",
+    );
+    if stats.flagged > 0 {
+        legend.push_str(
+            " <span class=\"flag\">Wavy underline</span>: flagged as doubtful by the fidelity \
+             check; hover over or focus it for the reason.",
+        );
+    }
+    legend
+}
+
+/// The English of the first heading, else of the first headline, else of the first sentence;
+/// else a generic title.
 fn title(bilingual: &Bilingual) -> String {
-    let heading = bilingual
-        .document
-        .blocks
+    let blocks = &bilingual.document.blocks;
+    let heading = blocks
         .iter()
         .find(|b| matches!(b.kind, BlockKind::Heading { .. }))
         .and_then(|b| b.units.first())
         .and_then(|u| u.sentences.first());
-    let first = heading.or_else(|| bilingual.document.sentences().next());
+    let first = heading
+        .or_else(|| blocks.iter().find_map(|b| headline(bilingual, b)))
+        .or_else(|| bilingual.document.sentences().next());
     match first {
         Some(sentence) => {
-            let english = &bilingual.target(sentence).text.text;
-            let short: String = english.chars().take(100).collect();
-            if short.len() < english.len() {
-                format!("{short}…")
+            // At most 70 characters, as search engines and validators expect of a title.
+            let english = bilingual.target(sentence).text.text.trim();
+            if english.chars().count() <= 70 {
+                english.to_string()
             } else {
-                short
+                let short: String = english.chars().take(69).collect();
+                format!("{}…", short.trim_end())
             }
         }
         None => "Translation".to_string(),
     }
+}
+
+/// The block's sentence when the block is a headline: one line of prose of a few words, alone
+/// in its paragraph, translated (not copied), without final sentence punctuation.
+fn headline<'a>(bilingual: &Bilingual, block: &'a Block) -> Option<&'a SourceSentence> {
+    let [unit] = block.units.as_slice() else {
+        return None;
+    };
+    let [sentence] = unit.sentences.as_slice() else {
+        return None;
+    };
+    let text = sentence.text.text.trim();
+    let words = text.split_whitespace().count();
+    let is_headline = block.kind == BlockKind::Paragraph
+        && unit.kind == UnitKind::Text
+        && (3..=25).contains(&words)
+        && !text.contains('\n')
+        && !text.ends_with(['.', ':', ';', ','])
+        && bilingual.target(sentence).status != crate::document::SentenceStatus::Passthrough;
+    is_headline.then_some(sentence)
 }
 
 fn render_block(out: &mut String, bilingual: &Bilingual, block: &Block, index: usize) {
@@ -162,26 +244,40 @@ fn render_block(out: &mut String, bilingual: &Bilingual, block: &Block, index: u
                 text(source)
             );
         }
+        BlockKind::Quote => {
+            let _ = writeln!(out, "<div class=\"block\" id=\"b{index}\">");
+            render_row(out, bilingual, &block.units, true);
+            out.push_str("</div>\n");
+        }
         _ => {
-            let _ = writeln!(out, "<div class=\"row\" id=\"b{index}\">");
-            for english in [false, true] {
-                let language = if english { "en" } else { "fr" };
-                let _ = write!(out, "<div class=\"{language}\" lang=\"{language}\">");
-                let quoted = block.kind == BlockKind::Quote;
-                if quoted {
-                    out.push_str("<blockquote>");
-                }
-                for unit in &block.units {
-                    render_unit(out, bilingual, unit, english);
-                }
-                if quoted {
-                    out.push_str("</blockquote>");
-                }
-                out.push_str("</div>\n");
+            // One row per unit: a paragraph, a heading, a list item.
+            let _ = writeln!(out, "<div class=\"block\" id=\"b{index}\">");
+            for unit in &block.units {
+                render_row(out, bilingual, std::slice::from_ref(unit), false);
             }
             out.push_str("</div>\n");
         }
     }
+}
+
+/// One row: the French of `units` in the left cell, their English in the right one.
+fn render_row(out: &mut String, bilingual: &Bilingual, units: &[Unit], quoted: bool) {
+    out.push_str("<div class=\"row\">\n");
+    for english in [false, true] {
+        let language = if english { "en" } else { "fr" };
+        let _ = write!(out, "<div class=\"{language}\" lang=\"{language}\">");
+        if quoted {
+            out.push_str("<blockquote>");
+        }
+        for unit in units {
+            render_unit(out, bilingual, unit, english);
+        }
+        if quoted {
+            out.push_str("</blockquote>");
+        }
+        out.push_str("</div>\n");
+    }
+    out.push_str("</div>\n");
 }
 
 fn is_thematic_break(source: &str) -> bool {

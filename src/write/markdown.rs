@@ -8,10 +8,13 @@
 //! * A plain-text source is turned into Markdown on both sides: sentences unwrapped, characters
 //!   Markdown would take as syntax escaped, and a hard line break (`\` at the end of the line)
 //!   wherever the source's line structure must survive rendering (header lines, headlines).
-//! * A block whose English is identical to its French (only passthrough) appears once.
-//! * Two lists in a row would merge into one when rendered (and renumber), so an empty HTML
-//!   comment `<!-- -->` separates a block ending in a list item from one starting with a list
-//!   item or with indentation, as the CommonMark specification suggests.
+//! * Each side of a block is introduced by a label line, `<!-- French -->` or `<!-- English -->`:
+//!   plain words for a reader of the raw file, an HTML comment that rendered Markdown hides. The
+//!   comment also ends a list before the next side, so the two lists never merge.
+//! * A block whose English is identical to its French (only passthrough) appears once, without
+//!   label. Two lists in a row would merge into one when rendered (and renumber), so an empty
+//!   HTML comment `<!-- -->` separates such a block ending in a list item from one starting with
+//!   a list item or with indentation, as the CommonMark specification suggests.
 //! * A flagged English sentence is followed by `⚠` and the reasons in italics.
 
 use crate::document::{Bilingual, Block, BlockKind, Syntax, TargetSentence, UnitKind};
@@ -30,12 +33,19 @@ pub fn render(bilingual: &Bilingual) -> String {
             .units
             .last()
             .is_some_and(|u| u.kind == UnitKind::ListItem);
-        for side in sides(bilingual, block) {
+        let sides = sides(bilingual, block);
+        let labelled = sides.len() == 2;
+        for (side, label) in sides
+            .iter()
+            .zip(["<!-- French -->\n", "<!-- English -->\n"])
+        {
             out.push('\n');
-            if after_list_item && (starts_with_item || side.starts_with([' ', '\t'])) {
+            if labelled {
+                out.push_str(label);
+            } else if after_list_item && (starts_with_item || side.starts_with([' ', '\t'])) {
                 out.push_str("<!-- -->\n\n");
             }
-            out.push_str(&side);
+            out.push_str(side);
             out.push('\n');
             after_list_item = ends_with_item;
         }
