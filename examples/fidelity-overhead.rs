@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use passeur::fidelity::protect::Protected;
 use passeur::fidelity::{typography, FixedDecoding, Guard, GuardSummary};
-use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+use passeur::translate::{SentenceTranslation, SentenceTranslator};
 
 const PAIRS: &str = include_str!("../tests/data/fidelity/parallel.tsv");
 
@@ -33,20 +33,6 @@ impl SentenceTranslator for HumanModel {
                 )
             })
             .collect())
-    }
-    fn token_count(&self, sentence: &str) -> usize {
-        sentence.split_whitespace().count() + 1
-    }
-    fn max_source_tokens(&self) -> usize {
-        512
-    }
-    fn provenance(&self) -> Provenance {
-        Provenance {
-            model: "human".into(),
-            revision: None,
-            decoding: String::new(),
-            passeur_version: env!("CARGO_PKG_VERSION").into(),
-        }
     }
 }
 

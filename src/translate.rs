@@ -68,18 +68,47 @@ pub struct Provenance {
 }
 
 /// Anything that translates French sentences into English.
+///
+/// Only [`translate_sentences`](Self::translate_sentences) is required; a test double is a few
+/// lines:
+///
+/// ```
+/// use passeur::translate::{SentenceTranslation, SentenceTranslator};
+///
+/// struct Shouting;
+/// impl SentenceTranslator for Shouting {
+///     fn translate_sentences(&self, texts: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
+///         Ok(texts.iter().map(|s| SentenceTranslation::new(s.to_uppercase(), None)).collect())
+///     }
+/// }
+/// assert_eq!(Shouting.token_count("Deux mots."), 3);
+/// assert_eq!(Shouting.max_source_tokens(), 512);
+/// ```
 pub trait SentenceTranslator {
     /// Translates `sentences`, returning exactly one translation per input, in order.
     fn translate_sentences(&self, sentences: &[&str]) -> Result<Vec<SentenceTranslation>>;
 
-    /// Number of source tokens `sentence` becomes (end-of-sentence token included).
-    fn token_count(&self, sentence: &str) -> usize;
+    /// Number of source tokens `sentence` becomes (end-of-sentence token included). By default
+    /// its whitespace-separated words plus one, a stand-in for translators without a tokenizer.
+    fn token_count(&self, sentence: &str) -> usize {
+        sentence.split_whitespace().count() + 1
+    }
 
-    /// Largest number of source tokens one sentence may have.
-    fn max_source_tokens(&self) -> usize;
+    /// Largest number of source tokens one sentence may have; by default 512, opus-mt's limit.
+    fn max_source_tokens(&self) -> usize {
+        512
+    }
 
-    /// Model and decoding settings, for the outputs' provenance.
-    fn provenance(&self) -> Provenance;
+    /// Model and decoding settings, for the outputs' provenance. By default the translator's
+    /// type name as the model, no revision, and `unspecified` decoding.
+    fn provenance(&self) -> Provenance {
+        Provenance {
+            model: std::any::type_name::<Self>().to_string(),
+            revision: None,
+            decoding: "unspecified".to_string(),
+            passeur_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
 }
 
 /// The model-level result for one sentence: what `passeur lines --jsonl` prints.

@@ -79,14 +79,6 @@ impl SentenceTranslator for Shouting {
             .collect())
     }
 
-    fn token_count(&self, sentence: &str) -> usize {
-        sentence.split_whitespace().count() + 1
-    }
-
-    fn max_source_tokens(&self) -> usize {
-        512
-    }
-
     fn provenance(&self) -> Provenance {
         Provenance {
             model: "shouting".to_string(),

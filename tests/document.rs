@@ -7,7 +7,7 @@ use passeur::document::{
     Bilingual, BlockKind, Document, Pipeline, PipelineOptions, Plan, Progress, SentenceStatus,
     Syntax,
 };
-use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+use passeur::translate::{SentenceTranslation, SentenceTranslator};
 use passeur::Error;
 use support::{paragraphs, shout, words, Scripted, ARTICLE_MD, ARTICLE_TXT};
 
@@ -403,15 +403,6 @@ impl SentenceTranslator for Forgetful {
             .iter()
             .map(|s| SentenceTranslation::new(s.to_string(), None))
             .collect())
-    }
-    fn token_count(&self, sentence: &str) -> usize {
-        words(sentence)
-    }
-    fn max_source_tokens(&self) -> usize {
-        512
-    }
-    fn provenance(&self) -> Provenance {
-        Scripted::new().provenance()
     }
 }
 

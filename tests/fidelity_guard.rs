@@ -10,7 +10,7 @@ use passeur::fidelity::{
     Defect, FixedDecoding, Guard, GuardOptions, GuardSummary, QuoteStyle, Recovery, Retry,
     RetryTranslator, Status,
 };
-use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+use passeur::translate::{SentenceTranslation, SentenceTranslator};
 use passeur::Error;
 
 /// Which decoding a call asked for.
@@ -85,20 +85,6 @@ impl Scripted {
 impl SentenceTranslator for Scripted {
     fn translate_sentences(&self, sentences: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
         Ok(self.answer(sentences, Decoding::Plain))
-    }
-    fn token_count(&self, sentence: &str) -> usize {
-        sentence.split_whitespace().count() + 1
-    }
-    fn max_source_tokens(&self) -> usize {
-        512
-    }
-    fn provenance(&self) -> Provenance {
-        Provenance {
-            model: "scripted".into(),
-            revision: None,
-            decoding: "scripted".into(),
-            passeur_version: env!("CARGO_PKG_VERSION").into(),
-        }
     }
 }
 

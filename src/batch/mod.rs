@@ -173,19 +173,13 @@ pub fn output_relative_path(relative: &Path, format: Format) -> PathBuf {
 ///
 /// ```
 /// use passeur::batch::{self, BatchOptions, Event, Outcome};
-/// use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+/// use passeur::translate::{SentenceTranslation, SentenceTranslator};
 ///
 /// /// A stand-in for the engine: "translates" by upper-casing.
 /// struct Shouting;
 /// impl SentenceTranslator for Shouting {
 ///     fn translate_sentences(&self, texts: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
 ///         Ok(texts.iter().map(|s| SentenceTranslation::new(s.to_uppercase(), None)).collect())
-///     }
-///     fn token_count(&self, sentence: &str) -> usize { sentence.split_whitespace().count() + 1 }
-///     fn max_source_tokens(&self) -> usize { 512 }
-///     fn provenance(&self) -> Provenance {
-///         Provenance { model: "shouting".into(), revision: None, decoding: "none".into(),
-///                      passeur_version: env!("CARGO_PKG_VERSION").into() }
 ///     }
 /// }
 ///

@@ -592,19 +592,13 @@ fn find_ignoring_case(haystack: &str, needle: &str, from: usize) -> Option<Range
 ///
 /// ```
 /// use passeur::document::{Pipeline, PipelineOptions};
-/// use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+/// use passeur::translate::{SentenceTranslation, SentenceTranslator};
 ///
 /// /// A stand-in for the real engine: "translates" by upper-casing.
 /// struct Shouting;
 /// impl SentenceTranslator for Shouting {
 ///     fn translate_sentences(&self, sentences: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
 ///         Ok(sentences.iter().map(|s| SentenceTranslation::new(s.to_uppercase(), None)).collect())
-///     }
-///     fn token_count(&self, sentence: &str) -> usize { sentence.split_whitespace().count() + 1 }
-///     fn max_source_tokens(&self) -> usize { 512 }
-///     fn provenance(&self) -> Provenance {
-///         Provenance { model: "shouting".into(), revision: None, decoding: "none".into(),
-///                      passeur_version: env!("CARGO_PKG_VERSION").into() }
 ///     }
 /// }
 ///

@@ -35,7 +35,7 @@
 //!
 //! ```
 //! use passeur::fidelity::{FixedDecoding, Guard, Status};
-//! use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+//! use passeur::translate::{SentenceTranslation, SentenceTranslator};
 //!
 //! /// A stand-in for the engine that always answers the same.
 //! struct Echo;
@@ -45,9 +45,6 @@
 //!             .map(|_| SentenceTranslation::new("There were 5,000 people.", Some(-0.3)))
 //!             .collect())
 //!     }
-//!     fn token_count(&self, s: &str) -> usize { s.split_whitespace().count() + 1 }
-//!     fn max_source_tokens(&self) -> usize { 512 }
-//!     fn provenance(&self) -> Provenance { unimplemented!() }
 //! }
 //!
 //! let guard = Guard::default();
