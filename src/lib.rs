@@ -29,6 +29,7 @@ pub mod model;
 pub mod segment;
 pub mod tokenizer;
 pub mod translate;
+pub mod verdict;
 pub mod write;
 
 pub use error::{Error, Result};

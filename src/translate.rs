@@ -17,41 +17,31 @@ use crate::generate::{generate, GenerationConfig, GenerationOptions};
 use crate::hub::{self, ModelFiles, ResolveOptions};
 use crate::model::{MarianConfig, MarianModel, Quantization};
 use crate::tokenizer::MarianTokenizer;
+use crate::verdict::Verdict;
 use crate::{Error, Result};
 
-/// The translation of one sentence.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// One text's English and how it was made: what a [`SentenceTranslator`] returns, what the
+/// fidelity guard returns and the sentence cache keeps, carried unchanged to the document.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SentenceTranslation {
     /// The English text.
     pub text: String,
-    /// The model's score for the hypothesis (mean log-probability per generated token), when the
-    /// translation came from the model.
+    /// The model's score for the kept hypothesis (mean log-probability per generated token), when
+    /// the translation came from the model.
     pub score: Option<f32>,
-    /// When the first translation was defective and a fidelity recovery step produced this one:
-    /// that step's code (`repetition_guard`, `clause_split`, `lower_cased`).
-    pub recovery: Option<String>,
-    /// Doubts that remain about this translation (empty: none).
-    pub flags: Vec<Flag>,
+    /// What happened: translated, recovered by a fidelity step, or flagged.
+    pub verdict: Verdict,
 }
 
 impl SentenceTranslation {
-    /// A translation with a score and nothing to report about it.
+    /// A translation with a score and nothing to report about it ([`Verdict::Translated`]).
     pub fn new(text: impl Into<String>, score: Option<f32>) -> Self {
         SentenceTranslation {
             text: text.into(),
             score,
-            ..SentenceTranslation::default()
+            verdict: Verdict::Translated,
         }
     }
-}
-
-/// A doubt about one translation (a number that does not match, a repetition, …).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flag {
-    /// A short stable identifier, e.g. `number_missing`.
-    pub code: String,
-    /// The reason in words, for the reader.
-    pub reason: String,
 }
 
 /// Where translations came from, recorded in every output format.

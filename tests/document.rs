@@ -4,10 +4,10 @@
 mod support;
 
 use passeur::document::{
-    Bilingual, BlockKind, Document, Pipeline, PipelineOptions, Plan, Progress, SentenceStatus,
-    Syntax,
+    Bilingual, BlockKind, Document, Pipeline, PipelineOptions, Plan, Progress, Syntax,
 };
 use passeur::translate::{SentenceTranslation, SentenceTranslator};
+use passeur::verdict::Verdict;
 use passeur::Error;
 use support::{paragraphs, shout, words, Scripted, ARTICLE_MD, ARTICLE_TXT};
 
@@ -153,7 +153,7 @@ fn passthrough_never_reaches_the_model() {
     }
     let passed: Vec<&str> = bilingual
         .pairs()
-        .filter(|p| p.target.status == SentenceStatus::Passthrough)
+        .filter(|p| p.target.verdict == Verdict::Passthrough)
         .map(|p| p.source_text)
         .collect();
     // Whatever else the segmenter isolates (a lone `»`, a date), these two paragraphs pass.
@@ -166,14 +166,14 @@ fn passthrough_never_reaches_the_model() {
         // Letters outside web addresses, domains and e-mails (which are copied as they are).
         let letters = passeur::fidelity::protect::strip_spans(pair.source_text);
         let has_letters = letters.chars().any(char::is_alphabetic);
-        let passthrough = pair.target.status == SentenceStatus::Passthrough;
+        let passthrough = pair.target.verdict == Verdict::Passthrough;
         assert_eq!(passthrough, !has_letters, "{:?}", pair.source_text);
         if passthrough {
             assert_eq!(pair.target.text.text, pair.source_text);
             assert_eq!(pair.target.score, None);
         }
     }
-    assert_eq!(bilingual.stats.passthrough, passed.len());
+    assert_eq!(bilingual.stats.verdicts.passthrough, passed.len());
 }
 
 #[test]
@@ -190,7 +190,7 @@ fn repeated_sentences_are_translated_once() {
     assert_eq!(targets, ["RETOURNEZ EN HAUT DE LA PAGE"; 2]);
     assert_eq!(bilingual.stats.requests, requests.len());
     assert_eq!(
-        bilingual.stats.sentences,
+        bilingual.stats.verdicts.sentences,
         bilingual.document.sentence_count()
     );
 }

@@ -4,8 +4,9 @@
 mod support;
 
 use assert_cmd::Command;
-use passeur::document::{Pipeline, PipelineOptions, SentenceStatus};
+use passeur::document::{Pipeline, PipelineOptions};
 use passeur::fidelity::{FixedDecoding, Guard, Guarded};
+use passeur::verdict::Recovery;
 use passeur::write;
 use scraper::Html;
 use serde_json::Value;
@@ -39,26 +40,23 @@ fn passthrough_recovery_and_flags_reach_every_format() {
     let bilingual = Pipeline::new(&guarded, PipelineOptions::default())
         .translate(ARTICLE)
         .unwrap();
-    let statuses: Vec<SentenceStatus> = bilingual.targets.iter().map(|t| t.status).collect();
+    let statuses: Vec<&str> = bilingual.targets.iter().map(|t| t.verdict.name()).collect();
     assert_eq!(
         statuses,
-        [
-            SentenceStatus::Flagged,
-            SentenceStatus::Translated,
-            SentenceStatus::Passthrough,
-            SentenceStatus::Recovered,
-        ]
+        ["flagged", "translated", "passthrough", "recovered"]
     );
     assert!(
         !engine.0.requests().iter().any(|s| s.contains("17-11")),
         "the date never reached the model"
     );
-    assert_eq!(bilingual.stats.flagged, 1);
-    assert_eq!(bilingual.stats.recovered, 1);
-    assert_eq!(bilingual.stats.passthrough, 1);
+    let verdicts = &bilingual.stats.verdicts;
     assert_eq!(
-        bilingual.targets[3].recovery.as_deref(),
-        Some("lower_cased")
+        (verdicts.flagged, verdicts.recovered, verdicts.passthrough),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        bilingual.targets[3].verdict.recovery(),
+        Some(Recovery::LowerCased)
     );
     assert!(bilingual.provenance.decoding.contains("fidelity_guard=on"));
 

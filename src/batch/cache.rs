@@ -19,7 +19,8 @@
 //! processes, give each its own and merge them afterwards with `cat a.log b.log > merged.log`.
 
 use super::log::{self, RecordLog};
-use crate::translate::{Flag, Provenance, SentenceTranslation};
+use crate::translate::{Provenance, SentenceTranslation};
+use crate::verdict::Verdict;
 use crate::Result;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -37,12 +38,9 @@ pub struct CachedTranslation {
     pub text: String,
     /// The model's score.
     pub score: Option<f32>,
-    /// The fidelity recovery step that produced the translation, if one did.
-    #[serde(default)]
-    pub recovery: Option<String>,
-    /// Doubts about the translation, as `(code, reason)`.
-    #[serde(default)]
-    pub flags: Vec<(String, String)>,
+    /// What happened to the translation: translated, recovered or flagged, with its reasons.
+    /// (Records of earlier passeur versions, without it, do not parse and are never used.)
+    pub verdict: Verdict,
 }
 
 /// The namespace of translations made with `provenance`: its model, revision, decoding options
@@ -139,12 +137,7 @@ impl SentenceCache {
                 Ok(Some(SentenceTranslation {
                     text: entry.text,
                     score: entry.score,
-                    recovery: entry.recovery,
-                    flags: entry
-                        .flags
-                        .into_iter()
-                        .map(|(code, reason)| Flag { code, reason })
-                        .collect(),
+                    verdict: entry.verdict,
                 }))
             }
             _ => Ok(None),
@@ -159,12 +152,7 @@ impl SentenceCache {
             source: source.to_string(),
             text: translation.text.clone(),
             score: translation.score,
-            recovery: translation.recovery.clone(),
-            flags: translation
-                .flags
-                .iter()
-                .map(|flag| (flag.code.clone(), flag.reason.clone()))
-                .collect(),
+            verdict: translation.verdict.clone(),
         };
         let (offset, len) = self.log.append(&entry)?;
         self.index.insert(key, Location { offset, len });
@@ -205,6 +193,7 @@ fn parse_key(hex: &str) -> Option<[u8; 16]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verdict::{Defect, Recovery};
 
     fn provenance(model: &str) -> Provenance {
         Provenance {
@@ -224,11 +213,12 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("cache.log");
         let doubtful = SentenceTranslation {
-            recovery: Some("clause_split".into()),
-            flags: vec![Flag {
-                code: "number_missing".into(),
-                reason: "5.000 is missing".into(),
-            }],
+            verdict: Verdict::Flagged {
+                defects: vec![Defect::NumberMissing {
+                    number: "5.000".into(),
+                }],
+                recovery: Some(Recovery::ClauseSplit),
+            },
             ..translation("Five thousand.")
         };
         {

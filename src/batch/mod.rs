@@ -303,19 +303,20 @@ pub fn run(
         done: tally.done,
         skipped: tally.skipped,
         failed: tally.failures.len(),
-        sentences: tally.sentences,
-        flagged: tally.flagged,
+        sentences: tally.verdicts.sentences,
+        flagged: tally.verdicts.flagged,
         requests: tally.requests,
         model_requests: tally.model_requests,
         cache_hits: tally.cache_hits,
         tokens: tally.tokens,
         elapsed_s,
         sentences_per_s: if elapsed_s > 0.0 {
-            tally.sentences as f64 / elapsed_s
+            tally.verdicts.sentences as f64 / elapsed_s
         } else {
             0.0
         },
         failures: tally.failures,
+        verdicts: tally.verdicts,
         aborted: outcome.as_ref().err().map(|err| err.to_string()),
         cache: options.cache.clone(),
         manifest_damaged_lines: manifest.damaged_lines(),

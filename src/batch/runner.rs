@@ -22,8 +22,8 @@ pub(super) struct Tally {
     pub(super) done: usize,
     pub(super) skipped: usize,
     pub(super) failures: Vec<Failure>,
-    pub(super) sentences: usize,
-    pub(super) flagged: usize,
+    /// The verdicts of the sentences of the inputs done.
+    pub(super) verdicts: crate::verdict::Tally,
     pub(super) requests: usize,
     pub(super) model_requests: usize,
     pub(super) cache_hits: usize,
@@ -302,7 +302,8 @@ impl Runner<'_> {
             });
             written.push(path);
         }
-        let sentences = bilingual.stats.sentences;
+        let verdicts = &bilingual.stats.verdicts;
+        let sentences = verdicts.sentences;
         self.manifest.record(Record {
             input: input.name.clone(),
             status: RecordStatus::Done,
@@ -314,12 +315,13 @@ impl Runner<'_> {
             decoding: self.provenance.decoding.clone(),
             encoding: Some(document.encoding),
             sentences,
-            flagged: bilingual.stats.flagged,
+            flagged: verdicts.flagged,
             outputs,
             reason: None,
             recorded_at_ms: now_ms(),
         })?;
-        let counts = (sentences, bilingual.stats.flagged);
+        self.tally.verdicts.merge(verdicts);
+        let counts = (sentences, verdicts.flagged);
         self.report(input.name.clone(), Outcome::Done, counts, written);
         Ok(())
     }
@@ -365,8 +367,6 @@ impl Runner<'_> {
         match &outcome {
             Outcome::Done => {
                 self.tally.done += 1;
-                self.tally.sentences += sentences;
-                self.tally.flagged += flagged;
             }
             Outcome::Skipped => self.tally.skipped += 1,
             Outcome::Failed(reason) => self.tally.failures.push(Failure {

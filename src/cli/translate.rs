@@ -124,7 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             eprintln!("passeur: done in {:.2} s", started.elapsed().as_secs_f64());
         }
     }
-    args.fidelity.check_strict(&bilingual)?;
+    args.fidelity.check_strict(&bilingual.stats.verdicts)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -232,6 +232,7 @@ fn translate(
 
 fn report_summary(bilingual: &Bilingual, input_name: &str, output: Option<&Path>, format: Format) {
     let stats = &bilingual.stats;
+    let verdicts = &stats.verdicts;
     let paragraphs = bilingual
         .document
         .blocks
@@ -242,11 +243,11 @@ fn report_summary(bilingual: &Bilingual, input_name: &str, output: Option<&Path>
     eprintln!(
         "passeur: {input_name}: {} sentences in {paragraphs} paragraphs ({} translated, {} copied \
          unchanged, {} split to fit the model; {} recovered, {} flagged) → {destination} [{format}]",
-        stats.sentences,
-        stats.translated,
-        stats.passthrough,
+        verdicts.sentences,
+        verdicts.translated,
+        verdicts.passthrough,
         stats.split_sentences,
-        stats.recovered,
-        stats.flagged
+        verdicts.recovered,
+        verdicts.flagged
     );
 }

@@ -43,11 +43,9 @@ mod parse;
 mod pipeline;
 mod split;
 
-pub use crate::translate::Flag;
 pub use inline::{InlineText, Link};
 pub use pipeline::{
-    Bilingual, Pipeline, PipelineOptions, Plan, Progress, SentencePair, SentenceStatus, Stats,
-    TargetSentence,
+    Bilingual, Pipeline, PipelineOptions, Plan, Progress, SentencePair, Stats, TargetSentence,
 };
 pub use split::split_to_budget;
 

@@ -16,7 +16,8 @@
 
 use super::{split_to_budget, Block, Document, InlineText, Link, SourceSentence, Unit};
 use crate::fidelity::is_passthrough;
-use crate::translate::{Flag, Provenance, SentenceTranslation, SentenceTranslator};
+use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+use crate::verdict::{Tally, Verdict};
 use crate::{Error, Result};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -53,71 +54,32 @@ pub struct Progress {
     pub total: usize,
 }
 
-/// How a sentence's English was produced, and whether it can be trusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SentenceStatus {
-    /// By the model, and every fidelity check passed (or none ran).
-    Translated,
-    /// By the model after a fidelity recovery step fixed a defective first translation
-    /// ([`TargetSentence::recovery`] says which).
-    Recovered,
-    /// By the model, but doubts remain ([`TargetSentence::flags`] says which): read it against
-    /// the French.
-    Flagged,
-    /// Copied: the sentence had nothing to translate.
-    Passthrough,
-}
-
-impl SentenceStatus {
-    /// The status as the output formats write it: `translated`, `recovered`, `flagged` or
-    /// `passthrough`.
-    pub fn name(self) -> &'static str {
-        match self {
-            SentenceStatus::Translated => "translated",
-            SentenceStatus::Recovered => "recovered",
-            SentenceStatus::Flagged => "flagged",
-            SentenceStatus::Passthrough => "passthrough",
-        }
-    }
-}
-
 /// The English of one sentence.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetSentence {
     /// The English, with the source's links placed in it.
     pub text: InlineText,
-    /// The model's score (mean log-probability per token); none for passthrough.
+    /// The model's score (mean log-probability per token; for a sentence translated in pieces,
+    /// the mean of theirs); none for passthrough.
     pub score: Option<f32>,
-    /// How the English was produced.
-    pub status: SentenceStatus,
+    /// What happened to the sentence: copied, translated, recovered or flagged (for a sentence
+    /// translated in pieces, the verdicts of its pieces combined: see [`Verdict::of_pieces`]).
+    pub verdict: Verdict,
     /// How many pieces the sentence was translated in (1 unless it was over the budget).
     pub pieces: usize,
-    /// The fidelity recovery step that produced the English, when the first translation was
-    /// defective (`repetition_guard`, `clause_split`, `lower_cased`).
-    pub recovery: Option<String>,
-    /// Doubts about this translation (empty: none).
-    pub flags: Vec<Flag>,
 }
 
 /// Counts over one translated document.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Blocks, code included.
     pub blocks: usize,
-    /// Sentences.
-    pub sentences: usize,
-    /// Sentences translated by the model.
-    pub translated: usize,
-    /// Sentences copied because they had nothing to translate.
-    pub passthrough: usize,
     /// Sentences over the token budget, translated in pieces.
     pub split_sentences: usize,
-    /// Translated sentences whose first translation was defective and was recovered.
-    pub recovered: usize,
-    /// Translated sentences that stay doubtful (flagged).
-    pub flagged: usize,
     /// Distinct texts sent to the model (sentences, pieces and link texts).
     pub requests: usize,
+    /// The sentences' verdicts counted: sentences, translated, passthrough, recovered, flagged.
+    pub verdicts: Tally,
 }
 
 /// A translated document: the source document and the English of each of its sentences.
@@ -395,45 +357,32 @@ impl Plan {
             .sentences()
             .zip(&self.sentences)
             .map(|(sentence, plan)| match plan {
-                SentencePlan::Passthrough => {
-                    stats.passthrough += 1;
-                    TargetSentence {
-                        text: sentence.text.clone(),
-                        score: None,
-                        status: SentenceStatus::Passthrough,
-                        pieces: 1,
-                        recovery: None,
-                        flags: Vec::new(),
-                    }
-                }
+                SentencePlan::Passthrough => TargetSentence {
+                    text: sentence.text.clone(),
+                    score: None,
+                    verdict: Verdict::Passthrough,
+                    pieces: 1,
+                },
                 SentencePlan::Translate { pieces, links } => {
-                    stats.translated += 1;
                     if pieces.len() > 1 {
                         stats.split_sentences += 1;
                     }
                     let (english, score) = join_pieces(&sentence.text.text, pieces, &translations);
-                    let (recovery, flags) = review_of_pieces(pieces, &translations);
-                    let status = if !flags.is_empty() {
-                        stats.flagged += 1;
-                        SentenceStatus::Flagged
-                    } else if recovery.is_some() {
-                        stats.recovered += 1;
-                        SentenceStatus::Recovered
-                    } else {
-                        SentenceStatus::Translated
-                    };
+                    let verdict = Verdict::of_pieces(
+                        pieces
+                            .iter()
+                            .filter_map(|p| p.request.map(|r| &translations[r].verdict)),
+                    );
                     TargetSentence {
                         text: place_links(english, &sentence.text, links, &translations),
                         score,
-                        status,
+                        verdict,
                         pieces: pieces.len(),
-                        recovery,
-                        flags,
                     }
                 }
             })
             .collect();
-        stats.sentences = targets.len();
+        stats.verdicts = Tally::of(targets.iter().map(|t| &t.verdict));
         Ok(Bilingual {
             document: self.document,
             targets,
@@ -497,28 +446,6 @@ fn join_pieces(
     let score =
         (!unscored && !scores.is_empty()).then(|| scores.iter().sum::<f32>() / scores.len() as f32);
     (english, score)
-}
-
-/// What the fidelity checks said about the translated `pieces` of one sentence: the first recovery
-/// step used, and every remaining flag (each distinct flag once).
-fn review_of_pieces(
-    pieces: &[Piece],
-    translations: &[SentenceTranslation],
-) -> (Option<String>, Vec<Flag>) {
-    let mut recovery = None;
-    let mut flags: Vec<Flag> = Vec::new();
-    for translation in pieces
-        .iter()
-        .filter_map(|p| p.request.map(|r| &translations[r]))
-    {
-        recovery = recovery.or_else(|| translation.recovery.clone());
-        for flag in &translation.flags {
-            if !flags.contains(flag) {
-                flags.push(flag.clone());
-            }
-        }
-    }
-    (recovery, flags)
 }
 
 /// Places the source's links in `english` (see the module docs).
@@ -605,7 +532,7 @@ fn find_ignoring_case(haystack: &str, needle: &str, from: usize) -> Option<Range
 /// let pipeline = Pipeline::new(&Shouting, PipelineOptions::default());
 /// let bilingual = pipeline.translate("Premier paragraphe. Deux phrases.\n\nSecond paragraphe.")?;
 /// assert_eq!(bilingual.english(), "PREMIER PARAGRAPHE. DEUX PHRASES.\n\nSECOND PARAGRAPHE.");
-/// assert_eq!(bilingual.stats.sentences, 3);
+/// assert_eq!(bilingual.stats.verdicts.sentences, 3);
 /// # Ok::<(), passeur::Error>(())
 /// ```
 pub struct Pipeline<'t> {

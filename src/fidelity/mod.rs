@@ -24,17 +24,18 @@
 //! 8. **Flag**: if no attempt passes, the best one (fewest and mildest defects, then best model
 //!    score) is kept and flagged with its reasons.
 //!
-//! Every sentence comes out as a [`GuardedSentence`]: its text, score, [`Status`] (`ok`,
-//! `passthrough`, `recovered` with the step, or `flagged`) and reasons ([`Defect`], with a stable
-//! code and a sentence in words). [`GuardSummary`] counts them, and
-//! [`GuardSummary::check_strict`] turns remaining flags into an error for `--strict`.
+//! Every sentence comes out as a [`SentenceTranslation`] whose [`Verdict`] says what happened:
+//! translated, recovered by a step, or flagged with its reasons ([`Defect`], with a stable code and
+//! a sentence in words). The vocabulary lives in [`crate::verdict`], below this module, so that
+//! the writers and summaries read the guard's findings unchanged.
 //!
 //! The guard only needs [`RetryTranslator`] from the engine: a [`SentenceTranslator`] that can
 //! translate again with another decoding. [`FixedDecoding`] adapts any other
 //! [`SentenceTranslator`] (the repetition-guard step is then skipped).
 //!
 //! ```
-//! use passeur::fidelity::{FixedDecoding, Guard, Status};
+//! use passeur::fidelity::{FixedDecoding, Guard};
+//! use passeur::verdict::Verdict;
 //! use passeur::translate::{SentenceTranslation, SentenceTranslator};
 //!
 //! /// A stand-in for the engine that always answers the same.
@@ -49,17 +50,19 @@
 //!
 //! let guard = Guard::default();
 //! let out = guard.translate(&FixedDecoding(Echo), &["Il y avait 5.000 personnes.", "—"])?;
-//! assert_eq!(out[0].status, Status::Ok);
-//! assert_eq!(out[1].status, Status::Passthrough);
+//! assert_eq!(out[0].verdict, Verdict::Translated);
+//! assert_eq!(out[1].verdict, Verdict::Passthrough);
 //! assert_eq!(out[1].text, "—");
 //! # Ok::<(), passeur::Error>(())
 //! ```
 //!
 //! [`SentenceTranslator`]: crate::translate::SentenceTranslator
+//! [`SentenceTranslation`]: crate::translate::SentenceTranslation
+//! [`Verdict`]: crate::verdict::Verdict
+//! [`Defect`]: crate::verdict::Defect
 
 pub mod case;
 pub mod clauses;
-pub mod defect;
 pub mod degeneration;
 mod guard;
 pub mod numbers;
@@ -67,12 +70,8 @@ pub mod passthrough;
 pub mod protect;
 pub mod typography;
 
-pub use defect::Defect;
 pub use degeneration::LengthBand;
-pub use guard::{
-    FixedDecoding, Guard, GuardOptions, GuardSummary, Guarded, GuardedSentence, Recovery, Retry,
-    RetryTranslator, Status,
-};
+pub use guard::{FixedDecoding, Guard, GuardOptions, Guarded, Retry, RetryTranslator};
 pub use passthrough::is_passthrough;
 pub use typography::QuoteStyle;
 

@@ -19,6 +19,7 @@
 //! C1 controls as U+FFFD.
 
 use crate::document::{Bilingual, Block, BlockKind, InlineText, SourceSentence, Unit, UnitKind};
+use crate::verdict::{Defect, Verdict};
 use std::fmt::Write;
 
 const STYLE: &str = r#"
@@ -96,7 +97,10 @@ pub fn render(bilingual: &Bilingual) -> String {
     let _ = writeln!(
         out,
         "<p>{} sentences: {} translated, {} copied unchanged, {} long ones translated in pieces.</p>",
-        stats.sentences, stats.translated, stats.passthrough, stats.split_sentences
+        stats.verdicts.sentences,
+        stats.verdicts.translated,
+        stats.verdicts.passthrough,
+        stats.split_sentences
     );
     out.push_str("</header>\n<main>\n");
     out.push_str(
@@ -239,14 +243,15 @@ fn render_sentence(
     };
     let index = sentence.index;
     let mut classes = String::from("s");
-    if target.status == crate::document::SentenceStatus::Passthrough {
+    if target.verdict == Verdict::Passthrough {
         classes.push_str(" pt");
     }
     let mut tooltip = String::new();
-    if english && !target.flags.is_empty() {
+    let flags = target.verdict.flags();
+    if english && !flags.is_empty() {
         classes.push_str(" flag");
-        let reasons: Vec<&str> = target.flags.iter().map(|f| f.reason.as_str()).collect();
-        let codes: Vec<&str> = target.flags.iter().map(|f| f.code.as_str()).collect();
+        let reasons: Vec<String> = flags.iter().map(Defect::to_string).collect();
+        let codes: Vec<&str> = flags.iter().map(Defect::code).collect();
         tooltip = format!(
             " title=\"{}\" data-flags=\"{}\"",
             attribute(&reasons.join("; ")),
