@@ -230,7 +230,8 @@ pub struct FidelityArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// Skip the fidelity guard: no span protection, no checks, no recovery, no flags.
+    /// Skip the fidelity guard: no span protection, checks, recovery, flags or typography (what
+    /// has nothing to translate is still copied, never sent to the model).
     #[arg(long, conflicts_with = "strict")]
     pub no_guard: bool,
 

@@ -88,7 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| input_path.map_or(Syntax::Text, Syntax::from_path));
     let document = Document::parse(decoded.text, syntax);
 
-    let bilingual = if document.needs_model() {
+    let bilingual = if Plan::needs_model(&document) {
         let translator = args.engine.build_translator(args.quiet)?;
         match args.fidelity.guard() {
             Some(guard) => {

@@ -27,8 +27,8 @@
 //! Each unit's text, without markers and link syntax but with its line breaks, goes to
 //! [`segment`]; each [`SourceSentence`] keeps the byte range it covers in
 //! the source (a link is never cut between two sentences, and a sentence's range covers the whole
-//! syntax of the links in it) and the unwrapped text the model sees. A sentence with nothing to
-//! translate (see [`crate::fidelity::is_passthrough`]) is marked for passthrough.
+//! syntax of the links in it) and the unwrapped text the model sees. Whether a sentence has
+//! anything to translate is not decided here but when its requests are planned (see [`Plan`]).
 //!
 //! # Translation
 //!
@@ -185,8 +185,6 @@ pub struct SourceSentence {
     /// The sentence as the model sees it: unwrapped, markers and link syntax removed, with its
     /// links.
     pub text: InlineText,
-    /// Whether the sentence has nothing to translate and is copied as it is.
-    pub passthrough: bool,
 }
 
 impl Document {
@@ -240,11 +238,6 @@ impl Document {
             .sum()
     }
 
-    /// Whether some sentence needs the model (is not passthrough).
-    pub fn needs_model(&self) -> bool {
-        self.sentences().any(|s| !s.passthrough)
-    }
-
     /// The source text of `sentence`, exactly as written.
     pub fn source_of(&self, sentence: &SourceSentence) -> &str {
         &self.source[sentence.range.clone()]
@@ -279,13 +272,11 @@ fn build_unit(source: &str, syntax: Syntax, raw: parse::RawUnit, next_index: &mu
         let text = unwrap(&projection.text[range.clone()], &relative_links);
         let line_break_before =
             i > 0 && projection.text[ranges[i - 1].end..range.start].contains('\n');
-        let passthrough = crate::fidelity::is_passthrough(&text.text);
         sentences.push(SourceSentence {
             index: *next_index,
             range: source_range,
             line_break_before,
             text,
-            passthrough,
         });
         *next_index += 1;
     }

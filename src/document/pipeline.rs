@@ -1,7 +1,9 @@
 //! From a parsed document to a bilingual one: plan the model requests, translate them, realign.
 //!
 //! The rules:
-//! * passthrough sentences are copied and never reach the model;
+//! * passthrough is decided here and nowhere else, by `needs_translation`, for every sentence,
+//!   every piece of a split sentence and every link text: what has nothing to translate (see
+//!   [`is_passthrough`]) is copied and never reaches the translator, guarded or not;
 //! * a sentence over the token budget is cut into pieces (see [`split_to_budget`]); its English is
 //!   the pieces' translations joined by a space (no space where the cut fell inside a word);
 //! * every distinct request text is translated once per document (boilerplate repeats);
@@ -289,14 +291,28 @@ impl Requests<'_> {
             .map(|range| {
                 let piece = &text[range.clone()];
                 let request =
-                    (!is_passthrough(piece)).then(|| self.request(piece, whole.then_some(tokens)));
+                    needs_translation(piece).then(|| self.request(piece, whole.then_some(tokens)));
                 Piece { range, request }
             })
             .collect()
     }
 }
 
+/// Whether `text` (a sentence, a piece of one or a link text) goes to the translator: the one
+/// place passthrough is decided.
+fn needs_translation(text: &str) -> bool {
+    !is_passthrough(text)
+}
+
 impl Plan {
+    /// Whether some sentence of `document` needs the translator, decided as [`Plan::new`] would:
+    /// when none does, no model needs loading.
+    pub fn needs_model(document: &Document) -> bool {
+        document
+            .sentences()
+            .any(|s| needs_translation(&s.text.text))
+    }
+
     /// Plans the requests of `document`: passthrough decided, sentences over `budget` tokens
     /// (as counted by `token_count`) split, identical texts sent once.
     pub fn new(document: Document, token_count: &dyn Fn(&str) -> usize, budget: usize) -> Plan {
@@ -393,10 +409,10 @@ impl Plan {
 }
 
 fn plan_sentence(sentence: &SourceSentence, requests: &mut Requests) -> SentencePlan {
-    if sentence.passthrough {
+    let text = &sentence.text.text;
+    if !needs_translation(text) {
         return SentencePlan::Passthrough;
     }
-    let text = &sentence.text.text;
     let pieces = requests.pieces(text);
     let links = sentence
         .text

@@ -206,7 +206,6 @@ impl Attempt {
 
 /// A sentence on its way through the model.
 struct Job<'a> {
-    index: usize,
     source: &'a str,
     protected: Protected,
     /// What the model sees: the protected text with French typography normalised.
@@ -321,28 +320,18 @@ impl Guard {
     /// Translates `sentences` with `engine`: one [`SentenceTranslation`] per input, in order, its
     /// [`Verdict`] saying whether it passed at once, was recovered or stays flagged. Every
     /// model call covers all the sentences that need it at that step, never one at a time.
+    ///
+    /// Every sentence given is translated: deciding what has nothing to translate (passthrough)
+    /// is the planner's job, done once before the guard (see [`crate::document::Plan`]).
     pub fn translate<T: RetryTranslator + ?Sized>(
         &self,
         engine: &T,
         sentences: &[&str],
     ) -> Result<Vec<SentenceTranslation>> {
-        let mut results: Vec<Option<SentenceTranslation>> = vec![None; sentences.len()];
-        let mut jobs = Vec::new();
-        for (index, &source) in sentences.iter().enumerate() {
-            if is_passthrough(source) {
-                results[index] = Some(SentenceTranslation {
-                    text: source.to_string(),
-                    score: None,
-                    verdict: Verdict::Passthrough,
-                });
-            } else {
-                jobs.push(self.prepare(index, source));
-            }
+        if sentences.is_empty() {
+            return Ok(Vec::new());
         }
-
-        if jobs.is_empty() {
-            return Ok(results.into_iter().flatten().collect());
-        }
+        let mut jobs: Vec<Job<'_>> = sentences.iter().map(|s| self.prepare(s)).collect();
         let inputs: Vec<&str> = jobs.iter().map(|j| j.model_input.as_str()).collect();
         let outputs = checked(
             engine.translate_sentences(&inputs),
@@ -364,17 +353,10 @@ impl Guard {
             self.lower_case_step(engine, &mut jobs)?;
         }
 
-        for job in jobs {
-            let index = job.index;
-            results[index] = Some(job.into_translation());
-        }
-        Ok(results
-            .into_iter()
-            .map(|r| r.expect("every sentence is either passed through or translated"))
-            .collect())
+        Ok(jobs.into_iter().map(Job::into_translation).collect())
     }
 
-    fn prepare<'a>(&self, index: usize, source: &'a str) -> Job<'a> {
+    fn prepare<'a>(&self, source: &'a str) -> Job<'a> {
         let protected = if self.options.protect_spans {
             Protected::new(source)
         } else {
@@ -383,7 +365,6 @@ impl Guard {
         let model_input = typography::for_model(&protected.text);
         let unprotected = super::protect::strip_spans(source);
         Job {
-            index,
             source,
             all_caps: case::is_all_caps(&unprotected),
             protected,
@@ -484,6 +465,7 @@ impl Guard {
             let slots = parts
                 .iter()
                 .map(|part| {
+                    // The planner's rule, for the clauses the guard cuts itself.
                     (!is_passthrough(part)).then(|| {
                         inputs.push(part.clone());
                         inputs.len() - 1

@@ -3,25 +3,28 @@
 //!
 //! Marian models fail in known ways: "-" becomes "- No, no, no…", a lone word a repeated word, a
 //! long digit string a web address, an ALL-CAPS headline repeated phrases, a sentence loses its
-//! second half. Our users read our English instead of the French, so each sentence goes through
-//! these steps ([`Guard::translate`]):
+//! second half. Our users read our English instead of the French.
 //!
-//! 1. **Passthrough** ([`passthrough`]): a segment with nothing to translate (numbers, dates,
-//!    punctuation, URLs, handles, code) is copied and never reaches the model.
-//! 2. **Protection** ([`protect`]): URLs, e-mails, @handles, #hashtags, domains and `code` become
+//! Before any of this, a segment with nothing to translate (numbers, dates, punctuation, URLs,
+//! handles, code: the rule is [`passthrough::is_passthrough`]) is copied and never reaches a
+//! translator. That is decided once, when a document's requests are planned
+//! ([`Plan`](crate::document::Plan)), with the guard on or off. Each sentence that does reach the
+//! guard goes through these steps ([`Guard::translate`]):
+//!
+//! 1. **Protection** ([`protect`]): URLs, e-mails, @handles, #hashtags, domains and `code` become
 //!    placeholders; they are restored afterwards, each exactly once.
-//! 3. **Typography for the model** ([`typography::for_model`]): French spaces and apostrophes
+//! 2. **Typography for the model** ([`typography::for_model`]): French spaces and apostrophes
 //!    made uniform.
-//! 4. **Translation** of all sentences of the batch in one call.
-//! 5. **Restoration**: English typography ([`typography::english`]), then protected spans.
-//! 6. **Checks**: numbers, dates and times agree ([`numbers`]); no empty, truncated, copied,
+//! 3. **Translation** of all sentences of the batch in one call.
+//! 4. **Restoration**: English typography ([`typography::english`]), then protected spans.
+//! 5. **Checks**: numbers, dates and times agree ([`numbers`]); no empty, truncated, copied,
 //!    looping or implausibly long or short translation ([`degeneration`]).
-//! 7. **Recovery** of defective sentences, in this order, each step batched over every sentence
+//! 6. **Recovery** of defective sentences, in this order, each step batched over every sentence
 //!    still defective and stopping for a sentence as soon as one attempt passes:
 //!    1. decode again with a repetition guard and at least 4 beams ([`Retry`]);
 //!    2. translate the sentence clause by clause ([`clauses`]);
 //!    3. for ALL-CAPS text, translate it in sentence case and capitalise the result ([`case`]).
-//! 8. **Flag**: if no attempt passes, the best one (fewest and mildest defects, then best model
+//! 7. **Flag**: if no attempt passes, the best one (fewest and mildest defects, then best model
 //!    score) is kept and flagged with its reasons.
 //!
 //! Every sentence comes out as a [`SentenceTranslation`] whose [`Verdict`] says what happened:
@@ -49,10 +52,11 @@
 //! }
 //!
 //! let guard = Guard::default();
-//! let out = guard.translate(&FixedDecoding(Echo), &["Il y avait 5.000 personnes.", "—"])?;
+//! let out = guard.translate(&FixedDecoding(Echo), &["Il y avait 5.000 personnes.", "Il y en avait 500."])?;
 //! assert_eq!(out[0].verdict, Verdict::Translated);
-//! assert_eq!(out[1].verdict, Verdict::Passthrough);
-//! assert_eq!(out[1].text, "—");
+//! assert_eq!(out[0].text, "There were 5,000 people.");
+//! assert!(out[1].verdict.is_flagged()); // 500 is not 5,000
+//! assert_eq!(out[1].verdict.flags()[0].code(), "number_missing");
 //! # Ok::<(), passeur::Error>(())
 //! ```
 //!
