@@ -59,7 +59,7 @@ fn main() {
     let translations: Vec<SentenceTranslation> = plan
         .requests()
         .iter()
-        .map(|r| SentenceTranslation::new(r.to_uppercase(), Some(-0.5)))
+        .map(|r| SentenceTranslation::new(r.text.to_uppercase(), Some(-0.5)))
         .collect();
     let (assemble, bilingual) = best_of(|| {
         plan.clone()

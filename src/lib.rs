@@ -26,6 +26,7 @@ pub mod generate;
 pub mod hub;
 pub mod input;
 pub mod model;
+pub mod rebatch;
 pub mod segment;
 pub mod tokenizer;
 pub mod translate;

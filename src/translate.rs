@@ -6,7 +6,8 @@
 //!
 //! [`Translator::translate`] sorts the sentences of a call by token length, cuts them into batches
 //! under a sentence count and a token budget (so padding stays small and the decoder caches stay
-//! bounded), runs each batch through [`generate`], and returns the results in the callers' order.
+//! bounded; see [`crate::rebatch`]), runs each batch through [`generate`], and returns the results
+//! in the callers' order.
 //! Empty or whitespace-only sentences never reach the model.
 
 use std::path::Path;
@@ -16,6 +17,7 @@ use candle_core::{DType, Device};
 use crate::generate::{generate, GenerationConfig, GenerationOptions};
 use crate::hub::{self, ModelFiles, ResolveOptions};
 use crate::model::{MarianConfig, MarianModel, Quantization};
+use crate::rebatch::{rebatch, BatchLimits, LengthOrder, Reordered};
 use crate::tokenizer::MarianTokenizer;
 use crate::verdict::Verdict;
 use crate::{Error, Result};
@@ -270,61 +272,46 @@ impl Translator {
                 ),
             });
         }
-        let mut generated: Vec<Option<(Vec<u32>, f32)>> = vec![None; sentences.len()];
-        for batch in self.batches(&sources) {
-            let batch_sources: Vec<Vec<u32>> = batch.iter().map(|&i| sources[i].clone()).collect();
-            let hypotheses = generate(&self.model, &batch_sources, generation)?;
-            for (&index, hypothesis) in batch.iter().zip(hypotheses) {
-                generated[index] = Some((hypothesis.ids, hypothesis.score));
-            }
-        }
-        Ok(sources
-            .into_iter()
-            .zip(generated)
-            .map(|(source_ids, output)| match output {
-                Some((ids, score)) => Translation {
-                    text: self.tokenizer.decode(&ids),
-                    source_ids,
-                    ids,
-                    score: Some(score),
-                },
-                None => Translation {
-                    source_ids,
-                    ids: Vec::new(),
-                    text: String::new(),
-                    score: None,
-                },
-            })
-            .collect())
-    }
-
-    /// Indices of the non-empty `sources`, longest first, cut into batches under the sentence and
-    /// token limits.
-    fn batches(&self, sources: &[Vec<u32>]) -> Vec<Vec<usize>> {
-        let mut order: Vec<usize> = (0..sources.len())
+        // Empty sentences never reach the model.
+        let to_model: Vec<usize> = (0..sources.len())
             .filter(|&i| !sources[i].is_empty())
             .collect();
-        // Longest first: the first batch is the most expensive, so memory problems show at once.
-        order.sort_by_key(|&i| std::cmp::Reverse(sources[i].len()));
-        let mut batches: Vec<Vec<usize>> = Vec::new();
-        let mut current: Vec<usize> = Vec::new();
-        let mut longest = 0;
-        for index in order {
-            let len = sources[index].len();
-            let longest_if_added = longest.max(len);
-            let fits = current.len() < self.options.max_batch_sentences
-                && longest_if_added * (current.len() + 1) <= self.options.max_batch_tokens;
-            if !fits && !current.is_empty() {
-                batches.push(std::mem::take(&mut current));
-                longest = 0;
-            }
-            longest = longest.max(len);
-            current.push(index);
+        let lengths: Vec<usize> = to_model.iter().map(|&i| sources[i].len()).collect();
+        let limits = BatchLimits {
+            max_items: self.options.max_batch_sentences,
+            max_tokens: self.options.max_batch_tokens,
+            order: LengthOrder::LongestFirst,
+        };
+        let mut generated = Reordered::new(to_model.len());
+        for batch in rebatch(&lengths, &limits) {
+            let batch_sources: Vec<Vec<u32>> = batch
+                .iter()
+                .map(|&k| sources[to_model[k]].clone())
+                .collect();
+            let hypotheses = generate(&self.model, &batch_sources, generation)?;
+            generated.put(&batch, hypotheses, "generation")?;
         }
-        if !current.is_empty() {
-            batches.push(current);
-        }
-        batches
+        let mut generated = to_model.into_iter().zip(generated.finish()).peekable();
+        Ok(sources
+            .into_iter()
+            .enumerate()
+            .map(
+                |(index, source_ids)| match generated.next_if(|(i, _)| *i == index) {
+                    Some((_, hypothesis)) => Translation {
+                        text: self.tokenizer.decode(&hypothesis.ids),
+                        source_ids,
+                        ids: hypothesis.ids,
+                        score: Some(hypothesis.score),
+                    },
+                    None => Translation {
+                        source_ids,
+                        ids: Vec::new(),
+                        text: String::new(),
+                        score: None,
+                    },
+                },
+            )
+            .collect())
     }
 }
 

@@ -8,7 +8,8 @@ use super::{
     output_relative_path, walk, BatchOptions, Event, Failure, InputFile, InputReport, Manifest,
     Outcome, OutputRecord, Record, RecordStatus, SentenceCache,
 };
-use crate::document::Plan;
+use crate::document::{Plan, Request};
+use crate::rebatch::{check_count, rebatch, BatchLimits, LengthOrder};
 use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use crate::write::{self, Format};
 use crate::{Error, Result};
@@ -199,11 +200,12 @@ impl Runner<'_> {
             .map(|document| vec![None; document.plan.requests().len()])
             .collect();
         let mut waiting: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-        let mut to_translate: Vec<(&str, usize)> = Vec::new();
+        let mut to_translate: Vec<&Request> = Vec::new();
         let mut from_cache = 0;
         for (d, document) in documents.iter().enumerate() {
             let plan = &document.plan;
-            for (r, text) in plan.requests().iter().enumerate() {
+            for (r, request) in plan.requests().iter().enumerate() {
+                let text = request.text.as_str();
                 if let Some(cached) = self.cache.get(text)? {
                     translations[d][r] = Some(cached);
                     from_cache += 1;
@@ -216,7 +218,7 @@ impl Runner<'_> {
                     }
                     Entry::Vacant(entry) => {
                         entry.insert(vec![(d, r)]);
-                        to_translate.push((text, plan.request_tokens()[r]));
+                        to_translate.push(request);
                     }
                 }
             }
@@ -228,26 +230,32 @@ impl Runner<'_> {
                 from_cache,
             });
         }
-        to_translate.sort_by_key(|&(_, tokens)| tokens);
-        for chunk in to_translate.chunks(self.options.chunk_size.max(1)) {
-            let texts: Vec<&str> = chunk.iter().map(|&(text, _)| text).collect();
-            let translated = match self.translator.translate_sentences(&texts) {
-                Ok(translated) if translated.len() == texts.len() => translated,
-                Ok(translated) => {
-                    return Ok(Err(Error::TranslationCount {
-                        expected: texts.len(),
-                        got: translated.len(),
-                        step: "batch translation",
-                    }))
-                }
+        let lengths: Vec<usize> = to_translate.iter().map(|r| r.tokens).collect();
+        let limits = BatchLimits {
+            max_items: self.options.chunk_size.max(1),
+            max_tokens: usize::MAX,
+            order: LengthOrder::ShortestFirst,
+        };
+        for chunk in rebatch(&lengths, &limits) {
+            let texts: Vec<&str> = chunk
+                .iter()
+                .map(|&i| to_translate[i].text.as_str())
+                .collect();
+            let translated = self
+                .translator
+                .translate_sentences(&texts)
+                .and_then(|translated| check_count(translated, texts.len(), "batch translation"));
+            let translated = match translated {
+                Ok(translated) => translated,
                 Err(err) => return Ok(Err(err)),
             };
-            for (&(text, tokens), translation) in chunk.iter().zip(translated) {
-                self.cache.insert(text, &translation)?;
-                for &(d, r) in &waiting[text] {
+            for (&i, translation) in chunk.iter().zip(translated) {
+                let request = to_translate[i];
+                self.cache.insert(&request.text, &translation)?;
+                for &(d, r) in &waiting[request.text.as_str()] {
                     translations[d][r] = Some(translation.clone());
                 }
-                self.tally.tokens += tokens;
+                self.tally.tokens += request.tokens;
                 self.tally.model_requests += 1;
             }
             (self.on_event)(Event::Translated {

@@ -45,7 +45,8 @@ mod split;
 
 pub use inline::{InlineText, Link};
 pub use pipeline::{
-    Bilingual, Pipeline, PipelineOptions, Plan, Progress, SentencePair, Stats, TargetSentence,
+    Bilingual, Pipeline, PipelineOptions, Plan, Progress, Request, SentencePair, Stats,
+    TargetSentence,
 };
 pub use split::split_to_budget;
 

@@ -8,8 +8,9 @@
 //!   the pieces' translations joined by a space (no space where the cut fell inside a word);
 //! * every distinct request text is translated once per document (boilerplate repeats);
 //! * requests go to the translator sorted by token count, in chunks of
-//!   [`PipelineOptions::chunk_size`], so each call is a batch of similar lengths and progress can be
-//!   reported between calls; translations return to their sentences in document order;
+//!   [`PipelineOptions::chunk_size`] ([`crate::rebatch`]), so each call is a batch of similar
+//!   lengths and progress can be reported between calls; translations return to their sentences in
+//!   document order;
 //! * a link's text is translated on its own (unless it is the whole sentence, which then is the
 //!   link); the link is placed on the first occurrence of that translation in the sentence's English
 //!   (exact, then ignoring case) and otherwise appended after the sentence in parentheses, so no
@@ -18,9 +19,10 @@
 
 use super::{split_to_budget, Block, Document, InlineText, Link, SourceSentence, Unit};
 use crate::fidelity::is_passthrough;
+use crate::rebatch::{check_count, rebatch, BatchLimits, LengthOrder, Reordered};
 use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use crate::verdict::{Tally, Verdict};
-use crate::{Error, Result};
+use crate::Result;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -236,7 +238,8 @@ enum SentencePlan {
 /// let doc = Document::parse("Bonjour. 5.000\n\nAu revoir.", Syntax::Text);
 /// let words = |s: &str| s.split_whitespace().count() + 1;
 /// let plan = Plan::new(doc, &words, 512);
-/// assert_eq!(plan.requests(), ["Bonjour.", "Au revoir."]); // `5.000` passes through
+/// let texts: Vec<&str> = plan.requests().iter().map(|r| r.text.as_str()).collect();
+/// assert_eq!(texts, ["Bonjour.", "Au revoir."]); // `5.000` passes through
 /// let english = ["Hello.", "Goodbye."].map(|t| SentenceTranslation::new(t, None));
 /// let provenance = Provenance {
 ///     model: "example".into(), revision: None, decoding: "none".into(), passeur_version: "0".into(),
@@ -248,15 +251,23 @@ enum SentencePlan {
 #[derive(Debug, Clone)]
 pub struct Plan {
     document: Document,
-    requests: Vec<String>,
-    request_tokens: Vec<usize>,
+    requests: Vec<Request>,
     sentences: Vec<SentencePlan>,
+}
+
+/// One text to translate: a sentence, a piece of a sentence over the budget, or a link text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The text, as the translator receives it.
+    pub text: String,
+    /// Its source tokens as the translator counts them (end-of-sentence token included): what
+    /// requests are sorted and batched by.
+    pub tokens: usize,
 }
 
 /// Collects distinct request texts.
 struct Requests<'a> {
-    texts: Vec<String>,
-    tokens: Vec<usize>,
+    requests: Vec<Request>,
     index: HashMap<String, usize>,
     token_count: &'a dyn Fn(&str) -> usize,
     budget: usize,
@@ -267,10 +278,11 @@ impl Requests<'_> {
         if let Some(&index) = self.index.get(text) {
             return index;
         }
-        let index = self.texts.len();
-        self.texts.push(text.to_string());
-        self.tokens
-            .push(tokens.unwrap_or_else(|| (self.token_count)(text)));
+        let index = self.requests.len();
+        self.requests.push(Request {
+            text: text.to_string(),
+            tokens: tokens.unwrap_or_else(|| (self.token_count)(text)),
+        });
         self.index.insert(text.to_string(), index);
         index
     }
@@ -317,8 +329,7 @@ impl Plan {
     /// (as counted by `token_count`) split, identical texts sent once.
     pub fn new(document: Document, token_count: &dyn Fn(&str) -> usize, budget: usize) -> Plan {
         let mut requests = Requests {
-            texts: Vec::new(),
-            tokens: Vec::new(),
+            requests: Vec::new(),
             index: HashMap::new(),
             token_count,
             budget,
@@ -329,8 +340,7 @@ impl Plan {
             .collect();
         Plan {
             document,
-            requests: requests.texts,
-            request_tokens: requests.tokens,
+            requests: requests.requests,
             sentences,
         }
     }
@@ -341,13 +351,8 @@ impl Plan {
     }
 
     /// The distinct texts to translate, each at most the budget unless it is a single character.
-    pub fn requests(&self) -> &[String] {
+    pub fn requests(&self) -> &[Request] {
         &self.requests
-    }
-
-    /// The token count of each request.
-    pub fn request_tokens(&self) -> &[usize] {
-        &self.request_tokens
     }
 
     /// Builds the bilingual document from one translation per request, in request order.
@@ -356,13 +361,11 @@ impl Plan {
         translations: Vec<SentenceTranslation>,
         provenance: Provenance,
     ) -> Result<Bilingual> {
-        if translations.len() != self.requests.len() {
-            return Err(Error::TranslationCount {
-                expected: self.requests.len(),
-                got: translations.len(),
-                step: "assembly of the document",
-            });
-        }
+        let translations = check_count(
+            translations,
+            self.requests.len(),
+            "assembly of the document",
+        )?;
         let mut stats = Stats {
             blocks: self.document.blocks.len(),
             requests: self.requests.len(),
@@ -600,30 +603,22 @@ impl<'t> Pipeline<'t> {
         let requests = plan.requests();
         let total = requests.len();
         progress(Progress { done: 0, total });
-        let mut order: Vec<usize> = (0..total).collect();
-        order.sort_by_key(|&i| plan.request_tokens()[i]);
-        let mut translations: Vec<Option<SentenceTranslation>> = vec![None; total];
+        let lengths: Vec<usize> = requests.iter().map(|r| r.tokens).collect();
+        let limits = BatchLimits {
+            max_items: self.options.chunk_size.max(1),
+            max_tokens: usize::MAX,
+            order: LengthOrder::ShortestFirst,
+        };
+        let mut translations = Reordered::new(total);
         let mut done = 0;
-        for chunk in order.chunks(self.options.chunk_size.max(1)) {
-            let texts: Vec<&str> = chunk.iter().map(|&i| requests[i].as_str()).collect();
+        for chunk in rebatch(&lengths, &limits) {
+            let texts: Vec<&str> = chunk.iter().map(|&i| requests[i].text.as_str()).collect();
             let translated = self.translator.translate_sentences(&texts)?;
-            if translated.len() != texts.len() {
-                return Err(Error::TranslationCount {
-                    expected: texts.len(),
-                    got: translated.len(),
-                    step: "translation of the document",
-                });
-            }
-            for (&i, translation) in chunk.iter().zip(translated) {
-                translations[i] = Some(translation);
-            }
+            translations.put(&chunk, translated, "translation of the document")?;
             done += chunk.len();
             progress(Progress { done, total });
         }
-        Ok(translations
-            .into_iter()
-            .map(|t| t.expect("every request was in one chunk"))
-            .collect())
+        Ok(translations.finish())
     }
 }
 

@@ -9,9 +9,10 @@ use super::passthrough::is_passthrough;
 use super::protect::{find_spans, Protected};
 use super::typography::{self, QuoteStyle};
 use crate::generate::GenerationOptions;
+use crate::rebatch::check_count;
 use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator, Translator};
 use crate::verdict::{Defect, Recovery, Verdict};
-use crate::{Error, Result};
+use crate::Result;
 
 /// A different decoding for a second attempt: what the guard asks the engine for when a
 /// translation is defective.
@@ -550,13 +551,5 @@ fn checked(
     expected: usize,
     step: &'static str,
 ) -> Result<Vec<SentenceTranslation>> {
-    let outputs = outputs?;
-    if outputs.len() != expected {
-        return Err(Error::TranslationCount {
-            expected,
-            got: outputs.len(),
-            step,
-        });
-    }
-    Ok(outputs)
+    check_count(outputs?, expected, step)
 }
