@@ -659,14 +659,14 @@ fn a_run_killed_with_sigkill_leaves_no_partial_output() {
             std::fs::read(folder.input.join(record["input"].as_str().unwrap())).unwrap();
         assert_eq!(
             record["content_sha256"].as_str().unwrap(),
-            passeur::batch::manifest::sha256_hex(&input_bytes)
+            passeur::batch::digest::sha256_hex(&input_bytes)
         );
         for output in record["outputs"].as_array().unwrap() {
             let bytes =
                 std::fs::read(folder.output.join(output["path"].as_str().unwrap())).unwrap();
             assert_eq!(bytes.len() as u64, output["bytes"].as_u64().unwrap());
             assert_eq!(
-                passeur::batch::manifest::sha256_hex(&bytes),
+                passeur::batch::digest::sha256_hex(&bytes),
                 output["sha256"].as_str().unwrap()
             );
         }

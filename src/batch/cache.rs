@@ -148,7 +148,7 @@ impl SentenceCache {
     pub fn insert(&mut self, source: &str, translation: &SentenceTranslation) -> Result<()> {
         let key = self.key(source);
         let entry = CachedTranslation {
-            key: super::manifest::hex(&key),
+            key: super::digest::hex(&key),
             source: source.to_string(),
             text: translation.text.clone(),
             score: translation.score,

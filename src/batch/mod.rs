@@ -40,8 +40,10 @@
 //! with its own manifest file.
 
 mod cache;
+pub mod digest;
 mod log;
 pub mod manifest;
+mod names;
 mod reader;
 mod runner;
 mod shard;
@@ -50,6 +52,7 @@ pub mod walk;
 
 pub use cache::{namespace as cache_namespace, CacheStats, CachedTranslation, SentenceCache};
 pub use manifest::{Manifest, OutputRecord, Record, RecordStatus};
+pub use names::output_relative_path;
 pub use shard::Shard;
 pub use summary::{Failure, InputReport, Outcome, Summary};
 pub use walk::{Filter, InputFile};
@@ -61,7 +64,6 @@ use encoding_rs::Encoding;
 use manifest::{fingerprint, is_up_to_date, STATE_DIR};
 use runner::{Runner, Tally};
 use std::collections::HashSet;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::time::{Instant, SystemTime};
@@ -156,15 +158,6 @@ pub enum Event<'a> {
     },
     /// An input is finished.
     Finished(&'a InputReport),
-}
-
-/// The output path of `relative` (an input's path relative to IN_DIR) in `format`, relative to
-/// OUT_DIR: the input's path with the format's extension appended.
-pub fn output_relative_path(relative: &Path, format: Format) -> PathBuf {
-    let mut name = OsString::from(relative.as_os_str());
-    name.push(".");
-    name.push(format.extension());
-    PathBuf::from(name)
 }
 
 /// Translates the inputs of `options.input_dir` with `translator` (see the module docs), calling
@@ -402,7 +395,7 @@ fn remove_stale_temporary_files(
             let relative_dir = directory
                 .strip_prefix(&options.output_dir)
                 .unwrap_or(Path::new(""));
-            let output = walk::slash_name(&relative_dir.join(output_name));
+            let output = names::slash_name(&relative_dir.join(output_name));
             let input = output.rsplit_once('.').map_or("", |(input, _)| input);
             let is_ours = ours.contains(input)
                 || (relative_dir.as_os_str().is_empty()
@@ -428,18 +421,6 @@ fn temporary_file_target(file_name: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn outputs_keep_the_source_extension() {
-        assert_eq!(
-            output_relative_path(Path::new("2024/mars/a.txt"), Format::Html),
-            Path::new("2024/mars/a.txt.html")
-        );
-        assert_eq!(
-            output_relative_path(Path::new("a.md"), Format::Markdown),
-            Path::new("a.md.md")
-        );
-    }
 
     #[test]
     fn temporary_file_names_give_their_target() {

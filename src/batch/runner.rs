@@ -4,9 +4,11 @@
 
 use super::reader::Loaded;
 use super::{
-    manifest::{now_ms, sha256_hex},
-    output_relative_path, walk, BatchOptions, Event, Failure, InputFile, InputReport, Manifest,
-    Outcome, OutputRecord, Record, RecordStatus, SentenceCache,
+    digest::sha256_hex,
+    manifest::now_ms,
+    names::{output_relative_path, slash_name},
+    BatchOptions, Event, Failure, InputFile, InputReport, Manifest, Outcome, OutputRecord, Record,
+    RecordStatus, SentenceCache,
 };
 use crate::document::{Plan, Request};
 use crate::rebatch::{check_count, rebatch, BatchLimits, LengthOrder};
@@ -304,7 +306,7 @@ impl Runner<'_> {
                 );
             }
             outputs.push(OutputRecord {
-                path: walk::slash_name(&relative),
+                path: slash_name(&relative),
                 bytes: rendered.len() as u64,
                 sha256: sha256_hex(rendered.as_bytes()),
             });
