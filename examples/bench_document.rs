@@ -8,7 +8,8 @@
 //! Copies are made distinct (see `main`). Each stage runs 5 times; the best time is reported, with throughput in MB of decoded input per
 //! second and the cost per sentence. The stand-in translation (upper-casing) is not timed.
 
-use passeur::document::{Document, Plan, Syntax};
+use passeur::document::{Document, Syntax};
+use passeur::pipeline::Plan;
 use passeur::translate::{Provenance, SentenceTranslation};
 use passeur::write::Format;
 use std::time::{Duration, Instant};

@@ -19,6 +19,7 @@
 //! * [`batch`] runs whole directories.
 
 pub mod batch;
+pub mod bilingual;
 pub mod document;
 pub mod error;
 pub mod fidelity;
@@ -26,6 +27,7 @@ pub mod generate;
 pub mod hub;
 pub mod input;
 pub mod model;
+pub mod pipeline;
 pub mod rebatch;
 pub mod segment;
 pub mod tokenizer;

@@ -6,7 +6,7 @@
 //! * the engine ([`Translator`](crate::translate::Translator)) cuts the sentences of one call into
 //!   model batches, longest first, under `max_batch_sentences` and `max_batch_tokens` (padding
 //!   included), so padding stays small and the decoder caches stay bounded;
-//! * the document [`Pipeline`](crate::document::Pipeline) and the batch runner cut a document's
+//! * the document [`Pipeline`](crate::pipeline::Pipeline) and the batch runner cut a document's
 //!   (or a wave of documents') requests into calls to the translator, shortest first, a fixed
 //!   number per call, so that each call is a batch of similar lengths and progress can be
 //!   reported between calls.

@@ -5,9 +5,10 @@
 mod support;
 
 use assert_cmd::Command;
-use passeur::document::{Pipeline, PipelineOptions, Syntax};
+use passeur::document::Syntax;
 use passeur::generate::GenerationOptions;
 use passeur::hub::resolve_local;
+use passeur::pipeline::{Pipeline, PipelineOptions};
 use passeur::translate::{SentenceTranslator, Translator, TranslatorOptions};
 use passeur::write::Format;
 use serde_json::Value;

@@ -10,7 +10,8 @@ mod batch_corpus;
 
 use batch_corpus::{generate, good_inputs, BINARY_INPUT, BOILERPLATE, LEGACY_TEXT};
 use passeur::batch::{self, BatchOptions, Event, InputReport, Outcome, Shard, Summary};
-use passeur::document::{Document, Pipeline, PipelineOptions, Syntax};
+use passeur::document::{Document, Syntax};
+use passeur::pipeline::{Pipeline, PipelineOptions};
 use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use passeur::write::Format;
 use std::cell::{Cell, RefCell};

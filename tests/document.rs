@@ -3,9 +3,9 @@
 
 mod support;
 
-use passeur::document::{
-    Bilingual, BlockKind, Document, Pipeline, PipelineOptions, Plan, Progress, Syntax,
-};
+use passeur::bilingual::Bilingual;
+use passeur::document::{BlockKind, Document, Syntax};
+use passeur::pipeline::{Pipeline, PipelineOptions, Plan, Progress};
 use passeur::translate::{SentenceTranslation, SentenceTranslator};
 use passeur::verdict::Verdict;
 use passeur::Error;
@@ -430,7 +430,8 @@ fn empty_and_blank_input_is_an_empty_document() {
 
 mod properties {
     use super::support::{check_all_formats, Scripted};
-    use passeur::document::{Document, Pipeline, PipelineOptions, Syntax};
+    use passeur::document::{Document, Syntax};
+    use passeur::pipeline::{Pipeline, PipelineOptions};
     use proptest::prelude::*;
 
     /// Text made of what articles and Markdown are made of, so that structure actually appears.

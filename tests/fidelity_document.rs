@@ -4,8 +4,9 @@
 mod support;
 
 use assert_cmd::Command;
-use passeur::document::{Document, Pipeline, PipelineOptions, Plan, Syntax};
+use passeur::document::{Document, Syntax};
 use passeur::fidelity::{FixedDecoding, Guard, Guarded};
+use passeur::pipeline::{Pipeline, PipelineOptions, Plan};
 use passeur::verdict::{Recovery, Verdict};
 use passeur::write;
 use scraper::Html;

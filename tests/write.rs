@@ -3,7 +3,9 @@
 
 mod support;
 
-use passeur::document::{Bilingual, Pipeline, PipelineOptions, Syntax};
+use passeur::bilingual::Bilingual;
+use passeur::document::Syntax;
+use passeur::pipeline::{Pipeline, PipelineOptions};
 use passeur::verdict::{Defect, Verdict};
 use passeur::write::{self, Format};
 use scraper::Html;

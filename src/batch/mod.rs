@@ -217,11 +217,7 @@ pub fn run(
         inputs.retain(|input| shard.contains(&input.name));
     }
     let provenance = translator.provenance();
-    let budget = options
-        .max_sentence_tokens
-        .map_or(translator.max_source_tokens(), |max| {
-            max.min(translator.max_source_tokens())
-        });
+    let budget = crate::pipeline::token_budget(translator, options.max_sentence_tokens);
     let fingerprint = fingerprint(
         &provenance,
         &formats,

@@ -10,7 +10,7 @@ use super::{
     BatchOptions, Event, Failure, InputFile, InputReport, Manifest, Outcome, OutputRecord, Record,
     RecordStatus, SentenceCache,
 };
-use crate::document::{Plan, Request};
+use crate::pipeline::{Plan, Request};
 use crate::rebatch::{check_count, rebatch, BatchLimits, LengthOrder};
 use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use crate::write::{self, Format};

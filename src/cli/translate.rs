@@ -8,9 +8,11 @@
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use passeur::document::{Bilingual, Document, Pipeline, PipelineOptions, Plan, Progress, Syntax};
+use passeur::bilingual::Bilingual;
+use passeur::document::{Document, Syntax};
 use passeur::fidelity::Guarded;
 use passeur::input::{self, DecodedText};
+use passeur::pipeline::{Pipeline, PipelineOptions, Plan, Progress};
 use passeur::translate::{Provenance, SentenceTranslator};
 use passeur::write::{self, Format};
 use std::io::{IsTerminal, Write};

@@ -323,7 +323,7 @@ impl Guard {
     /// model call covers all the sentences that need it at that step, never one at a time.
     ///
     /// Every sentence given is translated: deciding what has nothing to translate (passthrough)
-    /// is the planner's job, done once before the guard (see [`crate::document::Plan`]).
+    /// is the planner's job, done once before the guard (see [`crate::pipeline::Plan`]).
     pub fn translate<T: RetryTranslator + ?Sized>(
         &self,
         engine: &T,

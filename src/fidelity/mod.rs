@@ -8,7 +8,7 @@
 //! Before any of this, a segment with nothing to translate (numbers, dates, punctuation, URLs,
 //! handles, code: the rule is [`passthrough::is_passthrough`]) is copied and never reaches a
 //! translator. That is decided once, when a document's requests are planned
-//! ([`Plan`](crate::document::Plan)), with the guard on or off. Each sentence that does reach the
+//! ([`Plan`](crate::pipeline::Plan)), with the guard on or off. Each sentence that does reach the
 //! guard goes through these steps ([`Guard::translate`]):
 //!
 //! 1. **Protection** ([`protect`]): URLs, e-mails, @handles, #hashtags, domains and `code` become

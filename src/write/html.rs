@@ -18,7 +18,8 @@
 //! attributes); C0 control characters are shown as their Unicode control pictures (U+2400…),
 //! C1 controls as U+FFFD.
 
-use crate::document::{Bilingual, Block, BlockKind, InlineText, SourceSentence, Unit, UnitKind};
+use crate::bilingual::Bilingual;
+use crate::document::{Block, BlockKind, InlineText, SourceSentence, Unit, UnitKind};
 use crate::verdict::{Defect, Verdict};
 use std::fmt::Write;
 

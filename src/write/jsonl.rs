@@ -22,7 +22,7 @@
 //! * `provenance` repeats on every line so that lines stay self-describing when files are
 //!   concatenated or filtered.
 
-use crate::document::Bilingual;
+use crate::bilingual::Bilingual;
 use crate::translate::Provenance;
 use crate::verdict::Recovery;
 use serde::Serialize;

@@ -14,7 +14,8 @@
 //!   item or with indentation, as the CommonMark specification suggests.
 //! * A flagged English sentence is followed by `⚠` and the reasons in italics.
 
-use crate::document::{Bilingual, Block, BlockKind, Syntax, TargetSentence, UnitKind};
+use crate::bilingual::{Bilingual, TargetSentence};
+use crate::document::{Block, BlockKind, Syntax, UnitKind};
 use crate::translate::Provenance;
 use crate::verdict::Defect;
 

@@ -31,7 +31,7 @@ pub use markdown::render as markdown;
 pub use text::render as text;
 pub use tmx::render as tmx;
 
-use crate::document::Bilingual;
+use crate::bilingual::Bilingual;
 use std::path::Path;
 use std::str::FromStr;
 

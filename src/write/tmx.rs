@@ -15,7 +15,8 @@
 //! segment, so nothing is lost, and U+FFFD in attributes and props; carriage returns are written
 //! as `&#13;` so that parsers do not turn them into line feeds.
 
-use crate::document::{Bilingual, SentencePair, Syntax};
+use crate::bilingual::{Bilingual, SentencePair};
+use crate::document::Syntax;
 use std::fmt::Write;
 
 /// Renders `bilingual` as a TMX 1.4b document.
