@@ -72,11 +72,13 @@ mod guard;
 pub mod numbers;
 pub mod passthrough;
 pub mod protect;
+mod retry;
 pub mod typography;
 
 pub use degeneration::LengthBand;
-pub use guard::{FixedDecoding, Guard, GuardOptions, Guarded, Retry, RetryTranslator};
+pub use guard::{Guard, GuardOptions, Guarded};
 pub use passthrough::is_passthrough;
+pub use retry::{FixedDecoding, Retry, RetryTranslator};
 pub use typography::QuoteStyle;
 
 /// The runs of characters of `text` that satisfy `keep` (words, for a letter test), each with its
