@@ -73,6 +73,7 @@ pub mod numbers;
 pub mod passthrough;
 pub mod protect;
 mod retry;
+mod runs;
 pub mod typography;
 
 pub use degeneration::LengthBand;
@@ -80,24 +81,3 @@ pub use guard::{Guard, GuardOptions, Guarded};
 pub use passthrough::is_passthrough;
 pub use retry::{FixedDecoding, Retry, RetryTranslator};
 pub use typography::QuoteStyle;
-
-/// The runs of characters of `text` that satisfy `keep` (words, for a letter test), each with its
-/// byte offset.
-fn runs_of(text: &str, keep: impl Fn(char) -> bool) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        match (keep(c), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push((s, &text[s..i]));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, &text[s..]));
-    }
-    out
-}

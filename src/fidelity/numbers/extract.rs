@@ -11,7 +11,7 @@ use super::scan::{is_unit_exponent, next_digit_run, ordinal_suffix, scale_word, 
 use super::value::{Decimal, Lang, Mention, Value};
 use super::words::number_phrase;
 use crate::fidelity::protect::find_spans;
-use crate::fidelity::runs_of;
+use crate::fidelity::runs::runs_of;
 
 /// Finds the numbers, date parts and times of `text`, read with `lang`'s conventions.
 pub fn extract(text: &str, lang: Lang) -> Vec<Mention> {
