@@ -1,8 +1,10 @@
 //! The Translator: tokenizer, model and search together.
 //!
-//! [`SentenceTranslator`] is the seam between the document layer and the engine: the document layer
-//! hands over sentences and gets translations back, and never knows about tokens or tensors. The
-//! engine-backed implementation is [`Translator`]; tests use scripted implementations.
+//! [`SentenceTranslator`] is the seam between the pipeline and the engine: the pipeline (and the
+//! fidelity guard in front of the engine) hands over sentences and gets a [`SentenceTranslation`]
+//! back for each, and never knows about tokens or tensors. The engine-backed implementation is
+//! [`Translator`]; tests use scripted implementations. [`Translator::translate`] is the engine's
+//! own call, below the seam: ids and scores ([`Translation`]), for evaluation.
 //!
 //! [`Translator::translate`] sorts the sentences of a call by token length, cuts them into batches
 //! under a sentence count and a token budget (so padding stays small and the decoder caches stay

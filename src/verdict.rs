@@ -92,11 +92,6 @@ impl Verdict {
         matches!(self, Verdict::Flagged { .. })
     }
 
-    /// Whether the model was asked (everything but a passthrough).
-    pub fn is_translated(&self) -> bool {
-        !matches!(self, Verdict::Passthrough)
-    }
-
     /// The reasons in words, joined with "; ", for a tooltip or a note: the remaining doubts of a
     /// flagged sentence, or `recovered by STEP: ` and the first translation's defects; `None`
     /// when there is nothing to say.
