@@ -99,11 +99,14 @@ impl Requests<'_> {
     }
 
     /// The pieces `text` is translated in: itself if it fits the budget, else its cuts.
-    fn pieces(&mut self, text: &str) -> Vec<Piece> {
+    /// `known` is what the caller already knows of [`needs_translation`] for the whole text (a
+    /// piece equal to it is not checked again).
+    fn pieces(&mut self, text: &str, known: Option<bool>) -> Vec<Piece> {
         let trimmed = text.trim();
         let start = text.len() - text.trim_start().len();
         let tokens = (self.token_count)(trimmed);
-        let ranges = if tokens <= self.budget {
+        let fits = tokens <= self.budget;
+        let ranges = if fits {
             std::iter::once(start..start + trimmed.len()).collect()
         } else {
             split_to_budget(text, self.budget, self.token_count)
@@ -113,8 +116,11 @@ impl Requests<'_> {
             .into_iter()
             .map(|range| {
                 let piece = &text[range.clone()];
-                let request =
-                    needs_translation(piece).then(|| self.request(piece, whole.then_some(tokens)));
+                let needed = match known {
+                    Some(needed) if fits => needed,
+                    _ => needs_translation(piece),
+                };
+                let request = needed.then(|| self.request(piece, whole.then_some(tokens)));
                 Piece { range, request }
             })
             .collect()
@@ -227,7 +233,7 @@ fn plan_sentence(sentence: &SourceSentence, requests: &mut Requests) -> Sentence
     if !needs_translation(text) {
         return SentencePlan::Passthrough;
     }
-    let pieces = requests.pieces(text);
+    let pieces = requests.pieces(text, Some(true));
     let links = sentence
         .text
         .links
@@ -237,7 +243,7 @@ fn plan_sentence(sentence: &SourceSentence, requests: &mut Requests) -> Sentence
             if link_text.trim() == text.trim() {
                 LinkPlan::WholeSentence
             } else {
-                LinkPlan::Pieces(requests.pieces(link_text))
+                LinkPlan::Pieces(requests.pieces(link_text, None))
             }
         })
         .collect();
