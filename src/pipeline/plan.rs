@@ -39,8 +39,8 @@ enum SentencePlan {
 }
 
 /// The model requests of a document and how their translations make up its English: the
-/// two-step form of [`Pipeline`](super::Pipeline), for callers that send the requests of many documents together
-/// (and may cache them).
+/// two-step form of [`Pipeline`](super::Pipeline), for callers that send the requests of many
+/// documents together (and may cache them).
 ///
 /// ```
 /// use passeur::document::{Document, Syntax};
