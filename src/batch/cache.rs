@@ -250,6 +250,23 @@ mod tests {
     }
 
     #[test]
+    fn a_record_from_before_verdicts_is_a_miss() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cache.log");
+        let mut cache = SentenceCache::open(&path, &provenance("a")).unwrap();
+        let key = super::super::digest::hex(&cache.key("Un."));
+        let old = serde_json::json!({
+            "key": key, "source": "Un.", "text": "One.", "score": -0.5,
+            "recovery": null, "flags": [["number_missing", "1 is missing"]],
+        });
+        std::fs::write(&path, log::encode_line(&old)).unwrap();
+        drop(cache);
+        cache = SentenceCache::open(&path, &provenance("a")).unwrap();
+        assert_eq!(cache.stats().damaged_at_open, 1);
+        assert_eq!(cache.get("Un.").unwrap(), None);
+    }
+
+    #[test]
     fn a_damaged_record_is_a_miss_not_an_error() {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("cache.log");
