@@ -20,9 +20,10 @@
 //! rerun" is the same run again, where everything is skipped.
 
 use passeur::batch::{self, BatchOptions};
-use passeur::document::{Document, Pipeline, PipelineOptions, Syntax};
+use passeur::document::{Document, Syntax};
 use passeur::generate::GenerationOptions;
 use passeur::hub::resolve_local;
+use passeur::pipeline::{Pipeline, PipelineOptions};
 use passeur::translate::{
     Provenance, SentenceTranslation, SentenceTranslator, Translator, TranslatorOptions,
 };

@@ -8,7 +8,8 @@
 //! Copies are made distinct (see `main`). Each stage runs 5 times; the best time is reported, with throughput in MB of decoded input per
 //! second and the cost per sentence. The stand-in translation (upper-casing) is not timed.
 
-use passeur::document::{Document, Plan, Syntax};
+use passeur::document::{Document, Syntax};
+use passeur::pipeline::Plan;
 use passeur::translate::{Provenance, SentenceTranslation};
 use passeur::write::Format;
 use std::time::{Duration, Instant};
@@ -59,7 +60,7 @@ fn main() {
     let translations: Vec<SentenceTranslation> = plan
         .requests()
         .iter()
-        .map(|r| SentenceTranslation::new(r.to_uppercase(), Some(-0.5)))
+        .map(|r| SentenceTranslation::new(r.text.to_uppercase(), Some(-0.5)))
         .collect();
     let (assemble, bilingual) = best_of(|| {
         plan.clone()

@@ -12,8 +12,9 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use passeur::fidelity::protect::Protected;
-use passeur::fidelity::{typography, FixedDecoding, Guard, GuardSummary};
-use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+use passeur::fidelity::{typography, FixedDecoding, Guard};
+use passeur::translate::{SentenceTranslation, SentenceTranslator};
+use passeur::verdict::Tally;
 
 const PAIRS: &str = include_str!("../tests/data/fidelity/parallel.tsv");
 
@@ -33,20 +34,6 @@ impl SentenceTranslator for HumanModel {
                 )
             })
             .collect())
-    }
-    fn token_count(&self, sentence: &str) -> usize {
-        sentence.split_whitespace().count() + 1
-    }
-    fn max_source_tokens(&self) -> usize {
-        512
-    }
-    fn provenance(&self) -> Provenance {
-        Provenance {
-            model: "human".into(),
-            revision: None,
-            decoding: String::new(),
-            passeur_version: env!("CARGO_PKG_VERSION").into(),
-        }
     }
 }
 
@@ -72,7 +59,7 @@ fn main() {
     let guard = Guard::default();
 
     let first = guard.translate(&engine, &sources).expect("stand-in model");
-    let summary = GuardSummary::of(&first);
+    let summary = Tally::of(first.iter().map(|t| &t.verdict));
     let start = Instant::now();
     for _ in 0..rounds {
         let out = guard.translate(&engine, &sources).expect("stand-in model");
@@ -85,7 +72,7 @@ fn main() {
         elapsed.as_secs_f64(),
         elapsed.as_secs_f64() * 1e6 / sentences as f64,
         sentences as f64 / elapsed.as_secs_f64(),
-        summary.ok,
+        summary.translated - summary.recovered - summary.flagged,
         summary.flagged,
     );
 }

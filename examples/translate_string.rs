@@ -5,9 +5,9 @@
 //! cargo run --release --example translate_string -- tests/fixtures/marian-tiny # offline, random weights
 //! ```
 
-use passeur::document::{Pipeline, PipelineOptions};
 use passeur::fidelity::{Guard, Guarded};
 use passeur::hub::ResolveOptions;
+use passeur::pipeline::{Pipeline, PipelineOptions};
 use passeur::translate::{Translator, TranslatorOptions};
 
 const FRENCH: &str = "La Finlande et la Chine signent onze accords de coopération

@@ -3,22 +3,28 @@
 //! The pipeline flows one way, one module per stage:
 //!
 //! ```text
-//! bytes ──input──▶ text ──document──▶ blocks ──segment──▶ sentences with byte ranges
-//!                                                            │
-//!      write ◀── bilingual document ◀──translate (tokenizer → model → generate)
+//! bytes ──input──▶ text ──document──▶ blocks ──segment──▶ sentences ──pipeline──▶ requests
+//!                                                                                   │
+//!   write ◀── bilingual ◀── pipeline ◀── fidelity guard ◀── translate (tokenizer → model → generate)
 //! ```
 //!
 //! * [`input`] turns bytes into text (BOM, UTF-8/16, legacy encodings, binary detection).
-//! * [`document`] splits text into blocks (paragraphs, headings, list items, code) and realigns translations.
+//! * [`document`] splits text into blocks (paragraphs, headings, list items, code) and sentences.
 //! * [`segment`] splits French prose into sentences with byte ranges.
 //! * [`hub`] resolves a model name, hub repo id or local folder to files on disk.
 //! * [`tokenizer`] is MarianTokenizer in pure Rust (SentencePiece + vocab.json).
 //! * [`model`] is the Marian encoder-decoder on candle; [`generate`] is greedy and beam search.
-//! * [`translate`] ties tokenizer, model and search into a `Translator`.
+//! * [`translate`] ties tokenizer, model and search into a `Translator`, behind the
+//!   `SentenceTranslator` seam; [`rebatch`] is the one length-sorted batching rule.
+//! * [`fidelity`] guards translations: passthrough rule, protection, checks, recovery, flags.
+//! * [`pipeline`] plans a document's requests (passthrough decided once), translates them and
+//!   realigns the English into a [`bilingual`] document; [`verdict`] says what happened to each
+//!   sentence.
 //! * [`mod@write`] renders a bilingual document as Markdown, HTML, text, JSONL or TMX.
 //! * [`batch`] runs whole directories.
 
 pub mod batch;
+pub mod bilingual;
 pub mod document;
 pub mod error;
 pub mod fidelity;
@@ -26,9 +32,12 @@ pub mod generate;
 pub mod hub;
 pub mod input;
 pub mod model;
+pub mod pipeline;
+pub mod rebatch;
 pub mod segment;
 pub mod tokenizer;
 pub mod translate;
+pub mod verdict;
 pub mod write;
 
 pub use error::{Error, Result};

@@ -1,12 +1,15 @@
 //! The Translator: tokenizer, model and search together.
 //!
-//! [`SentenceTranslator`] is the seam between the document layer and the engine: the document layer
-//! hands over sentences and gets translations back, and never knows about tokens or tensors. The
-//! engine-backed implementation is [`Translator`]; tests use scripted implementations.
+//! [`SentenceTranslator`] is the seam between the pipeline and the engine: the pipeline (and the
+//! fidelity guard in front of the engine) hands over sentences and gets a [`SentenceTranslation`]
+//! back for each, and never knows about tokens or tensors. The engine-backed implementation is
+//! [`Translator`]; tests use scripted implementations. [`Translator::translate`] is the engine's
+//! own call, below the seam: ids and scores ([`Translation`]), for evaluation.
 //!
 //! [`Translator::translate`] sorts the sentences of a call by token length, cuts them into batches
 //! under a sentence count and a token budget (so padding stays small and the decoder caches stay
-//! bounded), runs each batch through [`generate`], and returns the results in the callers' order.
+//! bounded; see [`crate::rebatch`]), runs each batch through [`generate`], and returns the results
+//! in the callers' order.
 //! Empty or whitespace-only sentences never reach the model.
 
 use std::path::Path;
@@ -16,42 +19,33 @@ use candle_core::{DType, Device};
 use crate::generate::{generate, GenerationConfig, GenerationOptions};
 use crate::hub::{self, ModelFiles, ResolveOptions};
 use crate::model::{MarianConfig, MarianModel, Quantization};
+use crate::rebatch::{rebatch, BatchLimits, LengthOrder, Reordered};
 use crate::tokenizer::MarianTokenizer;
+use crate::verdict::Verdict;
 use crate::{Error, Result};
 
-/// The translation of one sentence.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// One text's English and how it was made: what a [`SentenceTranslator`] returns, what the
+/// fidelity guard returns and the sentence cache keeps, carried unchanged to the document.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SentenceTranslation {
     /// The English text.
     pub text: String,
-    /// The model's score for the hypothesis (mean log-probability per generated token), when the
-    /// translation came from the model.
+    /// The model's score for the kept hypothesis (mean log-probability per generated token), when
+    /// the translation came from the model.
     pub score: Option<f32>,
-    /// When the first translation was defective and a fidelity recovery step produced this one:
-    /// that step's code (`repetition_guard`, `clause_split`, `lower_cased`).
-    pub recovery: Option<String>,
-    /// Doubts that remain about this translation (empty: none).
-    pub flags: Vec<Flag>,
+    /// What happened: translated, recovered by a fidelity step, or flagged.
+    pub verdict: Verdict,
 }
 
 impl SentenceTranslation {
-    /// A translation with a score and nothing to report about it.
+    /// A translation with a score and nothing to report about it ([`Verdict::Translated`]).
     pub fn new(text: impl Into<String>, score: Option<f32>) -> Self {
         SentenceTranslation {
             text: text.into(),
             score,
-            ..SentenceTranslation::default()
+            verdict: Verdict::Translated,
         }
     }
-}
-
-/// A doubt about one translation (a number that does not match, a repetition, …).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flag {
-    /// A short stable identifier, e.g. `number_missing`.
-    pub code: String,
-    /// The reason in words, for the reader.
-    pub reason: String,
 }
 
 /// Where translations came from, recorded in every output format.
@@ -68,18 +62,47 @@ pub struct Provenance {
 }
 
 /// Anything that translates French sentences into English.
+///
+/// Only [`translate_sentences`](Self::translate_sentences) is required; a test double is a few
+/// lines:
+///
+/// ```
+/// use passeur::translate::{SentenceTranslation, SentenceTranslator};
+///
+/// struct Shouting;
+/// impl SentenceTranslator for Shouting {
+///     fn translate_sentences(&self, texts: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
+///         Ok(texts.iter().map(|s| SentenceTranslation::new(s.to_uppercase(), None)).collect())
+///     }
+/// }
+/// assert_eq!(Shouting.token_count("Deux mots."), 3);
+/// assert_eq!(Shouting.max_source_tokens(), 512);
+/// ```
 pub trait SentenceTranslator {
     /// Translates `sentences`, returning exactly one translation per input, in order.
     fn translate_sentences(&self, sentences: &[&str]) -> Result<Vec<SentenceTranslation>>;
 
-    /// Number of source tokens `sentence` becomes (end-of-sentence token included).
-    fn token_count(&self, sentence: &str) -> usize;
+    /// Number of source tokens `sentence` becomes (end-of-sentence token included). By default
+    /// its whitespace-separated words plus one, a stand-in for translators without a tokenizer.
+    fn token_count(&self, sentence: &str) -> usize {
+        sentence.split_whitespace().count() + 1
+    }
 
-    /// Largest number of source tokens one sentence may have.
-    fn max_source_tokens(&self) -> usize;
+    /// Largest number of source tokens one sentence may have; by default 512, opus-mt's limit.
+    fn max_source_tokens(&self) -> usize {
+        512
+    }
 
-    /// Model and decoding settings, for the outputs' provenance.
-    fn provenance(&self) -> Provenance;
+    /// Model and decoding settings, for the outputs' provenance. By default the translator's
+    /// type name as the model, no revision, and `unspecified` decoding.
+    fn provenance(&self) -> Provenance {
+        Provenance {
+            model: std::any::type_name::<Self>().to_string(),
+            revision: None,
+            decoding: "unspecified".to_string(),
+            passeur_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
 }
 
 /// The model-level result for one sentence: what `passeur lines --jsonl` prints.
@@ -251,61 +274,46 @@ impl Translator {
                 ),
             });
         }
-        let mut generated: Vec<Option<(Vec<u32>, f32)>> = vec![None; sentences.len()];
-        for batch in self.batches(&sources) {
-            let batch_sources: Vec<Vec<u32>> = batch.iter().map(|&i| sources[i].clone()).collect();
-            let hypotheses = generate(&self.model, &batch_sources, generation)?;
-            for (&index, hypothesis) in batch.iter().zip(hypotheses) {
-                generated[index] = Some((hypothesis.ids, hypothesis.score));
-            }
-        }
-        Ok(sources
-            .into_iter()
-            .zip(generated)
-            .map(|(source_ids, output)| match output {
-                Some((ids, score)) => Translation {
-                    text: self.tokenizer.decode(&ids),
-                    source_ids,
-                    ids,
-                    score: Some(score),
-                },
-                None => Translation {
-                    source_ids,
-                    ids: Vec::new(),
-                    text: String::new(),
-                    score: None,
-                },
-            })
-            .collect())
-    }
-
-    /// Indices of the non-empty `sources`, longest first, cut into batches under the sentence and
-    /// token limits.
-    fn batches(&self, sources: &[Vec<u32>]) -> Vec<Vec<usize>> {
-        let mut order: Vec<usize> = (0..sources.len())
+        // Empty sentences never reach the model.
+        let to_model: Vec<usize> = (0..sources.len())
             .filter(|&i| !sources[i].is_empty())
             .collect();
-        // Longest first: the first batch is the most expensive, so memory problems show at once.
-        order.sort_by_key(|&i| std::cmp::Reverse(sources[i].len()));
-        let mut batches: Vec<Vec<usize>> = Vec::new();
-        let mut current: Vec<usize> = Vec::new();
-        let mut longest = 0;
-        for index in order {
-            let len = sources[index].len();
-            let longest_if_added = longest.max(len);
-            let fits = current.len() < self.options.max_batch_sentences
-                && longest_if_added * (current.len() + 1) <= self.options.max_batch_tokens;
-            if !fits && !current.is_empty() {
-                batches.push(std::mem::take(&mut current));
-                longest = 0;
-            }
-            longest = longest.max(len);
-            current.push(index);
+        let lengths: Vec<usize> = to_model.iter().map(|&i| sources[i].len()).collect();
+        let limits = BatchLimits {
+            max_items: self.options.max_batch_sentences,
+            max_tokens: self.options.max_batch_tokens,
+            order: LengthOrder::LongestFirst,
+        };
+        let mut generated = Reordered::new(to_model.len());
+        for batch in rebatch(&lengths, &limits) {
+            let batch_sources: Vec<Vec<u32>> = batch
+                .iter()
+                .map(|&k| sources[to_model[k]].clone())
+                .collect();
+            let hypotheses = generate(&self.model, &batch_sources, generation)?;
+            generated.put(&batch, hypotheses, "generation")?;
         }
-        if !current.is_empty() {
-            batches.push(current);
-        }
-        batches
+        let mut generated = to_model.into_iter().zip(generated.finish()).peekable();
+        Ok(sources
+            .into_iter()
+            .enumerate()
+            .map(
+                |(index, source_ids)| match generated.next_if(|(i, _)| *i == index) {
+                    Some((_, hypothesis)) => Translation {
+                        text: self.tokenizer.decode(&hypothesis.ids),
+                        source_ids,
+                        ids: hypothesis.ids,
+                        score: Some(hypothesis.score),
+                    },
+                    None => Translation {
+                        source_ids,
+                        ids: Vec::new(),
+                        text: String::new(),
+                        score: None,
+                    },
+                },
+            )
+            .collect())
     }
 }
 

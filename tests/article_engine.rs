@@ -5,9 +5,10 @@
 mod support;
 
 use assert_cmd::Command;
-use passeur::document::{Pipeline, PipelineOptions, Syntax};
+use passeur::document::Syntax;
 use passeur::generate::GenerationOptions;
 use passeur::hub::resolve_local;
+use passeur::pipeline::{Pipeline, PipelineOptions};
 use passeur::translate::{SentenceTranslator, Translator, TranslatorOptions};
 use passeur::write::Format;
 use serde_json::Value;
@@ -39,7 +40,11 @@ fn the_test_articles_pass_every_structural_check_with_the_real_engine() {
             ..PipelineOptions::default()
         };
         let bilingual = Pipeline::new(&engine, options).translate(source).unwrap();
-        assert!(bilingual.stats.translated > 10, "{:?}", bilingual.stats);
+        assert!(
+            bilingual.stats.verdicts.translated > 10,
+            "{:?}",
+            bilingual.stats
+        );
         for target in &bilingual.targets {
             assert!(!target.text.text.is_empty(), "every sentence has English");
         }
@@ -57,7 +62,7 @@ fn a_sentence_over_the_models_position_limit_is_split_and_fully_present() {
     let bilingual = Pipeline::new(&engine, PipelineOptions::default())
         .translate(&sentence)
         .unwrap();
-    assert_eq!(bilingual.stats.sentences, 1);
+    assert_eq!(bilingual.stats.verdicts.sentences, 1);
     assert_eq!(bilingual.stats.split_sentences, 1);
     let target = &bilingual.targets[0];
     assert!(target.pieces > 1);

@@ -10,7 +10,8 @@ mod batch_corpus;
 
 use batch_corpus::{generate, good_inputs, BINARY_INPUT, BOILERPLATE, LEGACY_TEXT};
 use passeur::batch::{self, BatchOptions, Event, InputReport, Outcome, Shard, Summary};
-use passeur::document::{Document, Pipeline, PipelineOptions, Syntax};
+use passeur::document::{Document, Syntax};
+use passeur::pipeline::{Pipeline, PipelineOptions};
 use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use passeur::write::Format;
 use std::cell::{Cell, RefCell};
@@ -77,14 +78,6 @@ impl SentenceTranslator for Shouting {
             .iter()
             .map(|s| SentenceTranslation::new(shout(s), Some(-(s.len() as f32) / 100.0)))
             .collect())
-    }
-
-    fn token_count(&self, sentence: &str) -> usize {
-        sentence.split_whitespace().count() + 1
-    }
-
-    fn max_source_tokens(&self) -> usize {
-        512
     }
 
     fn provenance(&self) -> Provenance {
@@ -667,14 +660,14 @@ fn a_run_killed_with_sigkill_leaves_no_partial_output() {
             std::fs::read(folder.input.join(record["input"].as_str().unwrap())).unwrap();
         assert_eq!(
             record["content_sha256"].as_str().unwrap(),
-            passeur::batch::manifest::sha256_hex(&input_bytes)
+            passeur::batch::digest::sha256_hex(&input_bytes)
         );
         for output in record["outputs"].as_array().unwrap() {
             let bytes =
                 std::fs::read(folder.output.join(output["path"].as_str().unwrap())).unwrap();
             assert_eq!(bytes.len() as u64, output["bytes"].as_u64().unwrap());
             assert_eq!(
-                passeur::batch::manifest::sha256_hex(&bytes),
+                passeur::batch::digest::sha256_hex(&bytes),
                 output["sha256"].as_str().unwrap()
             );
         }

@@ -3,11 +3,11 @@
 
 mod support;
 
-use passeur::document::{
-    Bilingual, BlockKind, Document, Pipeline, PipelineOptions, Plan, Progress, SentenceStatus,
-    Syntax,
-};
-use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+use passeur::bilingual::Bilingual;
+use passeur::document::{BlockKind, Document, Syntax};
+use passeur::pipeline::{Pipeline, PipelineOptions, Plan, Progress};
+use passeur::translate::{SentenceTranslation, SentenceTranslator};
+use passeur::verdict::Verdict;
 use passeur::Error;
 use support::{paragraphs, shout, words, Scripted, ARTICLE_MD, ARTICLE_TXT};
 
@@ -153,7 +153,7 @@ fn passthrough_never_reaches_the_model() {
     }
     let passed: Vec<&str> = bilingual
         .pairs()
-        .filter(|p| p.target.status == SentenceStatus::Passthrough)
+        .filter(|p| p.target.verdict == Verdict::Passthrough)
         .map(|p| p.source_text)
         .collect();
     // Whatever else the segmenter isolates (a lone `»`, a date), these two paragraphs pass.
@@ -166,14 +166,14 @@ fn passthrough_never_reaches_the_model() {
         // Letters outside web addresses, domains and e-mails (which are copied as they are).
         let letters = passeur::fidelity::protect::strip_spans(pair.source_text);
         let has_letters = letters.chars().any(char::is_alphabetic);
-        let passthrough = pair.target.status == SentenceStatus::Passthrough;
+        let passthrough = pair.target.verdict == Verdict::Passthrough;
         assert_eq!(passthrough, !has_letters, "{:?}", pair.source_text);
         if passthrough {
             assert_eq!(pair.target.text.text, pair.source_text);
             assert_eq!(pair.target.score, None);
         }
     }
-    assert_eq!(bilingual.stats.passthrough, passed.len());
+    assert_eq!(bilingual.stats.verdicts.passthrough, passed.len());
 }
 
 #[test]
@@ -190,7 +190,7 @@ fn repeated_sentences_are_translated_once() {
     assert_eq!(targets, ["RETOURNEZ EN HAUT DE LA PAGE"; 2]);
     assert_eq!(bilingual.stats.requests, requests.len());
     assert_eq!(
-        bilingual.stats.sentences,
+        bilingual.stats.verdicts.sentences,
         bilingual.document.sentence_count()
     );
 }
@@ -292,13 +292,11 @@ fn over_long_sentence_is_split_under_the_budget_and_fully_present() {
 
     // The plan lists the pieces in sentence order: together they are the sentence.
     let plan = Plan::new(Document::parse(sentence, Syntax::Text), &words, 10);
+    let texts: Vec<&str> = plan.requests().iter().map(|r| r.text.as_str()).collect();
+    assert!(plan.requests().iter().all(|r| r.tokens == words(&r.text)));
+    assert_eq!(texts.join(" "), sentence, "no byte dropped or reordered");
     assert_eq!(
-        plan.requests().join(" "),
-        sentence,
-        "no byte dropped or reordered"
-    );
-    assert_eq!(
-        plan.requests()[..3],
+        texts[..3],
         [
             "Le ministre a rappelé que les accords signés lundi",
             "couvrent le commerce, l'énergie et les transports ;",
@@ -404,15 +402,6 @@ impl SentenceTranslator for Forgetful {
             .map(|s| SentenceTranslation::new(s.to_string(), None))
             .collect())
     }
-    fn token_count(&self, sentence: &str) -> usize {
-        words(sentence)
-    }
-    fn max_source_tokens(&self) -> usize {
-        512
-    }
-    fn provenance(&self) -> Provenance {
-        Scripted::new().provenance()
-    }
 }
 
 #[test]
@@ -441,7 +430,8 @@ fn empty_and_blank_input_is_an_empty_document() {
 
 mod properties {
     use super::support::{check_all_formats, Scripted};
-    use passeur::document::{Document, Pipeline, PipelineOptions, Syntax};
+    use passeur::document::{Document, Syntax};
+    use passeur::pipeline::{Pipeline, PipelineOptions};
     use proptest::prelude::*;
 
     /// Text made of what articles and Markdown are made of, so that structure actually appears.

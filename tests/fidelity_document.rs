@@ -4,8 +4,10 @@
 mod support;
 
 use assert_cmd::Command;
-use passeur::document::{Pipeline, PipelineOptions, SentenceStatus};
+use passeur::document::{Document, Syntax};
 use passeur::fidelity::{FixedDecoding, Guard, Guarded};
+use passeur::pipeline::{Pipeline, PipelineOptions, Plan};
+use passeur::verdict::{Recovery, Verdict};
 use passeur::write;
 use scraper::Html;
 use serde_json::Value;
@@ -39,26 +41,23 @@ fn passthrough_recovery_and_flags_reach_every_format() {
     let bilingual = Pipeline::new(&guarded, PipelineOptions::default())
         .translate(ARTICLE)
         .unwrap();
-    let statuses: Vec<SentenceStatus> = bilingual.targets.iter().map(|t| t.status).collect();
+    let statuses: Vec<&str> = bilingual.targets.iter().map(|t| t.verdict.name()).collect();
     assert_eq!(
         statuses,
-        [
-            SentenceStatus::Flagged,
-            SentenceStatus::Translated,
-            SentenceStatus::Passthrough,
-            SentenceStatus::Recovered,
-        ]
+        ["flagged", "translated", "passthrough", "recovered"]
     );
     assert!(
         !engine.0.requests().iter().any(|s| s.contains("17-11")),
         "the date never reached the model"
     );
-    assert_eq!(bilingual.stats.flagged, 1);
-    assert_eq!(bilingual.stats.recovered, 1);
-    assert_eq!(bilingual.stats.passthrough, 1);
+    let verdicts = &bilingual.stats.verdicts;
     assert_eq!(
-        bilingual.targets[3].recovery.as_deref(),
-        Some("lower_cased")
+        (verdicts.flagged, verdicts.recovered, verdicts.passthrough),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        bilingual.targets[3].verdict.recovery(),
+        Some(Recovery::LowerCased)
     );
     assert!(bilingual.provenance.decoding.contains("fidelity_guard=on"));
 
@@ -112,6 +111,40 @@ fn passthrough_recovery_and_flags_reach_every_format() {
 
     let markdown = write::markdown(&bilingual);
     assert_eq!(markdown.matches('⚠').count(), 1, "{markdown}");
+}
+
+#[test]
+fn segments_with_nothing_to_translate_never_reach_the_model_guarded_or_not() {
+    let document = "—\n\n5.000\n\n17-11-2013\n\nwww.service-public.fr\n\n@AFP\n\nBonjour.\n\n***\n";
+    let guard = Guard::default();
+    for guarded in [true, false] {
+        let engine = FixedDecoding(Scripted::new());
+        let guarded_engine = Guarded {
+            guard: &guard,
+            engine: &engine,
+        };
+        let translator: &dyn passeur::translate::SentenceTranslator =
+            if guarded { &guarded_engine } else { &engine };
+        let bilingual = Pipeline::new(translator, PipelineOptions::default())
+            .translate(document)
+            .unwrap();
+        assert_eq!(engine.0.requests(), ["Bonjour."], "guarded: {guarded}");
+        for pair in bilingual.pairs() {
+            if pair.source_text != "Bonjour." {
+                assert_eq!(pair.target.verdict, Verdict::Passthrough);
+                assert_eq!(pair.target.text.text, pair.source_text);
+                assert_eq!(pair.target.score, None);
+            }
+        }
+        assert_eq!(bilingual.stats.verdicts.passthrough, 6);
+    }
+    let nothing = Document::parse("—\n\n1.\n\n2013", Syntax::Text);
+    assert!(!Plan::needs_model(&nothing));
+    let plan = Plan::new(nothing, &|_| 1, 512);
+    assert!(
+        plan.requests().is_empty(),
+        "only passthrough: no request at all"
+    );
 }
 
 #[test]

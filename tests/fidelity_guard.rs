@@ -6,11 +6,9 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use passeur::fidelity::{
-    Defect, FixedDecoding, Guard, GuardOptions, GuardSummary, QuoteStyle, Recovery, Retry,
-    RetryTranslator, Status,
-};
-use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+use passeur::fidelity::{FixedDecoding, Guard, GuardOptions, QuoteStyle, Retry, RetryTranslator};
+use passeur::translate::{SentenceTranslation, SentenceTranslator};
+use passeur::verdict::{Defect, Recovery, Tally, Verdict};
 use passeur::Error;
 
 /// Which decoding a call asked for.
@@ -86,20 +84,6 @@ impl SentenceTranslator for Scripted {
     fn translate_sentences(&self, sentences: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
         Ok(self.answer(sentences, Decoding::Plain))
     }
-    fn token_count(&self, sentence: &str) -> usize {
-        sentence.split_whitespace().count() + 1
-    }
-    fn max_source_tokens(&self) -> usize {
-        512
-    }
-    fn provenance(&self) -> Provenance {
-        Provenance {
-            model: "scripted".into(),
-            revision: None,
-            decoding: "scripted".into(),
-            passeur_version: env!("CARGO_PKG_VERSION").into(),
-        }
-    }
 }
 
 impl RetryTranslator for Scripted {
@@ -118,6 +102,15 @@ fn guard() -> Guard {
 
 fn codes(defects: &[Defect]) -> Vec<&'static str> {
     defects.iter().map(Defect::code).collect()
+}
+
+/// The reasons of a verdict: what stays wrong with a flagged translation, or what was wrong with
+/// the first translation of a recovered one.
+fn reasons(translation: &SentenceTranslation) -> &[Defect] {
+    match &translation.verdict {
+        Verdict::Recovered { defects, .. } | Verdict::Flagged { defects, .. } => defects,
+        _ => &[],
+    }
 }
 
 #[test]
@@ -144,7 +137,7 @@ fn good_translations_stay_ok_with_one_call() {
         .unwrap();
     assert!(
         out.iter()
-            .all(|s| s.status == Status::Ok && s.reasons.is_empty()),
+            .all(|s| s.verdict == Verdict::Translated && reasons(s).is_empty()),
         "{out:#?}"
     );
     assert_eq!(
@@ -153,41 +146,16 @@ fn good_translations_stay_ok_with_one_call() {
     );
     assert_eq!(out[2].score, Some(-0.5));
     assert_eq!(engine.calls().len(), 1);
-    assert!(out.iter().all(|s| s.attempts == 1));
 }
 
 #[test]
-fn segments_with_nothing_to_translate_never_reach_the_model() {
-    let engine = Scripted::default().plain("Bonjour.", "Hello.");
-    let sources = [
-        "-",
-        "5.000",
-        "17-11-2013",
-        "www.service-public.fr",
-        "@AFP",
-        "Bonjour.",
-        "***",
-    ];
-    let out = guard().translate(&engine, &sources).unwrap();
-    for (source, sentence) in sources.iter().zip(&out) {
-        if *source == "Bonjour." {
-            assert_eq!(sentence.status, Status::Ok);
-        } else {
-            assert_eq!(sentence.status, Status::Passthrough, "{source}");
-            assert_eq!(sentence.text, *source);
-            assert_eq!(sentence.score, None);
-            assert_eq!(sentence.attempts, 0);
-        }
-    }
-    assert_eq!(engine.all_inputs(), vec!["Bonjour."]);
-}
-
-#[test]
-fn only_passthrough_segments_make_no_call_at_all() {
-    let engine = Scripted::default();
-    let out = guard().translate(&engine, &["—", "1.", ""]).unwrap();
-    assert!(out.iter().all(|s| s.status == Status::Passthrough));
-    assert!(engine.calls().is_empty());
+fn every_sentence_given_is_translated_passthrough_is_the_planners() {
+    let engine = Scripted::default().plain("5.000", "5,000");
+    let out = guard().translate(&engine, &["5.000"]).unwrap();
+    assert_eq!(engine.all_inputs(), vec!["5.000"]);
+    assert_eq!(out[0].verdict, Verdict::Translated);
+    assert!(guard().translate(&engine, &[]).unwrap().is_empty());
+    assert_eq!(engine.calls().len(), 1, "no call for no sentence");
 }
 
 #[test]
@@ -198,10 +166,10 @@ fn empty_output_is_retried_with_a_repetition_guard() {
     let out = guard()
         .translate(&engine, &["Le ministre est arrivé."])
         .unwrap();
-    assert_eq!(out[0].status, Status::Recovered(Recovery::RepetitionGuard));
+    assert_eq!(out[0].verdict.recovery(), Some(Recovery::RepetitionGuard));
     assert_eq!(out[0].text, "The minister has arrived.");
-    assert_eq!(out[0].reasons, vec![Defect::Empty]);
-    assert_eq!(out[0].attempts, 2);
+    assert_eq!(reasons(&out[0]), vec![Defect::Empty]);
+    assert_eq!(engine.calls().len(), 2);
     let calls = engine.calls();
     assert_eq!(
         calls[1].0,
@@ -218,8 +186,8 @@ fn a_looping_word_is_caught_and_retried() {
         .plain("Non.", "No, no, no, no, no, no.")
         .retry("Non.", "No.");
     let out = guard().translate(&engine, &["Non."]).unwrap();
-    assert_eq!(out[0].status, Status::Recovered(Recovery::RepetitionGuard));
-    assert_eq!(codes(&out[0].reasons), vec!["repetition"]);
+    assert_eq!(out[0].verdict.recovery(), Some(Recovery::RepetitionGuard));
+    assert_eq!(codes(reasons(&out[0])), vec!["repetition"]);
     assert_eq!(out[0].text, "No.");
 }
 
@@ -227,7 +195,12 @@ fn a_looping_word_is_caught_and_retried() {
 fn repetition_present_in_the_source_is_not_a_defect() {
     let engine = Scripted::default().plain("Non, non, non !", "No, no, no!");
     let out = guard().translate(&engine, &["Non, non, non !"]).unwrap();
-    assert_eq!(out[0].status, Status::Ok, "{:?}", out[0].reasons);
+    assert_eq!(
+        out[0].verdict,
+        Verdict::Translated,
+        "{:?}",
+        reasons(&out[0])
+    );
 }
 
 #[test]
@@ -241,9 +214,9 @@ fn a_dropped_number_is_caught_and_named() {
     let out = guard()
         .translate(&engine, &["Il y avait 5.000 manifestants."])
         .unwrap();
-    assert_eq!(out[0].status, Status::Recovered(Recovery::RepetitionGuard));
+    assert_eq!(out[0].verdict.recovery(), Some(Recovery::RepetitionGuard));
     assert_eq!(
-        out[0].reasons,
+        reasons(&out[0]),
         vec![Defect::NumberMissing {
             number: "5.000".into()
         }]
@@ -255,9 +228,9 @@ fn a_changed_number_is_flagged_when_no_recovery_fixes_it() {
     let source = "Le bilan est de 120 morts.";
     let engine = Scripted::default().plain(source, "The toll is 12 dead.");
     let out = guard().translate(&engine, &[source]).unwrap();
-    assert_eq!(out[0].status, Status::Flagged);
+    assert!(out[0].verdict.is_flagged());
     assert_eq!(
-        out[0].reasons,
+        reasons(&out[0]),
         vec![
             Defect::NumberMissing {
                 number: "120".into()
@@ -268,7 +241,7 @@ fn a_changed_number_is_flagged_when_no_recovery_fixes_it() {
         ]
     );
     assert_eq!(out[0].text, "The toll is 12 dead.");
-    let explanation = out[0].explanation().unwrap();
+    let explanation = out[0].verdict.explanation().unwrap();
     assert!(
         explanation.contains("\"120\" in the source has no counterpart in the translation"),
         "{explanation}"
@@ -282,7 +255,12 @@ fn urls_are_protected_and_restored_exactly_once() {
     let engine = Scripted::default().plain(model_input, "The figures are on ZQXA and on ZQXB.");
     let out = guard().translate(&engine, &[source]).unwrap();
     assert_eq!(engine.all_inputs(), vec![model_input]);
-    assert_eq!(out[0].status, Status::Ok, "{:?}", out[0].reasons);
+    assert_eq!(
+        out[0].verdict,
+        Verdict::Translated,
+        "{:?}",
+        reasons(&out[0])
+    );
     assert_eq!(
         out[0].text,
         "The figures are on https://www.insee.fr/fr/statistiques and on @Insee_FR."
@@ -299,9 +277,9 @@ fn a_mangled_url_placeholder_is_repaired_by_alignment_and_flagged() {
         "The figures are published on ZQ-XA every month.",
     );
     let out = guard().translate(&engine, &[source]).unwrap();
-    assert_eq!(out[0].status, Status::Flagged);
+    assert!(out[0].verdict.is_flagged());
     assert_eq!(
-        out[0].reasons,
+        reasons(&out[0]),
         vec![Defect::SpanPlacedByGuess {
             span: "www.insee.fr".into()
         }]
@@ -327,9 +305,9 @@ fn a_url_the_model_rewrote_into_a_different_address_cannot_reach_the_output() {
         .retry("Contact : ZQXA.", "Contact: ZQXA.");
     let out = guard().translate(&engine, &[source]).unwrap();
     assert_eq!(out[0].text, "Contact: presse@elysee.fr.");
-    assert_eq!(out[0].status, Status::Recovered(Recovery::RepetitionGuard));
+    assert_eq!(out[0].verdict.recovery(), Some(Recovery::RepetitionGuard));
     assert_eq!(
-        codes(&out[0].reasons),
+        codes(reasons(&out[0])),
         vec!["span_invented", "span_placed_by_guess"]
     );
 }
@@ -339,9 +317,9 @@ fn a_digit_string_turned_into_a_web_address_is_flagged() {
     let source = "Appelez le 0612345678.";
     let engine = Scripted::default().plain(source, "Call www.06.com.");
     let out = guard().translate(&engine, &[source]).unwrap();
-    assert_eq!(out[0].status, Status::Flagged);
+    assert!(out[0].verdict.is_flagged());
     assert_eq!(
-        out[0].reasons,
+        reasons(&out[0]),
         vec![
             Defect::NumberMissing {
                 number: "0612345678".into()
@@ -360,8 +338,8 @@ fn a_copy_of_the_source_is_untranslated() {
         .plain(source, source)
         .retry(source, "The government presented its budget on Tuesday.");
     let out = guard().translate(&engine, &[source]).unwrap();
-    assert_eq!(out[0].status, Status::Recovered(Recovery::RepetitionGuard));
-    assert_eq!(codes(&out[0].reasons), vec!["untranslated"]);
+    assert_eq!(out[0].verdict.recovery(), Some(Recovery::RepetitionGuard));
+    assert_eq!(codes(reasons(&out[0])), vec!["untranslated"]);
 }
 
 #[test]
@@ -381,8 +359,8 @@ fn a_lost_second_half_is_recovered_by_translating_clauses() {
         );
     let out = guard().translate(&engine, &[source]).unwrap();
     assert_eq!(
-        out[0].status,
-        Status::Recovered(Recovery::ClauseSplit),
+        out[0].verdict.recovery(),
+        Some(Recovery::ClauseSplit),
         "{:?}",
         out[0]
     );
@@ -390,8 +368,8 @@ fn a_lost_second_half_is_recovered_by_translating_clauses() {
         out[0].text,
         "The government announced a recovery plan, which will be presented to Parliament on Monday."
     );
-    assert!(codes(&out[0].reasons).contains(&"truncated"));
-    assert_eq!(out[0].attempts, 3);
+    assert!(codes(reasons(&out[0])).contains(&"truncated"));
+    assert_eq!(engine.calls().len(), 3, "first pass, retry, clauses");
 }
 
 #[test]
@@ -403,9 +381,9 @@ fn an_all_caps_headline_is_lower_cased_for_the_model_and_capitalised_back() {
         "China and Finland sign an agreement",
     );
     let out = guard().translate(&engine, &[source]).unwrap();
-    assert_eq!(out[0].status, Status::Recovered(Recovery::LowerCased));
+    assert_eq!(out[0].verdict.recovery(), Some(Recovery::LowerCased));
     assert_eq!(out[0].text, "CHINA AND FINLAND SIGN AN AGREEMENT");
-    assert_eq!(codes(&out[0].reasons), vec!["repetition"]);
+    assert_eq!(codes(reasons(&out[0])), vec!["repetition"]);
     // Steps in the order: first pass, repetition guard, then lower case (no clause mark).
     let kinds: Vec<_> = engine.calls().into_iter().map(|(d, _)| d).collect();
     assert!(matches!(
@@ -419,7 +397,7 @@ fn lower_casing_is_only_for_all_caps_text() {
     let source = "La Chine et la Finlande signent un accord";
     let engine = Scripted::default().plain(source, "China China China and Finland");
     let out = guard().translate(&engine, &[source]).unwrap();
-    assert_eq!(out[0].status, Status::Flagged);
+    assert!(out[0].verdict.is_flagged());
     assert_eq!(engine.calls().len(), 2, "first pass and retry only");
 }
 
@@ -439,13 +417,13 @@ fn the_best_attempt_is_kept_when_all_fail() {
         .plain("Il y avait 5.000 manifestants le 3 mai ;", "")
         .plain("la police en comptait 2.000.", "");
     let out = guard().translate(&engine, &[source]).unwrap();
-    assert_eq!(out[0].status, Status::Flagged);
+    assert!(out[0].verdict.is_flagged());
     assert_eq!(
         out[0].text,
         "There were 5,000 protesters on May 3; police counted 200."
     );
     assert_eq!(
-        out[0].reasons,
+        reasons(&out[0]),
         vec![
             Defect::NumberMissing {
                 number: "2.000".into()
@@ -455,7 +433,7 @@ fn the_best_attempt_is_kept_when_all_fail() {
             },
         ]
     );
-    assert_eq!(out[0].attempts, 3);
+    assert_eq!(engine.calls().len(), 3, "first pass, retry, clauses");
 }
 
 #[test]
@@ -467,7 +445,7 @@ fn equally_bad_attempts_are_decided_by_score() {
         .score("The minister", -2.0)
         .score("The minister has", -0.1);
     let out = guard().translate(&engine, &[source]).unwrap();
-    assert_eq!(out[0].status, Status::Flagged);
+    assert!(out[0].verdict.is_flagged());
     assert_eq!(out[0].text, "The minister has");
     assert_eq!(out[0].score, Some(-0.1));
 }
@@ -484,9 +462,9 @@ fn each_recovery_step_is_one_batched_call() {
         .retry(a, "There were 5,000 protesters.")
         .retry(b, "The minister has arrived.");
     let out = guard().translate(&engine, &[a, b, c]).unwrap();
-    assert_eq!(out[0].status, Status::Recovered(Recovery::RepetitionGuard));
-    assert_eq!(out[1].status, Status::Recovered(Recovery::RepetitionGuard));
-    assert_eq!(out[2].status, Status::Ok);
+    assert_eq!(out[0].verdict.recovery(), Some(Recovery::RepetitionGuard));
+    assert_eq!(out[1].verdict.recovery(), Some(Recovery::RepetitionGuard));
+    assert_eq!(out[2].verdict, Verdict::Translated);
     let calls = engine.calls();
     assert_eq!(calls.len(), 2);
     assert_eq!(calls[1].1, vec![a.to_string(), b.to_string()]);
@@ -507,7 +485,7 @@ fn a_translator_that_cannot_change_its_decoding_skips_the_retry_step() {
         );
     let fixed = FixedDecoding(engine);
     let out = guard().translate(&fixed, &[source]).unwrap();
-    assert_eq!(out[0].status, Status::Recovered(Recovery::ClauseSplit));
+    assert_eq!(out[0].verdict.recovery(), Some(Recovery::ClauseSplit));
     assert!(fixed.0.calls().iter().all(|(d, _)| *d == Decoding::Plain));
     assert_eq!(fixed.0.calls().len(), 2);
 }
@@ -522,7 +500,7 @@ fn options_switch_steps_off() {
         ..GuardOptions::default()
     };
     let out = Guard::new(options).translate(&engine, &[source]).unwrap();
-    assert_eq!(out[0].status, Status::Flagged);
+    assert!(out[0].verdict.is_flagged());
     assert_eq!(engine.calls().len(), 1);
 }
 
@@ -536,7 +514,7 @@ fn typography_is_normalised_for_the_model_and_made_english_after() {
     );
     let out = guard().translate(&engine, &[source]).unwrap();
     assert_eq!(out[0].text, "He asked: “Why now?” before leaving.");
-    assert_eq!(out[0].status, Status::Ok);
+    assert_eq!(out[0].verdict, Verdict::Translated);
     let straight = Guard::new(GuardOptions {
         quotes: QuoteStyle::Straight,
         ..GuardOptions::default()
@@ -573,6 +551,7 @@ fn a_translator_returning_the_wrong_count_is_an_error_not_a_panic() {
 fn summary_counts_and_strict_mode() {
     let engine = Scripted::default()
         .plain("Oui.", "Yes.")
+        .plain("Non.", "No.")
         .plain("Le bilan est de 120 morts.", "The toll is 12 dead.")
         .plain("Le ministre est arrivé.", "")
         .retry("Le ministre est arrivé.", "The minister has arrived.");
@@ -581,26 +560,26 @@ fn summary_counts_and_strict_mode() {
             &engine,
             &[
                 "Oui.",
-                "—",
+                "Non.",
                 "Le bilan est de 120 morts.",
                 "Le ministre est arrivé.",
             ],
         )
         .unwrap();
-    let summary = GuardSummary::of(&out);
+    let summary = Tally::of(out.iter().map(|t| &t.verdict));
     assert_eq!(
         (
             summary.sentences,
-            summary.ok,
+            summary.translated,
             summary.passthrough,
             summary.recovered,
             summary.flagged
         ),
-        (4, 1, 1, 1, 1)
+        (4, 4, 0, 1, 1)
     );
     assert_eq!(summary.flags.get("number_missing"), Some(&1));
     assert_eq!(summary.flags.get("number_added"), Some(&1));
-    assert_eq!(summary.recoveries.get("repetition_guard"), Some(&1));
+    assert_eq!(summary.recoveries.get(&Recovery::RepetitionGuard), Some(&1));
     let err = summary.check_strict().unwrap_err();
     assert!(matches!(
         err,
@@ -616,42 +595,10 @@ fn summary_counts_and_strict_mode() {
         "{err}"
     );
 
-    let clean = GuardSummary::of(&out[..2]);
+    let clean = Tally::of(out[..2].iter().map(|t| &t.verdict));
     assert!(clean.check_strict().is_ok());
     let mut merged = clean.clone();
     merged.merge(&summary);
     assert_eq!(merged.sentences, 6);
     assert_eq!(merged.flagged, 1);
-}
-
-#[test]
-fn sentences_serialise_with_status_recovery_and_reasons() {
-    let engine = Scripted::default()
-        .plain("Le ministre est arrivé.", "")
-        .retry("Le ministre est arrivé.", "The minister has arrived.");
-    let out = guard()
-        .translate(&engine, &["Le ministre est arrivé.", "—"])
-        .unwrap();
-    let json = serde_json::to_value(&out).unwrap();
-    assert_eq!(
-        json,
-        serde_json::json!([
-            {
-                "text": "The minister has arrived.",
-                "score": -0.5,
-                "status": "recovered",
-                "recovery": "repetition_guard",
-                "reasons": [{"code": "empty", "message": "the translation is empty"}],
-                "attempts": 2
-            },
-            {
-                "text": "—",
-                "score": null,
-                "status": "passthrough",
-                "recovery": null,
-                "reasons": [],
-                "attempts": 0
-            }
-        ])
-    );
 }

@@ -7,7 +7,7 @@ use passeur::fidelity::protect::{find_spans, Protected};
 use passeur::fidelity::{
     case, clauses, degeneration, is_passthrough, typography, FixedDecoding, Guard, QuoteStyle,
 };
-use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+use passeur::translate::{SentenceTranslation, SentenceTranslator};
 use proptest::prelude::*;
 
 /// A protected span with a unique id, so it cannot occur by accident in generated words.
@@ -201,16 +201,5 @@ impl SentenceTranslator for Arbitrary {
     }
     fn token_count(&self, sentence: &str) -> usize {
         sentence.len()
-    }
-    fn max_source_tokens(&self) -> usize {
-        512
-    }
-    fn provenance(&self) -> Provenance {
-        Provenance {
-            model: "arbitrary".into(),
-            revision: None,
-            decoding: String::new(),
-            passeur_version: String::new(),
-        }
     }
 }

@@ -3,7 +3,10 @@
 
 mod support;
 
-use passeur::document::{Bilingual, Flag, Pipeline, PipelineOptions, SentenceStatus, Syntax};
+use passeur::bilingual::Bilingual;
+use passeur::document::Syntax;
+use passeur::pipeline::{Pipeline, PipelineOptions};
+use passeur::verdict::{Defect, Verdict};
 use passeur::write::{self, Format};
 use scraper::Html;
 use serde_json::Value;
@@ -131,7 +134,7 @@ fn tmx_is_well_formed_and_holds_every_pair_once() {
             format!("{}-{}", range.start, range.end)
         );
         assert_eq!(unit.props["x-paragraph"], pair.block.to_string());
-        assert_eq!(unit.props["x-status"], pair.target.status.name());
+        assert_eq!(unit.props["x-status"], pair.target.verdict.name());
         assert_eq!(
             unit.props.contains_key("x-score"),
             pair.target.score.is_some()
@@ -487,13 +490,15 @@ fn every_format_passes_the_structural_checks() {
 #[test]
 fn flags_show_in_every_format_but_text() {
     let mut bilingual = bilingual("Il a vendu 5.000 voitures. Une autre phrase.", Syntax::Text);
-    bilingual.targets[0].flags.push(Flag {
-        code: "number-mismatch".to_string(),
-        reason: "5.000 is missing from the translation".to_string(),
-    });
+    bilingual.targets[0].verdict = Verdict::Flagged {
+        defects: vec![Defect::NumberMissing {
+            number: "5.000".to_string(),
+        }],
+        recovery: None,
+    };
     let markdown = write::markdown(&bilingual);
     assert!(
-        markdown.contains(" ⚠ _(5.000 is missing from the translation)_"),
+        markdown.contains(" ⚠ _(\"5.000\" in the source has no counterpart in the translation)_"),
         "{markdown}"
     );
 
@@ -502,9 +507,9 @@ fn flags_show_in_every_format_but_text() {
     assert!(flagged.value().classes().any(|c| c == "flag"));
     assert_eq!(
         flagged.attr("title"),
-        Some("5.000 is missing from the translation")
+        Some("\"5.000\" in the source has no counterpart in the translation")
     );
-    assert_eq!(flagged.attr("data-flags"), Some("number-mismatch"));
+    assert_eq!(flagged.attr("data-flags"), Some("number_missing"));
     assert!(!select(&document, "#en-1")[0]
         .value()
         .classes()
@@ -512,16 +517,16 @@ fn flags_show_in_every_format_but_text() {
 
     let first: Value =
         serde_json::from_str(write::jsonl(&bilingual).lines().next().unwrap()).unwrap();
-    assert_eq!(first["flags"][0]["code"], "number-mismatch");
+    assert_eq!(first["flags"][0]["code"], "number_missing");
     assert_eq!(
         first["flags"][0]["reason"],
-        "5.000 is missing from the translation"
+        "\"5.000\" in the source has no counterpart in the translation"
     );
 
     let tmx = parse_tmx(&write::tmx(&bilingual));
     assert_eq!(
         tmx.units[0].notes,
-        ["number-mismatch: 5.000 is missing from the translation"]
+        ["number_missing: \"5.000\" in the source has no counterpart in the translation"]
     );
     assert!(tmx.units[1].notes.is_empty());
 
@@ -562,5 +567,4 @@ fn formats_from_names_and_extensions() {
     assert_eq!(Format::from_path("a.json".as_ref()), None);
     let message = "docx".parse::<Format>().unwrap_err().to_string();
     assert!(message.contains("docx") && message.contains("md, html, txt, jsonl or tmx"));
-    assert_eq!(SentenceStatus::Passthrough.name(), "passthrough");
 }

@@ -19,7 +19,8 @@
 //! processes, give each its own and merge them afterwards with `cat a.log b.log > merged.log`.
 
 use super::log::{self, RecordLog};
-use crate::translate::{Flag, Provenance, SentenceTranslation};
+use crate::translate::{Provenance, SentenceTranslation};
+use crate::verdict::Verdict;
 use crate::Result;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -37,12 +38,9 @@ pub struct CachedTranslation {
     pub text: String,
     /// The model's score.
     pub score: Option<f32>,
-    /// The fidelity recovery step that produced the translation, if one did.
-    #[serde(default)]
-    pub recovery: Option<String>,
-    /// Doubts about the translation, as `(code, reason)`.
-    #[serde(default)]
-    pub flags: Vec<(String, String)>,
+    /// What happened to the translation: translated, recovered or flagged, with its reasons.
+    /// (Records of earlier passeur versions, without it, do not parse and are never used.)
+    pub verdict: Verdict,
 }
 
 /// The namespace of translations made with `provenance`: its model, revision, decoding options
@@ -139,12 +137,7 @@ impl SentenceCache {
                 Ok(Some(SentenceTranslation {
                     text: entry.text,
                     score: entry.score,
-                    recovery: entry.recovery,
-                    flags: entry
-                        .flags
-                        .into_iter()
-                        .map(|(code, reason)| Flag { code, reason })
-                        .collect(),
+                    verdict: entry.verdict,
                 }))
             }
             _ => Ok(None),
@@ -155,16 +148,11 @@ impl SentenceCache {
     pub fn insert(&mut self, source: &str, translation: &SentenceTranslation) -> Result<()> {
         let key = self.key(source);
         let entry = CachedTranslation {
-            key: super::manifest::hex(&key),
+            key: super::digest::hex(&key),
             source: source.to_string(),
             text: translation.text.clone(),
             score: translation.score,
-            recovery: translation.recovery.clone(),
-            flags: translation
-                .flags
-                .iter()
-                .map(|flag| (flag.code.clone(), flag.reason.clone()))
-                .collect(),
+            verdict: translation.verdict.clone(),
         };
         let (offset, len) = self.log.append(&entry)?;
         self.index.insert(key, Location { offset, len });
@@ -205,6 +193,7 @@ fn parse_key(hex: &str) -> Option<[u8; 16]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verdict::{Defect, Recovery};
 
     fn provenance(model: &str) -> Provenance {
         Provenance {
@@ -224,11 +213,12 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("cache.log");
         let doubtful = SentenceTranslation {
-            recovery: Some("clause_split".into()),
-            flags: vec![Flag {
-                code: "number_missing".into(),
-                reason: "5.000 is missing".into(),
-            }],
+            verdict: Verdict::Flagged {
+                defects: vec![Defect::NumberMissing {
+                    number: "5.000".into(),
+                }],
+                recovery: Some(Recovery::ClauseSplit),
+            },
             ..translation("Five thousand.")
         };
         {
@@ -257,6 +247,23 @@ mod tests {
         drop(same);
         let mut other_model = SentenceCache::open(&path, &provenance("b")).unwrap();
         assert_eq!(other_model.get("Bonjour.").unwrap(), None);
+    }
+
+    #[test]
+    fn a_record_from_before_verdicts_is_a_miss() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cache.log");
+        let mut cache = SentenceCache::open(&path, &provenance("a")).unwrap();
+        let key = super::super::digest::hex(&cache.key("Un."));
+        let old = serde_json::json!({
+            "key": key, "source": "Un.", "text": "One.", "score": -0.5,
+            "recovery": null, "flags": [["number_missing", "1 is missing"]],
+        });
+        std::fs::write(&path, log::encode_line(&old)).unwrap();
+        drop(cache);
+        cache = SentenceCache::open(&path, &provenance("a")).unwrap();
+        assert_eq!(cache.stats().damaged_at_open, 1);
+        assert_eq!(cache.get("Un.").unwrap(), None);
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! before the record leaves complete outputs that are not recorded yet; the rerun redoes that
 //! input and replaces them with the same bytes.
 
+use super::digest::hex;
 use super::log::{self, RecordLog};
 use crate::translate::Provenance;
 use crate::write::Format;
@@ -108,16 +109,6 @@ pub fn fingerprint(
     });
     let digest = Sha256::digest(options.to_string().as_bytes());
     hex(&digest[..8])
-}
-
-/// Lower-case hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// SHA-256 of `bytes`, hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
 }
 
 /// The manifest of an output directory: the latest record of every input, and the file this run
@@ -236,6 +227,7 @@ pub fn now_ms() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::batch::digest::sha256_hex;
 
     fn provenance() -> Provenance {
         Provenance {
@@ -301,15 +293,6 @@ mod tests {
         for other in &others {
             assert_ne!(&base, other);
         }
-    }
-
-    #[test]
-    fn sha256_is_the_standard_one() {
-        // printf abc | sha256sum
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
     }
 
     #[test]

@@ -40,8 +40,10 @@
 //! with its own manifest file.
 
 mod cache;
+pub mod digest;
 mod log;
 pub mod manifest;
+mod names;
 mod reader;
 mod runner;
 mod shard;
@@ -50,6 +52,7 @@ pub mod walk;
 
 pub use cache::{namespace as cache_namespace, CacheStats, CachedTranslation, SentenceCache};
 pub use manifest::{Manifest, OutputRecord, Record, RecordStatus};
+pub use names::output_relative_path;
 pub use shard::Shard;
 pub use summary::{Failure, InputReport, Outcome, Summary};
 pub use walk::{Filter, InputFile};
@@ -61,7 +64,6 @@ use encoding_rs::Encoding;
 use manifest::{fingerprint, is_up_to_date, STATE_DIR};
 use runner::{Runner, Tally};
 use std::collections::HashSet;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::time::{Instant, SystemTime};
@@ -158,34 +160,19 @@ pub enum Event<'a> {
     Finished(&'a InputReport),
 }
 
-/// The output path of `relative` (an input's path relative to IN_DIR) in `format`, relative to
-/// OUT_DIR: the input's path with the format's extension appended.
-pub fn output_relative_path(relative: &Path, format: Format) -> PathBuf {
-    let mut name = OsString::from(relative.as_os_str());
-    name.push(".");
-    name.push(format.extension());
-    PathBuf::from(name)
-}
-
 /// Translates the inputs of `options.input_dir` with `translator` (see the module docs), calling
 /// `on_event` as inputs finish. Returns the summary, also written to
 /// [`summary_path`](BatchOptions::summary_path); failed inputs are in it, not an error.
 ///
 /// ```
 /// use passeur::batch::{self, BatchOptions, Event, Outcome};
-/// use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+/// use passeur::translate::{SentenceTranslation, SentenceTranslator};
 ///
 /// /// A stand-in for the engine: "translates" by upper-casing.
 /// struct Shouting;
 /// impl SentenceTranslator for Shouting {
 ///     fn translate_sentences(&self, texts: &[&str]) -> passeur::Result<Vec<SentenceTranslation>> {
 ///         Ok(texts.iter().map(|s| SentenceTranslation::new(s.to_uppercase(), None)).collect())
-///     }
-///     fn token_count(&self, sentence: &str) -> usize { sentence.split_whitespace().count() + 1 }
-///     fn max_source_tokens(&self) -> usize { 512 }
-///     fn provenance(&self) -> Provenance {
-///         Provenance { model: "shouting".into(), revision: None, decoding: "none".into(),
-///                      passeur_version: env!("CARGO_PKG_VERSION").into() }
 ///     }
 /// }
 ///
@@ -230,11 +217,7 @@ pub fn run(
         inputs.retain(|input| shard.contains(&input.name));
     }
     let provenance = translator.provenance();
-    let budget = options
-        .max_sentence_tokens
-        .map_or(translator.max_source_tokens(), |max| {
-            max.min(translator.max_source_tokens())
-        });
+    let budget = crate::pipeline::token_budget(translator, options.max_sentence_tokens);
     let fingerprint = fingerprint(
         &provenance,
         &formats,
@@ -309,19 +292,20 @@ pub fn run(
         done: tally.done,
         skipped: tally.skipped,
         failed: tally.failures.len(),
-        sentences: tally.sentences,
-        flagged: tally.flagged,
+        sentences: tally.verdicts.sentences,
+        flagged: tally.verdicts.flagged,
         requests: tally.requests,
         model_requests: tally.model_requests,
         cache_hits: tally.cache_hits,
         tokens: tally.tokens,
         elapsed_s,
         sentences_per_s: if elapsed_s > 0.0 {
-            tally.sentences as f64 / elapsed_s
+            tally.verdicts.sentences as f64 / elapsed_s
         } else {
             0.0
         },
         failures: tally.failures,
+        verdicts: tally.verdicts,
         aborted: outcome.as_ref().err().map(|err| err.to_string()),
         cache: options.cache.clone(),
         manifest_damaged_lines: manifest.damaged_lines(),
@@ -407,7 +391,7 @@ fn remove_stale_temporary_files(
             let relative_dir = directory
                 .strip_prefix(&options.output_dir)
                 .unwrap_or(Path::new(""));
-            let output = walk::slash_name(&relative_dir.join(output_name));
+            let output = names::slash_name(&relative_dir.join(output_name));
             let input = output.rsplit_once('.').map_or("", |(input, _)| input);
             let is_ours = ours.contains(input)
                 || (relative_dir.as_os_str().is_empty()
@@ -433,18 +417,6 @@ fn temporary_file_target(file_name: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn outputs_keep_the_source_extension() {
-        assert_eq!(
-            output_relative_path(Path::new("2024/mars/a.txt"), Format::Html),
-            Path::new("2024/mars/a.txt.html")
-        );
-        assert_eq!(
-            output_relative_path(Path::new("a.md"), Format::Markdown),
-            Path::new("a.md.md")
-        );
-    }
 
     #[test]
     fn temporary_file_names_give_their_target() {

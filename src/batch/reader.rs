@@ -3,7 +3,7 @@
 //! and at most the queue's bound of parsed documents wait in memory. Inputs that an earlier run
 //! did (same content hash as in the manifest) are reported as skipped without being parsed.
 
-use super::manifest::sha256_hex;
+use super::digest::sha256_hex;
 use super::InputFile;
 use crate::document::{Document, Syntax};
 use crate::input;

@@ -4,11 +4,14 @@
 
 use super::reader::Loaded;
 use super::{
-    manifest::{now_ms, sha256_hex},
-    output_relative_path, walk, BatchOptions, Event, Failure, InputFile, InputReport, Manifest,
-    Outcome, OutputRecord, Record, RecordStatus, SentenceCache,
+    digest::sha256_hex,
+    manifest::now_ms,
+    names::{output_relative_path, slash_name},
+    BatchOptions, Event, Failure, InputFile, InputReport, Manifest, Outcome, OutputRecord, Record,
+    RecordStatus, SentenceCache,
 };
-use crate::document::Plan;
+use crate::pipeline::{Plan, Request};
+use crate::rebatch::{check_count, rebatch, BatchLimits, LengthOrder};
 use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use crate::write::{self, Format};
 use crate::{Error, Result};
@@ -22,8 +25,8 @@ pub(super) struct Tally {
     pub(super) done: usize,
     pub(super) skipped: usize,
     pub(super) failures: Vec<Failure>,
-    pub(super) sentences: usize,
-    pub(super) flagged: usize,
+    /// The verdicts of the sentences of the inputs done.
+    pub(super) verdicts: crate::verdict::Tally,
     pub(super) requests: usize,
     pub(super) model_requests: usize,
     pub(super) cache_hits: usize,
@@ -199,11 +202,12 @@ impl Runner<'_> {
             .map(|document| vec![None; document.plan.requests().len()])
             .collect();
         let mut waiting: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-        let mut to_translate: Vec<(&str, usize)> = Vec::new();
+        let mut to_translate: Vec<&Request> = Vec::new();
         let mut from_cache = 0;
         for (d, document) in documents.iter().enumerate() {
             let plan = &document.plan;
-            for (r, text) in plan.requests().iter().enumerate() {
+            for (r, request) in plan.requests().iter().enumerate() {
+                let text = request.text.as_str();
                 if let Some(cached) = self.cache.get(text)? {
                     translations[d][r] = Some(cached);
                     from_cache += 1;
@@ -216,7 +220,7 @@ impl Runner<'_> {
                     }
                     Entry::Vacant(entry) => {
                         entry.insert(vec![(d, r)]);
-                        to_translate.push((text, plan.request_tokens()[r]));
+                        to_translate.push(request);
                     }
                 }
             }
@@ -228,26 +232,32 @@ impl Runner<'_> {
                 from_cache,
             });
         }
-        to_translate.sort_by_key(|&(_, tokens)| tokens);
-        for chunk in to_translate.chunks(self.options.chunk_size.max(1)) {
-            let texts: Vec<&str> = chunk.iter().map(|&(text, _)| text).collect();
-            let translated = match self.translator.translate_sentences(&texts) {
-                Ok(translated) if translated.len() == texts.len() => translated,
-                Ok(translated) => {
-                    return Ok(Err(Error::TranslationCount {
-                        expected: texts.len(),
-                        got: translated.len(),
-                        step: "batch translation",
-                    }))
-                }
+        let lengths: Vec<usize> = to_translate.iter().map(|r| r.tokens).collect();
+        let limits = BatchLimits {
+            max_items: self.options.chunk_size.max(1),
+            max_tokens: usize::MAX,
+            order: LengthOrder::ShortestFirst,
+        };
+        for chunk in rebatch(&lengths, &limits) {
+            let texts: Vec<&str> = chunk
+                .iter()
+                .map(|&i| to_translate[i].text.as_str())
+                .collect();
+            let translated = self
+                .translator
+                .translate_sentences(&texts)
+                .and_then(|translated| check_count(translated, texts.len(), "batch translation"));
+            let translated = match translated {
+                Ok(translated) => translated,
                 Err(err) => return Ok(Err(err)),
             };
-            for (&(text, tokens), translation) in chunk.iter().zip(translated) {
-                self.cache.insert(text, &translation)?;
-                for &(d, r) in &waiting[text] {
+            for (&i, translation) in chunk.iter().zip(translated) {
+                let request = to_translate[i];
+                self.cache.insert(&request.text, &translation)?;
+                for &(d, r) in &waiting[request.text.as_str()] {
                     translations[d][r] = Some(translation.clone());
                 }
-                self.tally.tokens += tokens;
+                self.tally.tokens += request.tokens;
                 self.tally.model_requests += 1;
             }
             (self.on_event)(Event::Translated {
@@ -296,13 +306,14 @@ impl Runner<'_> {
                 );
             }
             outputs.push(OutputRecord {
-                path: walk::slash_name(&relative),
+                path: slash_name(&relative),
                 bytes: rendered.len() as u64,
                 sha256: sha256_hex(rendered.as_bytes()),
             });
             written.push(path);
         }
-        let sentences = bilingual.stats.sentences;
+        let verdicts = &bilingual.stats.verdicts;
+        let sentences = verdicts.sentences;
         self.manifest.record(Record {
             input: input.name.clone(),
             status: RecordStatus::Done,
@@ -314,12 +325,13 @@ impl Runner<'_> {
             decoding: self.provenance.decoding.clone(),
             encoding: Some(document.encoding),
             sentences,
-            flagged: bilingual.stats.flagged,
+            flagged: verdicts.flagged,
             outputs,
             reason: None,
             recorded_at_ms: now_ms(),
         })?;
-        let counts = (sentences, bilingual.stats.flagged);
+        self.tally.verdicts.merge(verdicts);
+        let counts = (sentences, verdicts.flagged);
         self.report(input.name.clone(), Outcome::Done, counts, written);
         Ok(())
     }
@@ -365,8 +377,6 @@ impl Runner<'_> {
         match &outcome {
             Outcome::Done => {
                 self.tally.done += 1;
-                self.tally.sentences += sentences;
-                self.tally.flagged += flagged;
             }
             Outcome::Skipped => self.tally.skipped += 1,
             Outcome::Failed(reason) => self.tally.failures.push(Failure {

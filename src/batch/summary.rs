@@ -2,6 +2,7 @@
 //! stderr by the CLI and to `summary.json` in the output directory.
 
 use crate::translate::Provenance;
+use crate::verdict::Tally;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -69,6 +70,10 @@ pub struct Summary {
     /// Of those, the sentences that stay doubtful after the fidelity guard's recovery (marked
     /// `flagged` in the outputs).
     pub flagged: usize,
+    /// The verdicts of those sentences counted (`sentences` and `flagged` are its counts; not in
+    /// `summary.json`): what `--strict` reads.
+    #[serde(skip)]
+    pub verdicts: Tally,
     /// Distinct texts those sentences needed translated (per document: sentences, pieces of long
     /// sentences, link texts; passthrough excluded).
     pub requests: usize,

@@ -15,6 +15,7 @@
 //!
 //! Only paths are collected, never contents: a folder of a million files costs its path names.
 
+use super::names::slash_name;
 use crate::{Error, Result};
 use glob::{MatchOptions, Pattern};
 use std::path::{Path, PathBuf};
@@ -175,15 +176,6 @@ fn list(directory: &Path) -> std::io::Result<Vec<std::fs::DirEntry>> {
     let mut entries = std::fs::read_dir(directory)?.collect::<std::io::Result<Vec<_>>>()?;
     entries.sort_by_key(|entry| entry.file_name());
     Ok(entries)
-}
-
-/// `relative` with `/` between components.
-pub fn slash_name(relative: &Path) -> String {
-    relative
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 #[cfg(test)]

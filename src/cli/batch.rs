@@ -142,15 +142,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         report(&summary, &options, empty);
     }
-    let doubtful = args.fidelity.strict && summary.flagged > 0;
-    if doubtful {
-        eprintln!(
-            "passeur: --strict: {} sentences stay flagged as doubtful; they are marked \"flagged\" \
-             in the outputs",
-            summary.flagged
-        );
+    let doubtful = args.fidelity.check_strict(&summary.verdicts).err();
+    if let Some(err) = &doubtful {
+        eprintln!("passeur: {err}");
     }
-    Ok(if summary.failed > 0 || doubtful {
+    Ok(if summary.failed > 0 || doubtful.is_some() {
         ExitCode::from(SOME_INPUTS_FAILED)
     } else {
         ExitCode::SUCCESS

@@ -2,13 +2,12 @@
 
 use anyhow::Context;
 use candle_core::Device;
-use passeur::document::Bilingual;
 use passeur::fidelity::{Guard, GuardOptions, QuoteStyle};
 use passeur::generate::GenerationOptions;
 use passeur::hub::ResolveOptions;
 use passeur::model::Quantization;
 use passeur::translate::{Translator, TranslatorOptions};
-use std::collections::BTreeMap;
+use passeur::verdict::Tally;
 
 /// Model and decoding options of `lines`, `translate` and `batch`.
 #[derive(clap::Args, Debug, Clone)]
@@ -232,7 +231,8 @@ pub struct FidelityArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// Skip the fidelity guard: no span protection, no checks, no recovery, no flags.
+    /// Skip the fidelity guard: no span protection, checks, recovery, flags or typography (what
+    /// has nothing to translate is still copied, never sent to the model).
     #[arg(long, conflicts_with = "strict")]
     pub no_guard: bool,
 
@@ -257,25 +257,13 @@ impl FidelityArgs {
         }))
     }
 
-    /// With --strict, an error when any sentence of `bilingual` stays flagged.
-    pub fn check_strict(&self, bilingual: &Bilingual) -> passeur::Result<()> {
-        if !self.strict || bilingual.stats.flagged == 0 {
-            return Ok(());
+    /// With --strict, the one strict rule ([`Tally::check_strict`]) applied to `verdicts`.
+    pub fn check_strict(&self, verdicts: &Tally) -> passeur::Result<()> {
+        if self.strict {
+            verdicts.check_strict()
+        } else {
+            Ok(())
         }
-        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for flag in bilingual.targets.iter().flat_map(|t| &t.flags) {
-            *counts.entry(flag.code.as_str()).or_default() += 1;
-        }
-        let reasons = counts
-            .iter()
-            .map(|(code, n)| format!("{code}: {n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        Err(passeur::Error::FidelityFlags {
-            flagged: bilingual.stats.flagged,
-            sentences: bilingual.stats.translated,
-            reasons,
-        })
     }
 }
 

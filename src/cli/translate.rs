@@ -8,9 +8,11 @@
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use passeur::document::{Bilingual, Document, Pipeline, PipelineOptions, Plan, Progress, Syntax};
+use passeur::bilingual::Bilingual;
+use passeur::document::{Document, Syntax};
 use passeur::fidelity::Guarded;
 use passeur::input::{self, DecodedText};
+use passeur::pipeline::{Pipeline, PipelineOptions, Plan, Progress};
 use passeur::translate::{Provenance, SentenceTranslator};
 use passeur::write::{self, Format};
 use std::io::{IsTerminal, Write};
@@ -88,7 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| input_path.map_or(Syntax::Text, Syntax::from_path));
     let document = Document::parse(decoded.text, syntax);
 
-    let bilingual = if document.needs_model() {
+    let bilingual = if Plan::needs_model(&document) {
         let translator = args.engine.build_translator(args.quiet)?;
         match args.fidelity.guard() {
             Some(guard) => {
@@ -124,7 +126,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             eprintln!("passeur: done in {:.2} s", started.elapsed().as_secs_f64());
         }
     }
-    args.fidelity.check_strict(&bilingual)?;
+    args.fidelity.check_strict(&bilingual.stats.verdicts)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -247,6 +249,7 @@ fn summary_line(
     format: Format,
 ) -> String {
     let stats = &bilingual.stats;
+    let verdicts = &stats.verdicts;
     let paragraphs = bilingual
         .document
         .blocks
@@ -254,7 +257,7 @@ fn summary_line(
         .filter(|b| !b.units.is_empty())
         .count();
     let destination = output.map_or("standard output".to_string(), |p| p.display().to_string());
-    if stats.sentences == 0 {
+    if verdicts.sentences == 0 {
         let what = if bilingual.source().trim().is_empty() {
             "empty"
         } else {
@@ -265,13 +268,13 @@ fn summary_line(
     format!(
         "{input_name}: {} in {} ({} translated, {} copied unchanged, {} split to fit the model; \
          {} recovered, {} flagged) → {destination} [{format}]",
-        count(stats.sentences, "sentence", "sentences"),
+        count(verdicts.sentences, "sentence", "sentences"),
         count(paragraphs, "paragraph", "paragraphs"),
-        stats.translated,
-        stats.passthrough,
+        verdicts.translated,
+        verdicts.passthrough,
         stats.split_sentences,
-        stats.recovered,
-        stats.flagged
+        verdicts.recovered,
+        verdicts.flagged
     )
 }
 

@@ -21,7 +21,7 @@
 //!   down to 1.2 causes any: the default band 0.55–1.5 keeps a margin on both sides while still
 //!   catching a sentence that lost its second half.
 
-use super::defect::Defect;
+use crate::verdict::Defect;
 
 /// The accepted range of translation length / source length, in characters other than
 /// whitespace.

@@ -3,39 +3,43 @@
 //!
 //! Marian models fail in known ways: "-" becomes "- No, no, no…", a lone word a repeated word, a
 //! long digit string a web address, an ALL-CAPS headline repeated phrases, a sentence loses its
-//! second half. Our users read our English instead of the French, so each sentence goes through
-//! these steps ([`Guard::translate`]):
+//! second half. Our users read our English instead of the French.
 //!
-//! 1. **Passthrough** ([`passthrough`]): a segment with nothing to translate (numbers, dates,
-//!    punctuation, URLs, handles, code) is copied and never reaches the model.
-//! 2. **Protection** ([`protect`]): URLs, e-mails, @handles, #hashtags, domains and `code` become
+//! Before any of this, a segment with nothing to translate (numbers, dates, punctuation, URLs,
+//! handles, code: the rule is [`passthrough::is_passthrough`]) is copied and never reaches a
+//! translator. That is decided once, when a document's requests are planned
+//! ([`Plan`](crate::pipeline::Plan)), with the guard on or off. Each sentence that does reach the
+//! guard goes through these steps ([`Guard::translate`]):
+//!
+//! 1. **Protection** ([`protect`]): URLs, e-mails, @handles, #hashtags, domains and `code` become
 //!    placeholders; they are restored afterwards, each exactly once.
-//! 3. **Typography for the model** ([`typography::for_model`]): French spaces and apostrophes
+//! 2. **Typography for the model** ([`typography::for_model`]): French spaces and apostrophes
 //!    made uniform.
-//! 4. **Translation** of all sentences of the batch in one call.
-//! 5. **Restoration**: English typography ([`typography::english`]), then protected spans.
-//! 6. **Checks**: numbers, dates and times agree ([`numbers`]); no empty, truncated, copied,
+//! 3. **Translation** of all sentences of the batch in one call.
+//! 4. **Restoration**: English typography ([`typography::english`]), then protected spans.
+//! 5. **Checks**: numbers, dates and times agree ([`numbers`]); no empty, truncated, copied,
 //!    looping or implausibly long or short translation ([`degeneration`]).
-//! 7. **Recovery** of defective sentences, in this order, each step batched over every sentence
+//! 6. **Recovery** of defective sentences, in this order, each step batched over every sentence
 //!    still defective and stopping for a sentence as soon as one attempt passes:
 //!    1. decode again with a repetition guard and at least 4 beams ([`Retry`]);
 //!    2. translate the sentence clause by clause ([`clauses`]);
 //!    3. for ALL-CAPS text, translate it in sentence case and capitalise the result ([`case`]).
-//! 8. **Flag**: if no attempt passes, the best one (fewest and mildest defects, then best model
+//! 7. **Flag**: if no attempt passes, the best one (fewest and mildest defects, then best model
 //!    score) is kept and flagged with its reasons.
 //!
-//! Every sentence comes out as a [`GuardedSentence`]: its text, score, [`Status`] (`ok`,
-//! `passthrough`, `recovered` with the step, or `flagged`) and reasons ([`Defect`], with a stable
-//! code and a sentence in words). [`GuardSummary`] counts them, and
-//! [`GuardSummary::check_strict`] turns remaining flags into an error for `--strict`.
+//! Every sentence comes out as a [`SentenceTranslation`] whose [`Verdict`] says what happened:
+//! translated, recovered by a step, or flagged with its reasons ([`Defect`], with a stable code and
+//! a sentence in words). The vocabulary lives in [`crate::verdict`], below this module, so that
+//! the writers and summaries read the guard's findings unchanged.
 //!
 //! The guard only needs [`RetryTranslator`] from the engine: a [`SentenceTranslator`] that can
 //! translate again with another decoding. [`FixedDecoding`] adapts any other
 //! [`SentenceTranslator`] (the repetition-guard step is then skipped).
 //!
 //! ```
-//! use passeur::fidelity::{FixedDecoding, Guard, Status};
-//! use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
+//! use passeur::fidelity::{FixedDecoding, Guard};
+//! use passeur::verdict::Verdict;
+//! use passeur::translate::{SentenceTranslation, SentenceTranslator};
 //!
 //! /// A stand-in for the engine that always answers the same.
 //! struct Echo;
@@ -45,57 +49,35 @@
 //!             .map(|_| SentenceTranslation::new("There were 5,000 people.", Some(-0.3)))
 //!             .collect())
 //!     }
-//!     fn token_count(&self, s: &str) -> usize { s.split_whitespace().count() + 1 }
-//!     fn max_source_tokens(&self) -> usize { 512 }
-//!     fn provenance(&self) -> Provenance { unimplemented!() }
 //! }
 //!
 //! let guard = Guard::default();
-//! let out = guard.translate(&FixedDecoding(Echo), &["Il y avait 5.000 personnes.", "—"])?;
-//! assert_eq!(out[0].status, Status::Ok);
-//! assert_eq!(out[1].status, Status::Passthrough);
-//! assert_eq!(out[1].text, "—");
+//! let out = guard.translate(&FixedDecoding(Echo), &["Il y avait 5.000 personnes.", "Il y en avait 500."])?;
+//! assert_eq!(out[0].verdict, Verdict::Translated);
+//! assert_eq!(out[0].text, "There were 5,000 people.");
+//! assert!(out[1].verdict.is_flagged()); // 500 is not 5,000
+//! assert_eq!(out[1].verdict.flags()[0].code(), "number_missing");
 //! # Ok::<(), passeur::Error>(())
 //! ```
 //!
 //! [`SentenceTranslator`]: crate::translate::SentenceTranslator
+//! [`SentenceTranslation`]: crate::translate::SentenceTranslation
+//! [`Verdict`]: crate::verdict::Verdict
+//! [`Defect`]: crate::verdict::Defect
 
 pub mod case;
 pub mod clauses;
-pub mod defect;
 pub mod degeneration;
 mod guard;
 pub mod numbers;
 pub mod passthrough;
 pub mod protect;
+mod retry;
+mod runs;
 pub mod typography;
 
-pub use defect::Defect;
 pub use degeneration::LengthBand;
-pub use guard::{
-    FixedDecoding, Guard, GuardOptions, GuardSummary, Guarded, GuardedSentence, Recovery, Retry,
-    RetryTranslator, Status,
-};
+pub use guard::{Guard, GuardOptions, Guarded};
 pub use passthrough::is_passthrough;
+pub use retry::{FixedDecoding, Retry, RetryTranslator};
 pub use typography::QuoteStyle;
-
-/// The runs of characters of `text` that satisfy `keep` (words, for a letter test), each with its
-/// byte offset.
-fn runs_of(text: &str, keep: impl Fn(char) -> bool) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        match (keep(c), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push((s, &text[s..i]));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, &text[s..]));
-    }
-    out
-}

@@ -28,7 +28,9 @@
 //! attributes); C0 control characters are shown as their Unicode control pictures (U+2400…),
 //! C1 controls as U+FFFD.
 
-use crate::document::{Bilingual, Block, BlockKind, InlineText, SourceSentence, Unit, UnitKind};
+use crate::bilingual::Bilingual;
+use crate::document::{Block, BlockKind, InlineText, SourceSentence, Unit, UnitKind};
+use crate::verdict::{Defect, Verdict};
 use std::fmt::Write;
 
 const STYLE: &str = r#"
@@ -140,7 +142,9 @@ fn meta(out: &mut String, name: &str, content: &str) {
 }
 
 /// `12 sentences: 10 translated, 2 copied unchanged, 1 recovered, 1 flagged as doubtful.`
-fn counts(stats: &crate::document::Stats) -> String {
+fn counts(stats: &crate::bilingual::Stats) -> String {
+    let split_sentences = stats.split_sentences;
+    let stats = &stats.verdicts;
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     if stats.sentences == 0 {
@@ -154,10 +158,10 @@ fn counts(stats: &crate::document::Stats) -> String {
         stats.recovered,
         stats.flagged
     );
-    if stats.split_sentences > 0 {
+    if split_sentences > 0 {
         line.push_str(&format!(
             "; {} translated in pieces",
-            plural(stats.split_sentences, "long sentence", "long sentences")
+            plural(split_sentences, "long sentence", "long sentences")
         ));
     }
     line.push('.');
@@ -165,7 +169,8 @@ fn counts(stats: &crate::document::Stats) -> String {
 }
 
 /// What the marks mean.
-fn legend(stats: &crate::document::Stats) -> String {
+fn legend(stats: &crate::bilingual::Stats) -> String {
+    let stats = &stats.verdicts;
     let mut legend = String::from(
         "Hover over or focus a sentence to highlight its counterpart. \
          <span class=\"pt\">Grey</span>: copied unchanged (numbers, dates, addresses, code).",
@@ -335,14 +340,15 @@ fn render_sentence(
     };
     let index = sentence.index;
     let mut classes = String::from("s");
-    if target.status == crate::document::SentenceStatus::Passthrough {
+    if target.verdict == Verdict::Passthrough {
         classes.push_str(" pt");
     }
     let mut tooltip = String::new();
-    if english && !target.flags.is_empty() {
+    let flags = target.verdict.flags();
+    if english && !flags.is_empty() {
         classes.push_str(" flag");
-        let reasons: Vec<&str> = target.flags.iter().map(|f| f.reason.as_str()).collect();
-        let codes: Vec<&str> = target.flags.iter().map(|f| f.code.as_str()).collect();
+        let reasons: Vec<String> = flags.iter().map(Defect::to_string).collect();
+        let codes: Vec<&str> = flags.iter().map(Defect::code).collect();
         tooltip = format!(
             " title=\"{}\" data-flags=\"{}\"",
             attribute(&reasons.join("; ")),

@@ -22,8 +22,9 @@
 //! * `provenance` repeats on every line so that lines stay self-describing when files are
 //!   concatenated or filtered.
 
-use crate::document::Bilingual;
+use crate::bilingual::Bilingual;
 use crate::translate::Provenance;
+use crate::verdict::Recovery;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -36,16 +37,16 @@ struct Line<'a> {
     target: String,
     score: Option<f32>,
     status: &'static str,
-    recovery: Option<&'a str>,
+    recovery: Option<&'static str>,
     pieces: usize,
-    flags: Vec<FlagLine<'a>>,
+    flags: Vec<FlagLine>,
     provenance: &'a Provenance,
 }
 
 #[derive(Serialize)]
-struct FlagLine<'a> {
-    code: &'a str,
-    reason: &'a str,
+struct FlagLine {
+    code: &'static str,
+    reason: String,
 }
 
 /// Renders `bilingual` as JSON lines, one per sentence, each ending with `\n`.
@@ -60,16 +61,17 @@ pub fn render(bilingual: &Bilingual) -> String {
             source: pair.source_text,
             target: pair.target.text.to_markdown(),
             score: pair.target.score.filter(|s| s.is_finite()),
-            status: pair.target.status.name(),
-            recovery: pair.target.recovery.as_deref(),
+            status: pair.target.verdict.name(),
+            recovery: pair.target.verdict.recovery().map(Recovery::code),
             pieces: pair.target.pieces,
             flags: pair
                 .target
-                .flags
+                .verdict
+                .flags()
                 .iter()
-                .map(|f| FlagLine {
-                    code: &f.code,
-                    reason: &f.reason,
+                .map(|defect| FlagLine {
+                    code: defect.code(),
+                    reason: defect.to_string(),
                 })
                 .collect(),
             provenance: &bilingual.provenance,

@@ -17,8 +17,10 @@
 //!   a list item or with indentation, as the CommonMark specification suggests.
 //! * A flagged English sentence is followed by `⚠` and the reasons in italics.
 
-use crate::document::{Bilingual, Block, BlockKind, Syntax, TargetSentence, UnitKind};
+use crate::bilingual::{Bilingual, TargetSentence};
+use crate::document::{Block, BlockKind, Syntax, UnitKind};
 use crate::translate::Provenance;
+use crate::verdict::Defect;
 
 /// Renders `bilingual` as bilingual Markdown.
 pub fn render(bilingual: &Bilingual) -> String {
@@ -93,10 +95,11 @@ fn front_matter(provenance: &Provenance) -> String {
 
 /// ` ⚠ _(reasons)_` after a flagged sentence; nothing otherwise.
 fn flag_note(target: &TargetSentence) -> String {
-    if target.flags.is_empty() {
+    let flags = target.verdict.flags();
+    if flags.is_empty() {
         return String::new();
     }
-    let reasons: Vec<&str> = target.flags.iter().map(|f| f.reason.as_str()).collect();
+    let reasons: Vec<String> = flags.iter().map(Defect::to_string).collect();
     format!(" ⚠ _({})_", escape_text(&reasons.join("; "), false))
 }
 

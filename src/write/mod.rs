@@ -13,8 +13,9 @@
 //! | [`jsonl`] | one object per sentence with its byte range in the source | a `provenance` object on every line |
 //! | [`tmx`] | TMX 1.4b, one `<tu>` per sentence pair | `<header>` attributes and `<prop>`s |
 //!
-//! Flags raised on a sentence (see [`Flag`](crate::document::Flag)) are shown by every format
-//! but plain text.
+//! Each sentence's [`Verdict`](crate::verdict::Verdict) is written by every format but plain text:
+//! its name, its recovery step and its flags' codes and reasons are the only places where the
+//! verdict becomes words.
 
 pub mod atomic;
 mod html;
@@ -30,7 +31,7 @@ pub use markdown::render as markdown;
 pub use text::render as text;
 pub use tmx::render as tmx;
 
-use crate::document::Bilingual;
+use crate::bilingual::Bilingual;
 use std::path::Path;
 use std::str::FromStr;
 

@@ -4,7 +4,7 @@
 //! newline or its absence. A Markdown source gives Markdown English (links written back); a plain
 //! text source gives plain text. No provenance and no flags: the file is the English text alone.
 
-use crate::document::Bilingual;
+use crate::bilingual::Bilingual;
 
 /// Renders the English of `bilingual` in the source's layout.
 pub fn render(bilingual: &Bilingual) -> String {

@@ -15,7 +15,8 @@
 //! segment, so nothing is lost, and U+FFFD in attributes and props; carriage returns are written
 //! as `&#13;` so that parsers do not turn them into line feeds.
 
-use crate::document::{Bilingual, SentencePair, Syntax};
+use crate::bilingual::{Bilingual, SentencePair};
+use crate::document::Syntax;
 use std::fmt::Write;
 
 /// Renders `bilingual` as a TMX 1.4b document.
@@ -51,12 +52,12 @@ pub fn render(bilingual: &Bilingual) -> String {
 fn translation_unit(out: &mut String, pair: &SentencePair) {
     let target = pair.target;
     let _ = writeln!(out, "    <tu tuid=\"{}\">", pair.source.index + 1);
-    for flag in &target.flags {
+    for defect in target.verdict.flags() {
         let _ = writeln!(
             out,
             "      <note>{}: {}</note>",
-            attribute(&flag.code),
-            attribute(&flag.reason)
+            attribute(defect.code()),
+            attribute(&defect.to_string())
         );
     }
     let indent = "      ";
@@ -69,9 +70,9 @@ fn translation_unit(out: &mut String, pair: &SentencePair) {
         "x-source-range",
         &format!("{}-{}", range.start, range.end),
     );
-    prop(out, indent, "x-status", target.status.name());
-    if let Some(recovery) = &target.recovery {
-        prop(out, indent, "x-recovery", recovery);
+    prop(out, indent, "x-status", target.verdict.name());
+    if let Some(recovery) = target.verdict.recovery() {
+        prop(out, indent, "x-recovery", recovery.code());
     }
     prop(out, indent, "x-pieces", &target.pieces.to_string());
     if let Some(score) = target.score.filter(|s| s.is_finite()) {

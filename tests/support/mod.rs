@@ -11,7 +11,8 @@
 
 #![allow(dead_code)]
 
-use passeur::document::{Bilingual, Syntax};
+use passeur::bilingual::Bilingual;
+use passeur::document::Syntax;
 use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use passeur::write::{self, Format};
 use quick_xml::events::Event;
