@@ -41,6 +41,22 @@ pub enum Error {
         hint: &'static str,
     },
 
+    /// The input is larger than the size limit it is read with.
+    #[error(
+        "{input}: {} the input size limit of {}; raise the limit (--max-input-size) if this \
+         really is one document, or split it",
+        match size { Some(size) => format!("{} is over", crate::input::human_bytes(*size)), None => "goes past".to_string() },
+        crate::input::human_bytes(*limit)
+    )]
+    InputTooLarge {
+        /// The input's name: its path, or `<stdin>`.
+        input: String,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The input's size when known before reading it (a regular file).
+        size: Option<u64>,
+    },
+
     /// `--encoding` named no encoding that passeur knows.
     #[error(
         "unknown encoding `{label}`: use a standard label such as utf-8, utf-16le, utf-16be, \
