@@ -306,6 +306,24 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// A batch stopped before its end, and its summary could not be written either (a full disk):
+    /// both failures are named; what was finished is in the manifest and a rerun resumes.
+    #[error(
+        "the batch stopped after finishing {finished} of {inputs} inputs: {cause}; the summary \
+         could not be written either ({summary_error}); what was finished is recorded in the \
+         manifest, and a rerun of the same command resumes from there once there is room"
+    )]
+    BatchAbortedWithoutSummary {
+        /// Inputs finished (done, skipped or failed) before the stop.
+        finished: usize,
+        /// Inputs selected for the run.
+        inputs: usize,
+        /// Why it stopped (shown in the message, so not a `source`).
+        cause: Box<Error>,
+        /// Why the summary could not be written.
+        summary_error: Box<Error>,
+    },
+
     /// Any other failure, already described in words.
     #[error("{0}")]
     Message(String),
@@ -399,6 +417,17 @@ pub enum Error {
         option: &'static str,
         /// What is wrong with it, and what to do.
         problem: String,
+    },
+
+    /// The model computed NaN or infinite values: damaged weights, or a model that overflows.
+    #[error(
+        "the model produced non-finite values (NaN or infinity) at decoding step {step}: its \
+         weights are probably damaged or overflow (re-download the model or try another); this \
+         is a problem of the model, not of the input or the decoding options"
+    )]
+    NonFiniteModelOutput {
+        /// The decoding step (generated tokens so far) where it happened.
+        step: usize,
     },
 
     /// The tensor library failed while running the model (out of memory, device error).

@@ -27,6 +27,8 @@ enum Command {
     Models(cli::models::ModelsArgs),
     /// Download a model into the Hugging Face cache ahead of time.
     Fetch(cli::models::FetchArgs),
+    /// Merge or compact the sentence caches of `passeur batch --cache`.
+    Cache(cli::cache::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Command::Batch(args) => cli::batch::run(args),
         Command::Models(args) => cli::models::run_models(args),
         Command::Fetch(args) => cli::models::run_fetch(args),
+        Command::Cache(args) => cli::cache::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -263,3 +263,309 @@ fn open_pty() -> (std::fs::File, std::fs::File) {
         )
     }
 }
+
+/// Runs `passeur ARGS` with `input` on stdin and its stdout closed before it writes, as
+/// `passeur … | head -0` does; returns the exit status and stderr.
+fn with_stdout_closed(args: &[&str], input: Vec<u8>) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_passeur"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        // The command may stop reading once its output is gone.
+        let _ = stdin.write_all(&input);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (output.status.code(), stderr(&output))
+}
+
+#[test]
+fn a_closed_stdout_ends_every_filter_quietly_with_status_0() {
+    let sentences = "Il fait beau. M. Wang est là.\n"
+        .repeat(20_000)
+        .into_bytes();
+    let paragraphs = "{\"text\": \"Il fait beau. M. Wang est là.\"}\n"
+        .repeat(20_000)
+        .into_bytes();
+    let numbers = "2024\n\n".repeat(20_000).into_bytes();
+    let model = fixture();
+    let model = model.to_str().unwrap();
+    for (args, input) in [
+        (vec!["translate", "-m", model], numbers.clone()),
+        (vec!["segment"], sentences),
+        (vec!["segment", "--jsonl"], paragraphs),
+        (
+            vec!["lines", "-m", model],
+            "\n".repeat(200_000).into_bytes(),
+        ),
+    ] {
+        let (status, message) = with_stdout_closed(&args, input);
+        assert_eq!(status, Some(0), "{args:?}: {message}");
+        assert!(message.is_empty(), "{args:?} printed: {message}");
+    }
+}
+
+#[test]
+fn shard_auto_reads_a_slurm_array_from_zero() {
+    let root = tempfile::tempdir().unwrap();
+    let (input, output) = (root.path().join("in"), root.path().join("out"));
+    std::fs::create_dir_all(&input).unwrap();
+    for i in 0..6 {
+        std::fs::write(input.join(format!("{i}.txt")), format!("{i}\n")).unwrap();
+    }
+    let mut done = 0;
+    // `#SBATCH --array=0-1`: task ids 0 and 1, two tasks.
+    for id in ["0", "1"] {
+        let result = passeur()
+            .args(["batch", "-q", "--shard", "auto", "-m"])
+            .arg(fixture())
+            .arg(&input)
+            .arg("-o")
+            .arg(&output)
+            .env("SLURM_ARRAY_TASK_ID", id)
+            .env("SLURM_ARRAY_TASK_MIN", "0")
+            .env("SLURM_ARRAY_TASK_MAX", "1")
+            .env("SLURM_ARRAY_TASK_COUNT", "2")
+            .output()
+            .unwrap();
+        assert!(result.status.success(), "{}", stderr(&result));
+        let k = if id == "0" { 1 } else { 2 };
+        let summary: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(output.join(format!("summary.{k}-of-2.json"))).unwrap(),
+        )
+        .unwrap();
+        done += summary["done"].as_u64().unwrap();
+    }
+    assert_eq!(done, 6, "every input once");
+    // The totals of both shards, without a model.
+    let result = passeur()
+        .args(["batch", "--summary", "-m", "/nonexistent/model"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(stderr(&result).contains("6 inputs: 6 done, 0 failed, 0 not done yet"));
+    // Outside a job array, auto is a usage error that says why.
+    let result = passeur()
+        .args(["batch", "--shard", "auto"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(2));
+    assert!(
+        stderr(&result).contains("SLURM_ARRAY_TASK_ID"),
+        "{}",
+        stderr(&result)
+    );
+}
+
+#[test]
+fn cache_merge_and_compact_leave_each_entry_once() {
+    use passeur::batch::SentenceCache;
+    use passeur::translate::{Provenance, SentenceTranslation};
+    let root = tempfile::tempdir().unwrap();
+    let provenance = Provenance {
+        model: "m".into(),
+        revision: None,
+        decoding: "d".into(),
+        passeur_version: "0".into(),
+    };
+    let (a, b) = (root.path().join("a.log"), root.path().join("b.log"));
+    for (path, sentences) in [(&a, ["Un.", "Deux."]), (&b, ["Deux.", "Trois."])] {
+        let mut cache = SentenceCache::open(path, &provenance).unwrap();
+        for sentence in sentences {
+            cache
+                .insert(
+                    sentence,
+                    &SentenceTranslation::new(sentence.to_uppercase(), None),
+                )
+                .unwrap();
+        }
+    }
+    // A task killed in the middle of a record, then `cat`: only the torn record is lost.
+    let mut torn = std::fs::read(&a).unwrap();
+    let half = torn.len() - 10;
+    torn.truncate(half);
+    let mut concatenated = std::fs::read(&a).unwrap();
+    concatenated.extend_from_slice(&torn);
+    concatenated.extend_from_slice(&std::fs::read(&b).unwrap());
+    let cat = root.path().join("cat.log");
+    std::fs::write(&cat, concatenated).unwrap();
+    let merged = root.path().join("merged/all.log");
+    let result = passeur()
+        .args(["cache", "merge"])
+        .arg(&cat)
+        .arg(&a)
+        .arg("-o")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(
+        stderr(&result).contains("1 damaged lines") && stderr(&result).contains("3 written"),
+        "{}",
+        stderr(&result)
+    );
+    let mut cache = SentenceCache::open(&merged, &provenance).unwrap();
+    assert_eq!(cache.stats().entries_at_open, 3);
+    assert_eq!(cache.get("Trois.").unwrap().unwrap().text, "TROIS.");
+    drop(cache);
+    let result = passeur()
+        .args(["cache", "compact"])
+        .arg(&cat)
+        .output()
+        .unwrap();
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(stderr(&result).contains("3 written"), "{}", stderr(&result));
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_a_batch_gracefully_with_its_summary() {
+    let root = tempfile::tempdir().unwrap();
+    let (input, output) = (root.path().join("in"), root.path().join("out"));
+    std::fs::create_dir_all(&input).unwrap();
+    for i in 0..400 {
+        std::fs::write(
+            input.join(format!("a{i:03}.txt")),
+            format!(
+                "Article numéro {i}. Le président a reçu M. Wang lundi {i}.\n\nIl fait beau à \
+                 Paris, dit-il le {i} mars.\n"
+            ),
+        )
+        .unwrap();
+    }
+    let batch = |output: &Path| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passeur"));
+        command
+            .args(["batch", "-q", "--beams", "1", "--max-new-tokens", "8", "-m"])
+            .arg(fixture())
+            .arg(&input)
+            .arg("-o")
+            .arg(output)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        command
+    };
+    let mut child = batch(&output).spawn().unwrap();
+    // Once something is recorded, the run is under way: ask it to stop, as `scancel` does.
+    let manifest = output.join(".passeur/manifest.log");
+    let waited = std::time::Instant::now();
+    while std::fs::metadata(&manifest).map_or(0, |m| m.len()) == 0 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(300),
+            "nothing recorded after 300 s"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "the batch ended early");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // SAFETY: kill only sends a signal to the child started above.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let result = child.wait_with_output().unwrap();
+    assert_eq!(result.status.code(), Some(143), "{}", stderr(&result));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(output.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["interrupted"], "SIGTERM");
+    let done = summary["done"].as_u64().unwrap();
+    assert!(done > 0 && done < 400, "done {done}");
+    // What is recorded is on disk, whole; nothing temporary is left.
+    let records = std::fs::read_to_string(&manifest).unwrap();
+    assert_eq!(records.lines().count() as u64, done);
+    for line in records.lines() {
+        let record: serde_json::Value =
+            serde_json::from_str(line.split_once(' ').unwrap().1).unwrap();
+        let path = record["outputs"][0]["path"].as_str().unwrap();
+        let bytes = record["outputs"][0]["bytes"].as_u64().unwrap();
+        assert_eq!(std::fs::metadata(output.join(path)).unwrap().len(), bytes);
+    }
+    let leftovers = std::fs::read_dir(&output)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".passeur-tmp")
+        })
+        .count();
+    assert_eq!(leftovers, 0);
+    // A rerun does the rest.
+    let rerun = batch(&output).output().unwrap();
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(output.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["skipped"].as_u64().unwrap(), done);
+    assert_eq!(summary["done"].as_u64().unwrap(), 400 - done);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_full_disk_names_the_manifest_and_the_missing_summary() {
+    use std::os::unix::process::CommandExt;
+    let root = tempfile::tempdir().unwrap();
+    let (input, output) = (root.path().join("in"), root.path().join("out"));
+    std::fs::create_dir_all(&input).unwrap();
+    // Numbers only: nothing for the model, so no sentence cache grows; only outputs and records.
+    for i in 0..10 {
+        std::fs::write(input.join(format!("{i}.txt")), format!("{i}\n")).unwrap();
+    }
+    let batch = |output: &Path| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passeur"));
+        command
+            .args(["batch", "-q", "-m"])
+            .arg(fixture())
+            .arg(&input)
+            .arg("-o")
+            .arg(output);
+        command
+    };
+    // A run with room shows the sizes: one manifest record, the summary.
+    let roomy = root.path().join("roomy");
+    assert!(batch(&roomy).status().unwrap().success());
+    let manifest = std::fs::read_to_string(roomy.join(".passeur/manifest.log")).unwrap();
+    let record = manifest.lines().next().unwrap().len() as u64 + 1;
+    let summary = std::fs::metadata(roomy.join("summary.json")).unwrap().len();
+    assert!(record < summary, "record {record}, summary {summary}");
+    // No file may grow past halfway between them: outputs and the first record fit, the second
+    // record and the summary do not, as on a disk that fills up.
+    let limit = (record + summary) / 2;
+    let mut command = batch(&output);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let result = command.output().unwrap();
+    let message = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{message}");
+    assert!(
+        message.contains("manifest.log") && message.contains("File too large"),
+        "the write that stopped the run is named: {message}"
+    );
+    assert!(
+        message.contains("the summary could not be written either"),
+        "{message}"
+    );
+    assert!(!output.join("summary.json").exists());
+}

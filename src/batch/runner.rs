@@ -14,7 +14,7 @@ use crate::write::{self, Format};
 use crate::{Error, Result};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Counts kept during a run.
 #[derive(Debug, Default)]
@@ -74,6 +74,10 @@ impl Runner<'_> {
         let mut wave_requests = 0;
         let mut receiving = true;
         while receiving || !wave.is_empty() {
+            if self.options.interrupted() {
+                // Interrupted: the documents not yet sent to the model stay for a rerun.
+                return Ok(());
+            }
             let wave_full = wave_requests >= self.options.wave_requests
                 || wave.len() >= self.options.documents_in_flight.max(1);
             if receiving && !wave_full {
@@ -141,6 +145,10 @@ impl Runner<'_> {
         match self.answer_requests(&wave)? {
             Ok(answers) => {
                 for (document, translations) in wave.into_iter().zip(answers) {
+                    // `None`: interrupted before all its sentences were translated.
+                    let Some(translations) = translations else {
+                        continue;
+                    };
                     self.consecutive_translator_failures = 0;
                     self.finish(inputs, document, translations)?;
                 }
@@ -151,10 +159,15 @@ impl Runner<'_> {
             }
             Err(_) => {
                 for document in wave {
+                    if self.options.interrupted() {
+                        return Ok(());
+                    }
                     match self.answer_requests(std::slice::from_ref(&document))? {
                         Ok(mut answers) => {
+                            let Some(translations) = answers.pop().expect("one document") else {
+                                continue;
+                            };
                             self.consecutive_translator_failures = 0;
-                            let translations = answers.pop().expect("one document");
                             self.finish(inputs, document, translations)?;
                         }
                         Err(err) => self.translator_failed(inputs, document, err)?,
@@ -188,12 +201,14 @@ impl Runner<'_> {
     }
 
     /// The translations of every request of `documents`, per document: from the cache, else from
-    /// the model, each distinct text once, sorted by token count and sent in chunks. The outer
-    /// error is fatal (the cache failed); the inner one is the translator's.
+    /// the model, each distinct text once, sorted by token count and sent in chunks. A document is
+    /// `None` when the run was interrupted before all its requests were answered. The outer error
+    /// is fatal (the cache failed); the inner one is the translator's.
+    #[allow(clippy::type_complexity)]
     fn answer_requests(
         &mut self,
         documents: &[PendingDocument],
-    ) -> Result<Result<Vec<Vec<SentenceTranslation>>>> {
+    ) -> Result<Result<Vec<Option<Vec<SentenceTranslation>>>>> {
         let mut translations: Vec<Vec<Option<SentenceTranslation>>> = documents
             .iter()
             .map(|document| vec![None; document.plan.requests().len()])
@@ -230,6 +245,9 @@ impl Runner<'_> {
         }
         to_translate.sort_by_key(|&(_, tokens)| tokens);
         for chunk in to_translate.chunks(self.options.chunk_size.max(1)) {
+            if self.options.interrupted() {
+                break;
+            }
             let texts: Vec<&str> = chunk.iter().map(|&(text, _)| text).collect();
             let translated = match self.translator.translate_sentences(&texts) {
                 Ok(translated) if translated.len() == texts.len() => translated,
@@ -257,12 +275,7 @@ impl Runner<'_> {
         }
         Ok(Ok(translations
             .into_iter()
-            .map(|document| {
-                document
-                    .into_iter()
-                    .map(|t| t.expect("every request was answered by the cache or the model"))
-                    .collect()
-            })
+            .map(|document| document.into_iter().collect::<Option<Vec<_>>>())
             .collect()))
     }
 
@@ -284,7 +297,8 @@ impl Runner<'_> {
             let rendered = format.render(&bilingual);
             let relative = output_relative_path(&input.relative, format);
             let path = self.options.output_dir.join(&relative);
-            if let Err(err) = write_output(&path, rendered.as_bytes()) {
+            let output_dir = &self.options.output_dir;
+            if let Err(err) = write::write_inside(output_dir, &relative, rendered.as_bytes()) {
                 let reason = format!("the output could not be written: {err}");
                 let encoding = Some(document.encoding);
                 return self.fail(
@@ -383,12 +397,4 @@ impl Runner<'_> {
         };
         (self.on_event)(Event::Finished(&report));
     }
-}
-
-/// Creates the output's directory if needed and writes it atomically.
-fn write_output(path: &Path, contents: &[u8]) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|err| Error::io(parent, err))?;
-    }
-    write::write_atomically(path, contents)
 }

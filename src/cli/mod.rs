@@ -1,6 +1,7 @@
 //! One module per subcommand; each has an `Args` (clap) and a `run` returning the exit code.
 
 pub mod batch;
+pub mod cache;
 pub mod engine;
 pub mod lines;
 pub mod models;

@@ -114,7 +114,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .write_all(rendered.as_bytes())
                 .and_then(|()| stdout.flush());
             match written {
-                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+                // A reader that stops early (`| head`): a quiet success, as for every filter.
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {
+                    return Ok(ExitCode::SUCCESS)
+                }
                 other => other.context("writing to standard output")?,
             }
         }
