@@ -518,7 +518,8 @@ fn remove_stale_temporary_files(
             let input = output.rsplit_once('.').map_or("", |(input, _)| input);
             let is_ours = ours.contains(input)
                 || (relative_dir.as_os_str().is_empty()
-                    && summary_name.as_deref() == Some(output_name));
+                    && (summary_name.as_deref() == Some(output_name)
+                        || output_name == TOTALS_FILE));
             let older = entry
                 .metadata()
                 .and_then(|m| m.modified())

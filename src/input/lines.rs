@@ -167,7 +167,10 @@ impl<R: Read> Lines<R> {
                 DecoderResult::InputEmpty => break,
                 DecoderResult::OutputFull => continue,
                 DecoderResult::Malformed(bad, after) => {
-                    let offset = self.raw_offset + (start - bad as usize - after as usize) as u64;
+                    // The bad sequence may have begun in bytes an earlier call consumed (a cut
+                    // UTF-16 unit at the end of the input): count back from the consumed end.
+                    let consumed = self.raw_offset + start as u64;
+                    let offset = consumed.saturating_sub(u64::from(bad) + u64::from(after));
                     let line = self.lines + 1 + self.text.matches('\n').count();
                     return Err(Error::Undecodable {
                         input: self.input.clone(),
@@ -356,6 +359,19 @@ mod tests {
             err.contains("line 10001") && err.contains("byte 120003"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_character_cut_at_the_end_of_a_stream_is_an_error() {
+        // Found by fuzzing: an odd number of UTF-16 bytes, the last one consumed by an earlier
+        // read, once made the offset computation overflow.
+        let bytes = b"z\xff\xfeB\x00o\x00n\x00\n\x00";
+        let forced = Some(encoding_rs::UTF_16LE);
+        let read: Vec<Result<String>> = Lines::new(&bytes[..], "t", forced, 1 << 20)
+            .unwrap()
+            .collect();
+        let err = read.last().unwrap().as_ref().unwrap_err().to_string();
+        assert!(err.contains("UTF-16LE at byte 10"), "{err}");
     }
 
     #[test]
