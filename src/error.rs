@@ -49,6 +49,22 @@ pub enum Error {
         hint: &'static str,
     },
 
+    /// The input is larger than the size limit it is read with.
+    #[error(
+        "{input}: {} the input size limit of {}; raise the limit (--max-input-size) if this \
+         really is one document, or split it",
+        match size { Some(size) => format!("{} is over", crate::input::human_bytes(*size)), None => "goes past".to_string() },
+        crate::input::human_bytes(*limit)
+    )]
+    InputTooLarge {
+        /// The input's name: its path, or `<stdin>`.
+        input: String,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The input's size when known before reading it (a regular file).
+        size: Option<u64>,
+    },
+
     /// `--encoding` named no encoding that passeur knows.
     #[error(
         "unknown encoding `{label}`: use a standard label such as utf-8, utf-16le, utf-16be, \
@@ -287,6 +303,24 @@ pub enum Error {
         cause: Box<Error>,
     },
 
+    /// A batch stopped before its end, and its summary could not be written either (a full disk):
+    /// both failures are named; what was finished is in the manifest and a rerun resumes.
+    #[error(
+        "the batch stopped after finishing {finished} of {inputs} inputs: {cause}; the summary \
+         could not be written either ({summary_error}); what was finished is recorded in the \
+         manifest, and a rerun of the same command resumes from there once there is room"
+    )]
+    BatchAbortedWithoutSummary {
+        /// Inputs finished (done, skipped or failed) before the stop.
+        finished: usize,
+        /// Inputs selected for the run.
+        inputs: usize,
+        /// Why it stopped (shown in the message, so not a `source`).
+        cause: Box<Error>,
+        /// Why the summary could not be written.
+        summary_error: Box<Error>,
+    },
+
     /// Any other failure, already described in words.
     #[error("{0}")]
     Message(String),
@@ -380,6 +414,17 @@ pub enum Error {
         option: &'static str,
         /// What is wrong with it, and what to do.
         problem: String,
+    },
+
+    /// The model computed NaN or infinite values: damaged weights, or a model that overflows.
+    #[error(
+        "the model produced non-finite values (NaN or infinity) at decoding step {step}: its \
+         weights are probably damaged or overflow (re-download the model or try another); this \
+         is a problem of the model, not of the input or the decoding options"
+    )]
+    NonFiniteModelOutput {
+        /// The decoding step (generated tokens so far) where it happened.
+        step: usize,
     },
 
     /// The tensor library failed while running the model (out of memory, device error).

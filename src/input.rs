@@ -17,13 +17,28 @@
 //!    (0x80–0x9F) but do hold a byte that only makes sense as ISO-8859-15 in French: `¤` (0xA4, the
 //!    euro sign there) or `¼ ½ ¾` (0xBC–0xBE, `Œ œ Ÿ` there) next to a letter.
 //!    Bytes that are not valid in the guessed encoding are an error.
-//! 5. Binary input is refused: a NUL anywhere, or more than 2 % control characters (at least 3)
-//!    other than tab, line feed, carriage return and form feed. A NUL pattern typical of UTF-16
-//!    without a byte-order mark is named in the message.
+//! 5. Binary input is refused: the signature of a known binary format at its start (ELF, PDF,
+//!    ZIP and the office formats built on it, gzip, PNG, JPEG…, named in the message), a NUL
+//!    anywhere, or more than 2 % control characters (at least 3) other than tab, line feed,
+//!    carriage return and form feed. A NUL pattern typical of UTF-16 without a byte-order mark
+//!    (one byte in two NUL, the others text) is named in the message with the option that reads it.
 //! 6. Newlines are normalised: CRLF and lone CR become LF. Every byte offset passeur reports (in
 //!    JSONL, for instance) is an offset into this decoded, normalised UTF-8 text.
 //!
 //! Nothing else is changed: no Unicode normalisation, no trimming, no-break spaces kept.
+//!
+//! # Reading in bounded memory
+//!
+//! [`read_file`], [`read_stdin`] and [`read_limited`] look at the first 64 KiB before reading the
+//! rest, so binary input (even an endless one such as `/dev/zero`) is refused at once, and never
+//! read more than a size limit ([`DEFAULT_MAX_INPUT_BYTES`] unless the caller gives another): a
+//! regular file larger than the limit is refused before any byte is read, a stream or device as
+//! soon as it passes it. [`Lines`] decodes a stream line by line, for filters that must not wait
+//! for the end of their input.
+
+pub mod lines;
+
+pub use lines::Lines;
 
 use crate::{Error, Result};
 use encoding_rs::Encoding;
@@ -89,20 +104,218 @@ pub fn encoding_for_label(label: &str) -> Result<&'static Encoding> {
     })
 }
 
-/// Reads and decodes the file at `path` (see the module docs for the rules).
+/// The largest input read unless the caller sets another limit: 64 MiB, hundreds of times a long
+/// article, and still a few GB of memory once parsed and translated.
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = 64 << 20;
+
+/// How much of an input is looked at (for binary signatures and NUL bytes) before the rest is read.
+pub const SNIFF_BYTES: usize = 64 << 10;
+
+/// Reads and decodes the file at `path` (see the module docs for the rules), up to
+/// [`DEFAULT_MAX_INPUT_BYTES`].
 pub fn read_file(path: &Path, forced: Option<&'static Encoding>) -> Result<DecodedText> {
-    let bytes = std::fs::read(path).map_err(|err| Error::io(path, err))?;
-    decode(&bytes, &path.display().to_string(), forced)
+    read_file_with_limit(path, forced, DEFAULT_MAX_INPUT_BYTES)
 }
 
-/// Reads standard input to its end and decodes it (see the module docs for the rules).
+/// [`read_file`] with another size limit, in bytes.
+pub fn read_file_with_limit(
+    path: &Path,
+    forced: Option<&'static Encoding>,
+    max_bytes: u64,
+) -> Result<DecodedText> {
+    let name = path.display().to_string();
+    let file = open_file(path)?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let bytes = read_limited(file, &name, forced, max_bytes, size)?;
+    decode(&bytes, &name, forced)
+}
+
+/// Opens `path` for reading, refusing a directory with a clear message.
+pub fn open_file(path: &Path) -> Result<std::fs::File> {
+    let file = std::fs::File::open(path).map_err(|err| Error::io(path, err))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(Error::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "a directory, not a file (`passeur batch` translates directories)",
+            ),
+        ));
+    }
+    Ok(file)
+}
+
+/// Reads standard input to its end and decodes it (see the module docs for the rules), up to
+/// [`DEFAULT_MAX_INPUT_BYTES`].
 pub fn read_stdin(forced: Option<&'static Encoding>) -> Result<DecodedText> {
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .read_to_end(&mut bytes)
-        .map_err(|err| Error::io(STDIN_NAME, err))?;
+    read_stdin_with_limit(forced, DEFAULT_MAX_INPUT_BYTES)
+}
+
+/// [`read_stdin`] with another size limit, in bytes.
+pub fn read_stdin_with_limit(
+    forced: Option<&'static Encoding>,
+    max_bytes: u64,
+) -> Result<DecodedText> {
+    let bytes = read_limited(std::io::stdin().lock(), STDIN_NAME, forced, max_bytes, None)?;
     decode(&bytes, STDIN_NAME, forced)
+}
+
+/// Reads the bytes of `reader` (named `input` in messages) in bounded memory: its first
+/// [`SNIFF_BYTES`] are checked for a binary signature or a NUL byte before anything else is read,
+/// and no more than `max_bytes` are ever held. `known_size` (a regular file's length) lets a file
+/// over the limit be refused before reading it. `forced` is the caller's encoding, if any (a
+/// UTF-16 input legitimately holds NULs).
+pub fn read_limited(
+    mut reader: impl Read,
+    input: &str,
+    forced: Option<&'static Encoding>,
+    max_bytes: u64,
+    known_size: Option<u64>,
+) -> Result<Vec<u8>> {
+    if let Some(size) = known_size.filter(|&size| size > max_bytes) {
+        return Err(too_large(input, max_bytes, Some(size)));
+    }
+    let capacity = known_size.unwrap_or(SNIFF_BYTES as u64).min(max_bytes) as usize;
+    let mut bytes = Vec::with_capacity(capacity.saturating_add(1));
+    let prefix_len = (SNIFF_BYTES as u64).min(max_bytes.saturating_add(1));
+    (&mut reader)
+        .take(prefix_len)
+        .read_to_end(&mut bytes)
+        .map_err(|err| Error::io(input, err))?;
+    sniff(&bytes, input, forced)?;
+    let rest_limit = (max_bytes + 1).saturating_sub(bytes.len() as u64);
+    reader
+        .take(rest_limit)
+        .read_to_end(&mut bytes)
+        .map_err(|err| Error::io(input, err))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(input, max_bytes, known_size));
+    }
+    Ok(bytes)
+}
+
+/// A byte count in words: `512 bytes`, `64 MiB`, `1.5 GiB`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value.fract() == 0.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn too_large(input: &str, limit: u64, size: Option<u64>) -> Error {
+    Error::InputTooLarge {
+        input: input.to_string(),
+        limit,
+        size,
+    }
+}
+
+/// Refuses the first bytes of an input that are certainly not text (see rule 5), before the rest
+/// is read; `decode` applies the same rules to the whole input.
+fn sniff(prefix: &[u8], input: &str, forced: Option<&'static Encoding>) -> Result<()> {
+    if has_byte_order_mark(prefix) {
+        return Ok(());
+    }
+    if let Some(detail) = binary_signature(prefix) {
+        return Err(Error::BinaryInput {
+            input: input.to_string(),
+            detail,
+        });
+    }
+    let utf16 = forced.is_some_and(|e| e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE);
+    if let (false, Some(offset)) = (utf16, prefix.iter().position(|&b| b == 0)) {
+        return Err(Error::BinaryInput {
+            input: input.to_string(),
+            detail: nul_detail(prefix, offset),
+        });
+    }
+    Ok(())
+}
+
+fn has_byte_order_mark(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+        || bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || bytes.starts_with(&[0, 0, 0xFE, 0xFF])
+}
+
+/// Formats recognised by their first bytes, what they are called in messages, and whether the
+/// signature is also plausible text (it then counts only with a NUL byte soon after it).
+const BINARY_SIGNATURES: &[(&[u8], &str, bool)] = &[
+    (b"\x7fELF", "an ELF executable or library", false),
+    (
+        b"%PDF-",
+        "a PDF document; extract its text first, e.g. with pdftotext",
+        false,
+    ),
+    (
+        b"PK\x03\x04",
+        "a ZIP archive (.docx, .odt and .epub files are ZIP archives too)",
+        false,
+    ),
+    (
+        b"\x1f\x8b",
+        "gzip-compressed data; decompress it first",
+        false,
+    ),
+    (b"BZh", "bzip2-compressed data; decompress it first", true),
+    (
+        b"\xfd7zXZ\x00",
+        "xz-compressed data; decompress it first",
+        false,
+    ),
+    (
+        b"\x28\xb5\x2f\xfd",
+        "zstd-compressed data; decompress it first",
+        false,
+    ),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", false),
+    (b"\x89PNG", "a PNG image", false),
+    (b"\xff\xd8\xff", "a JPEG image", false),
+    (b"GIF8", "a GIF image", false),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "a Microsoft Office (OLE) document; save it as text first",
+        false,
+    ),
+    (b"SQLite format 3\x00", "an SQLite database", false),
+    (b"\x00asm", "a WebAssembly module", false),
+    (
+        b"\xca\xfe\xba\xbe",
+        "a Mach-O executable or Java class file",
+        false,
+    ),
+    (b"\xcf\xfa\xed\xfe", "a Mach-O executable", false),
+    (b"MZ", "a Windows executable", true),
+];
+
+/// What known binary format `bytes` start with, in words with the first NUL's offset; `None` for
+/// anything else.
+fn binary_signature(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+    let nul = head.iter().position(|&b| b == 0);
+    let (_, what, _) = BINARY_SIGNATURES.iter().find(|(signature, _, textlike)| {
+        bytes.starts_with(signature) && (!textlike || nul.is_some_and(|n| n < 1024))
+    })?;
+    Some(match nul {
+        Some(offset) => format!("{what}; NUL byte at offset {offset}"),
+        None => what.to_string(),
+    })
 }
 
 /// Decodes `bytes` into normalised UTF-8 text; `input` names the input in error messages and
@@ -137,6 +350,11 @@ pub fn decode(bytes: &[u8], input: &str, forced: Option<&'static Encoding>) -> R
     } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         let text = decode_utf16(rest, u16::from_be_bytes, input)?;
         (text, encoding_rs::UTF_16BE, Detection::ByteOrderMark)
+    } else if let Some(detail) = binary_signature(bytes) {
+        return Err(Error::BinaryInput {
+            input: input.to_string(),
+            detail,
+        });
     } else if let Some(encoding) = forced {
         (
             decode_forced(bytes, encoding, input)?,
@@ -345,18 +563,29 @@ fn looks_like_iso_8859_15(bytes: &[u8]) -> bool {
     })
 }
 
+/// Whether `bytes` look like UTF-16 text without a byte-order mark: in their first 512 bytes, one
+/// byte of each pair is almost always NUL and the other almost always a text character (ASCII
+/// printable, whitespace or Latin-1). Executables and images have NULs in both places.
+fn looks_like_utf16(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(512) & !1];
+    let pairs = sample.len() / 2;
+    if pairs < 2 {
+        return false;
+    }
+    let is_text = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7E | 0xA0..=0xFF);
+    [0, 1].into_iter().any(|nul_side| {
+        let (mut nuls, mut text) = (0, 0);
+        for pair in sample.chunks_exact(2) {
+            let (high, low) = (pair[nul_side], pair[1 - nul_side]);
+            nuls += usize::from(high == 0);
+            text += usize::from(is_text(low));
+        }
+        nuls * 10 >= pairs * 9 && text * 10 >= pairs * 9
+    })
+}
+
 fn nul_detail(bytes: &[u8], offset: usize) -> String {
-    let nuls_at = |parity: usize| {
-        bytes
-            .iter()
-            .take(64)
-            .enumerate()
-            .filter(|&(i, &b)| i % 2 == parity && b == 0)
-            .count()
-    };
-    let sample = bytes.len().min(64) / 2;
-    let utf16_like = sample >= 2 && (nuls_at(0) * 4 >= sample * 3 || nuls_at(1) * 4 >= sample * 3);
-    if utf16_like {
+    if looks_like_utf16(bytes) {
         format!(
             "NUL byte at offset {offset}; every other byte is NUL, as in UTF-16 without a \
              byte-order mark: pass --encoding utf-16le or utf-16be"

@@ -40,6 +40,8 @@ enum Command {
     /// Print the manual page (roff), or write one page per subcommand into a folder.
     #[command(after_help = cli::help::MAN)]
     Man(cli::manual::ManArgs),
+    /// Merge or compact the sentence caches of `passeur batch --cache`.
+    Cache(cli::cache::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Fetch(args) => cli::models::run_fetch(args),
         Command::Completions(args) => cli::manual::run_completions(args, Cli::command()),
         Command::Man(args) => cli::manual::run_man(args, Cli::command()),
+        Command::Cache(args) => cli::cache::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -186,3 +186,71 @@ fn encoding_labels() {
         "{message}"
     );
 }
+
+/// A reader that counts what is taken from it.
+struct Counting<R> {
+    inner: R,
+    taken: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.taken.set(self.taken.get() + n as u64);
+        Ok(n)
+    }
+}
+
+fn counting<R: std::io::Read>(inner: R) -> (Counting<R>, std::rc::Rc<std::cell::Cell<u64>>) {
+    let taken = std::rc::Rc::new(std::cell::Cell::new(0));
+    (
+        Counting {
+            inner,
+            taken: taken.clone(),
+        },
+        taken,
+    )
+}
+
+#[test]
+fn reading_is_bounded_binary_refused_after_the_first_bytes_and_size_limited() {
+    use passeur::input::{read_limited, SNIFF_BYTES};
+    use std::io::Read;
+    // An endless stream of NULs (/dev/zero): refused after the sniffed prefix, offset 0 named.
+    let (zeros, taken) = counting(std::io::repeat(0).take(1 << 40));
+    let err = read_limited(zeros, "zeros", None, 1 << 30, None).unwrap_err();
+    assert!(err.to_string().contains("NUL byte at offset 0"), "{err}");
+    assert!(taken.get() <= SNIFF_BYTES as u64, "read {}", taken.get());
+    // An endless text stream (`yes`): refused once past the limit, having held no more.
+    let (text, taken) = counting(std::io::repeat(b'a').take(1 << 40));
+    let err = read_limited(text, "yes", None, 1 << 20, None).unwrap_err();
+    assert!(matches!(err, Error::InputTooLarge { limit, size: None, .. } if limit == 1 << 20));
+    assert!(taken.get() <= (1 << 20) + 1, "read {}", taken.get());
+    // A regular file known to be too large is refused before any byte is read.
+    let (file, taken) = counting(std::io::repeat(b'a').take(10));
+    let err = read_limited(file, "big.txt", None, 5, Some(10)).unwrap_err();
+    assert!(err.to_string().contains("10 bytes is over"), "{err}");
+    assert_eq!(taken.get(), 0);
+    // Within the limit, everything is read; a forced UTF-16 input may hold NULs.
+    let utf16: Vec<u8> = "Été".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let bytes = read_limited(&utf16[..], "a", Some(encoding_rs::UTF_16LE), 100, None).unwrap();
+    assert_eq!(bytes, utf16);
+}
+
+#[test]
+fn executables_and_archives_are_named_not_taken_for_utf16() {
+    let elf = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+    let message = error(&elf[..4096.min(elf.len())]);
+    assert!(message.contains("ELF executable"), "{message}");
+    assert!(!message.contains("utf-16le"), "{message}");
+    let message = error(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj");
+    assert!(
+        message.contains("PDF") && message.contains("pdftotext"),
+        "{message}"
+    );
+    // Text that merely starts like a signature is still text.
+    assert_eq!(
+        decoded(b"MZ est une abr\xc3\xa9viation."),
+        "MZ est une abréviation."
+    );
+}

@@ -257,3 +257,38 @@ fn decoding_past_the_position_limit_is_refused() {
     assert_eq!(out[0].ids.len(), 512);
     assert_eq!(out[0].ids.last(), Some(&0));
 }
+
+#[test]
+fn nan_or_infinite_weights_are_a_model_problem_not_a_decoding_option() {
+    let (_, generation) = fixture_model::load();
+    for (tensor, value) in [
+        ("final_logits_bias", f32::NAN),
+        ("model.decoder.layers.0.fc2.bias", f32::INFINITY),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut tensors = fixture_tensors();
+        let shape = tensors[tensor].dims().to_vec();
+        let poisoned = Tensor::full(value, shape.as_slice(), &Device::Cpu).unwrap();
+        tensors.insert(tensor.to_string(), poisoned);
+        let path = dir.path().join("model.safetensors");
+        candle_core::safetensors::save(&tensors, &path).unwrap();
+        let model = load(&fixture_config(), &path).unwrap();
+        for beams in [1, 4] {
+            let config = generation.with_options(&GenerationOptions {
+                num_beams: Some(beams),
+                max_new_tokens: Some(8),
+                ..Default::default()
+            });
+            let err = generate(&model, &[vec![3, 0]], &config).unwrap_err();
+            assert!(
+                matches!(err, Error::NonFiniteModelOutput { step: 0 }),
+                "{tensor}, beams {beams}: {err:?}"
+            );
+            let message = err.to_string();
+            assert!(
+                message.contains("NaN or infinity") && !message.contains("bad_words_ids"),
+                "{message}"
+            );
+        }
+    }
+}

@@ -16,7 +16,10 @@
 //! place in the file is kept, and a hit reads its record back from the file. A hit is used only if
 //! its record's checksum holds and its French text is the one asked for (a hash collision or a
 //! damaged record is a miss). The file is locked while open; to share a cache between concurrent
-//! processes, give each its own and merge them afterwards with `cat a.log b.log > merged.log`.
+//! processes, give each its own and merge them afterwards: `cat a.log b.log > merged.log` is a
+//! valid cache (a torn record at the end of one file costs only that record), and [`merge`]
+//! (`passeur cache merge`, `passeur cache compact`) writes one without repeats or damaged lines.
+//! The directory of a cache file is created if needed.
 
 use super::log::{self, RecordLog};
 use crate::translate::{Provenance, SentenceTranslation};
@@ -179,6 +182,99 @@ impl SentenceCache {
     }
 }
 
+/// What [`merge`] read and wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MergeReport {
+    /// Files read.
+    pub files: usize,
+    /// Valid records read in all of them.
+    pub records: usize,
+    /// Damaged lines left out.
+    pub damaged: usize,
+    /// Records left out because a later one has the same key.
+    pub repeats: usize,
+    /// Records written.
+    pub written: usize,
+}
+
+/// Writes to `output` every distinct entry of the caches `inputs` once (the last one read of each
+/// key, in the order keys first appear), without damaged lines, in the current record format.
+/// `output` may be one of the inputs (`passeur cache compact`): it is written to a temporary file
+/// in its directory and renamed over, all or nothing, and locked meanwhile, so that no run uses it
+/// half-merged. Memory holds one small index entry per distinct key, not the translations.
+pub fn merge(inputs: &[&Path], output: &Path) -> Result<MergeReport> {
+    use std::io::Write;
+    let parent = match output.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent).map_err(|err| crate::Error::io(parent, err))?;
+    // Held until the merged file replaces it: a batch run cannot use the cache meanwhile.
+    let _lock = RecordLog::open(output, "the sentence cache")?;
+    let mut report = MergeReport {
+        files: inputs.len(),
+        ..MergeReport::default()
+    };
+    let mut files = Vec::with_capacity(inputs.len());
+    let mut order: Vec<[u8; 16]> = Vec::new();
+    let mut latest: HashMap<[u8; 16], (usize, Location)> = HashMap::new();
+    for (index, &path) in inputs.iter().enumerate() {
+        let mut file = std::fs::File::open(path).map_err(|err| crate::Error::io(path, err))?;
+        let read = log::read_records(&mut file, path, |offset, len, entry: CachedTranslation| {
+            let Some(key) = parse_key(&entry.key) else {
+                return;
+            };
+            if latest
+                .insert(key, (index, Location { offset, len }))
+                .is_none()
+            {
+                order.push(key);
+            }
+        })?;
+        report.records += read.records;
+        report.damaged += read.damaged;
+        files.push(file);
+    }
+    report.repeats = report.records - order.len();
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".cache-merge.")
+        .suffix(".passeur-tmp")
+        .tempfile_in(parent)
+        .map_err(|err| crate::Error::io(parent, err))?;
+    {
+        let mut writer = std::io::BufWriter::new(temporary.as_file_mut());
+        for key in &order {
+            let (index, location) = latest[key];
+            let entry: Option<CachedTranslation> = log::read_record_at(
+                &mut files[index],
+                inputs[index],
+                location.offset,
+                location.len,
+            )?;
+            if let Some(entry) = entry {
+                writer
+                    .write_all(&log::encode_line(&entry))
+                    .map_err(|err| crate::Error::io(output, err))?;
+                report.written += 1;
+            }
+        }
+        writer
+            .flush()
+            .map_err(|err| crate::Error::io(output, err))?;
+    }
+    if let Ok(metadata) = std::fs::metadata(output) {
+        let _ = temporary.as_file().set_permissions(metadata.permissions());
+    }
+    temporary
+        .as_file()
+        .sync_all()
+        .map_err(|err| crate::Error::io(output, err))?;
+    temporary
+        .persist(output)
+        .map_err(|err| crate::Error::io(output, err.error))?;
+    Ok(report)
+}
+
 fn parse_key(hex: &str) -> Option<[u8; 16]> {
     if hex.len() != 32 || !hex.is_ascii() {
         return None;
@@ -284,6 +380,69 @@ mod tests {
         std::fs::write(&path, damaged).unwrap();
         assert_eq!(cache.get("Un.").unwrap(), None);
         assert_eq!(cache.get("Deux.").unwrap(), Some(translation("Two.")));
+    }
+
+    #[test]
+    fn the_directory_of_a_cache_is_created() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("scratch/user/cache-1.log");
+        let mut cache = SentenceCache::open(&path, &provenance("m")).unwrap();
+        cache.insert("Un.", &translation("One.")).unwrap();
+        assert!(path.is_file());
+    }
+
+    #[test]
+    fn merge_keeps_one_entry_per_key_and_compacts_in_place() {
+        let directory = tempfile::tempdir().unwrap();
+        let (a, b) = (
+            directory.path().join("a.log"),
+            directory.path().join("b.log"),
+        );
+        {
+            let mut cache = SentenceCache::open(&a, &provenance("m")).unwrap();
+            cache.insert("Un.", &translation("One.")).unwrap();
+            cache.insert("Deux.", &translation("Two.")).unwrap();
+            let mut other_model = SentenceCache::open(&b, &provenance("n")).unwrap();
+            other_model.insert("Un.", &translation("Uno.")).unwrap();
+        }
+        {
+            let mut again = SentenceCache::open(&b, &provenance("m")).unwrap();
+            again.insert("Un.", &translation("One!")).unwrap();
+            again.insert("Trois.", &translation("Three.")).unwrap();
+        }
+        // A torn record at the end of b.
+        let mut bytes = std::fs::read(&b).unwrap();
+        bytes.extend_from_slice(b"\x1e0123abcd {\"key\":\"");
+        std::fs::write(&b, bytes).unwrap();
+        let merged = directory.path().join("out/merged.log");
+        let report = merge(&[a.as_path(), b.as_path()], &merged).unwrap();
+        assert_eq!(
+            report,
+            MergeReport {
+                files: 2,
+                records: 5,
+                damaged: 1,
+                repeats: 1,
+                written: 4
+            }
+        );
+        let mut cache = SentenceCache::open(&merged, &provenance("m")).unwrap();
+        assert_eq!(cache.stats().entries_at_open, 4);
+        assert_eq!(
+            cache.get("Un.").unwrap(),
+            Some(translation("One!")),
+            "the last wins"
+        );
+        assert_eq!(cache.get("Trois.").unwrap(), Some(translation("Three.")));
+        drop(cache);
+        // Compacting a compact cache changes nothing; a cache in use is refused.
+        let before = std::fs::read(&merged).unwrap();
+        let again = merge(&[merged.as_path()], &merged).unwrap();
+        assert_eq!((again.repeats, again.written), (0, 4));
+        assert_eq!(std::fs::read(&merged).unwrap(), before);
+        let _in_use = SentenceCache::open(&merged, &provenance("m")).unwrap();
+        let err = merge(&[a.as_path()], &merged).unwrap_err().to_string();
+        assert!(err.contains("in use"), "{err}");
     }
 
     #[test]

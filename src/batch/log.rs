@@ -1,20 +1,25 @@
 //! The storage under the manifest and the sentence cache: an append-only file of checksummed JSON
 //! records, one per line.
 //!
-//! A record is written as `CRC32_HEX JSON\n` in a single `write` call, where the checksum (CRC-32,
-//! IEEE) covers the JSON bytes. The rules that make it survive a kill at any moment:
+//! A record is written as `RS CRC32_HEX JSON\n` in a single `write` call, where RS is the ASCII
+//! record separator (0x1E, as in RFC 7464's JSON text sequences) and the checksum (CRC-32, IEEE)
+//! covers the JSON bytes. The rules that make it survive a kill at any moment:
 //!
 //! * a record is only ever appended, never rewritten, so a crash can damage at most the last line;
-//! * a reader keeps the lines whose checksum matches and whose JSON parses, and counts the others
-//!   as damaged (a torn last line, a disk error) instead of failing;
+//! * a reader splits the file at line feeds *and* at record separators, keeps the records whose
+//!   checksum matches and whose JSON parses, and counts the others as damaged (a torn last line,
+//!   a disk error) instead of failing. JSON never holds a raw RS or line feed, so a record always
+//!   starts afresh at its RS: a torn record left at the end of one file cannot swallow the first
+//!   record of the next when files are concatenated (`cat a.log b.log`), which is how caches
+//!   made on different machines are merged (`passeur cache merge` also drops repeats);
+//! * lines written before the separator was introduced (`CRC32_HEX JSON\n`) are still read;
 //! * a writer that opens a file whose last byte is not a newline (a torn record) first appends a
 //!   newline, so its own records start on a line of their own;
 //! * a writer holds an exclusive advisory lock on the file while it has it open, so two processes
 //!   never append to the same file (their offsets would interleave).
 //!
 //! Why not an embedded database: both redb and SQLite would do, but this needs no new compiled
-//! dependency, stays readable with `cut -d' ' -f2- | jq`, and two logs concatenated (`cat a b`)
-//! are a valid log, which is how caches made on different machines are merged.
+//! dependency, stays readable with `cut -d' ' -f2- | jq`, and concatenated logs are a valid log.
 
 use crate::{Error, Result};
 use serde::de::DeserializeOwned;
@@ -23,16 +28,20 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// A record encoded as one line: checksum, space, JSON, newline.
+/// The record separator that starts every record (ASCII RS).
+pub(crate) const RECORD_SEPARATOR: u8 = 0x1E;
+
+/// A record encoded as one line: record separator, checksum, space, JSON, newline.
 pub(crate) fn encode_line<T: Serialize>(record: &T) -> Vec<u8> {
     let json = serde_json::to_vec(record).expect("records serialise to JSON");
-    let mut line = format!("{:08x} ", crc32fast::hash(&json)).into_bytes();
+    let mut line = format!("\x1e{:08x} ", crc32fast::hash(&json)).into_bytes();
     line.extend_from_slice(&json);
     line.push(b'\n');
     line
 }
 
-/// The record of one line (without its newline), if its checksum matches and its JSON parses.
+/// The record of one record's bytes (checksum, space, JSON: without its separator and newline),
+/// if its checksum matches and its JSON parses.
 pub(crate) fn decode_line<T: DeserializeOwned>(line: &[u8]) -> Option<T> {
     let (checksum, json) = line.split_at_checked(9)?;
     let checksum = std::str::from_utf8(checksum.strip_suffix(b" ")?).ok()?;
@@ -53,7 +62,7 @@ pub(crate) struct ReadReport {
 }
 
 /// Reads every record of `file` from its start, calling `each` with the record's byte offset and
-/// length (newline excluded) and the record.
+/// length (separator and newline excluded) and the record.
 pub(crate) fn read_records<T: DeserializeOwned>(
     file: &mut File,
     path: &Path,
@@ -74,14 +83,18 @@ pub(crate) fn read_records<T: DeserializeOwned>(
             break;
         }
         let content = line.strip_suffix(b"\n").unwrap_or(&line);
-        if !content.is_empty() {
-            match decode_line(content) {
-                Some(record) => {
-                    report.records += 1;
-                    each(offset, content.len(), record);
+        let mut start = 0;
+        for segment in content.split(|&b| b == RECORD_SEPARATOR) {
+            if !segment.is_empty() {
+                match decode_line(segment) {
+                    Some(record) => {
+                        report.records += 1;
+                        each(offset + start as u64, segment.len(), record);
+                    }
+                    None => report.damaged += 1,
                 }
-                None => report.damaged += 1,
             }
+            start += segment.len() + 1;
         }
         offset += read as u64;
     }
@@ -110,15 +123,32 @@ pub(crate) struct RecordLog {
 }
 
 impl RecordLog {
-    /// Opens (creating it if needed) and locks the log at `path`; `what` names the file in the
-    /// error when another process holds it.
+    /// Opens (creating it, and its directory, if needed) and locks the log at `path`, following a
+    /// symbolic link there (the user named it); `what` names the file in the error when another
+    /// process holds it.
     pub fn open(path: &Path, what: &'static str) -> Result<RecordLog> {
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(path)
-            .map_err(|err| Error::io(path, err))?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|err| Error::io(parent, err))?;
+        }
+        RecordLog::open_with(path, what, true)
+    }
+
+    /// [`RecordLog::open`] for a log passeur places itself (the manifest): its directory must
+    /// exist, and a symbolic link in place of the file is refused rather than followed.
+    pub fn open_in_place(path: &Path, what: &'static str) -> Result<RecordLog> {
+        RecordLog::open_with(path, what, false)
+    }
+
+    fn open_with(path: &Path, what: &'static str, follow: bool) -> Result<RecordLog> {
+        let mut options = OpenOptions::new();
+        options.read(true).append(true).create(true);
+        #[cfg(unix)]
+        if !follow {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NOFOLLOW);
+        }
+        let _ = follow;
+        let file = options.open(path).map_err(|err| Error::io(path, err))?;
         lock_exclusively(&file, path, what)?;
         let mut log = RecordLog {
             file,
@@ -148,7 +178,8 @@ impl RecordLog {
         &self.path
     }
 
-    /// Appends `record`; returns the offset and length (newline excluded) it was written at.
+    /// Appends `record`; returns the offset and length (separator and newline excluded) it was
+    /// written at.
     pub fn append<T: Serialize>(&mut self, record: &T) -> Result<(u64, usize)> {
         let line = encode_line(record);
         let offset = self
@@ -158,7 +189,7 @@ impl RecordLog {
         self.file
             .write_all(&line)
             .map_err(|err| Error::io(&self.path, err))?;
-        Ok((offset, line.len() - 1))
+        Ok((offset + 1, line.len() - 2))
     }
 
     /// Flushes what was appended to the disk.
@@ -242,18 +273,50 @@ mod tests {
     }
 
     #[test]
-    fn a_line_is_checksum_space_json() {
+    fn a_line_is_separator_checksum_space_json() {
         let line = encode_line(&entry("a", 1));
         let json = br#"{"name":"a","value":1}"#;
-        let expected = format!("{:08x} ", crc32fast::hash(json));
+        let expected = format!("\x1e{:08x} ", crc32fast::hash(json));
         assert!(line.starts_with(expected.as_bytes()));
         assert!(line.ends_with(b"{\"name\":\"a\",\"value\":1}\n"));
+        // JSON escapes control characters, so a record holds no separator but its first byte.
+        let tricky = encode_line(&entry("\u{1e}\n", 2));
+        assert_eq!(tricky.iter().filter(|&&b| b == RECORD_SEPARATOR).count(), 1);
+        assert_eq!(tricky.iter().filter(|&&b| b == b'\n').count(), 1);
+    }
+
+    #[test]
+    fn concatenated_logs_lose_only_the_torn_record() {
+        let directory = tempfile::tempdir().unwrap();
+        let torn = encode_line(&entry("torn", 0));
+        let old_style = {
+            let json = br#"{"name":"old","value":9}"#;
+            let mut line = format!("{:08x} ", crc32fast::hash(json)).into_bytes();
+            line.extend_from_slice(json);
+            line.push(b'\n');
+            line
+        };
+        // A killed task's log (one record, then a torn one), then another task's log, glued by
+        // `cat`, then a log written before the record separator existed.
+        let mut glued = encode_line(&entry("a", 1));
+        glued.extend_from_slice(&torn[..torn.len() / 2]);
+        glued.extend_from_slice(&encode_line(&entry("b", 2)));
+        glued.extend_from_slice(&encode_line(&entry("c", 3)));
+        glued.extend_from_slice(&old_style);
+        let path = directory.path().join("cache.log");
+        std::fs::write(&path, glued).unwrap();
+        let (entries, report) = read_all(&path);
+        assert_eq!(
+            entries,
+            [entry("a", 1), entry("b", 2), entry("c", 3), entry("old", 9)]
+        );
+        assert_eq!(report.damaged, 1);
     }
 
     #[test]
     fn a_flipped_byte_or_a_torn_line_is_not_a_record() {
         let line = encode_line(&entry("abc", 7));
-        let content = &line[..line.len() - 1];
+        let content = &line[1..line.len() - 1];
         assert_eq!(decode_line::<Entry>(content), Some(entry("abc", 7)));
         let mut flipped = content.to_vec();
         flipped[12] ^= 0x01;

@@ -125,31 +125,40 @@ impl Manifest {
     /// `manifest.log`, or `manifest.{label}.log` for a shard.
     pub fn open(output_dir: &Path, shard_label: Option<&str>) -> Result<Manifest> {
         let state_dir = output_dir.join(STATE_DIR);
-        std::fs::create_dir_all(&state_dir).map_err(|err| Error::io(&state_dir, err))?;
+        match std::fs::symlink_metadata(&state_dir) {
+            Ok(metadata) if metadata.is_dir() => {}
+            Ok(_) => {
+                return Err(Error::BatchDirectory {
+                    path: state_dir,
+                    problem: "not a directory (a symbolic link or a file); passeur keeps its \
+                              manifest only in a real directory inside the output directory: \
+                              remove it"
+                        .to_string(),
+                })
+            }
+            Err(_) => std::fs::create_dir(&state_dir).map_err(|err| Error::io(&state_dir, err))?,
+        }
         let own_name = match shard_label {
             Some(label) => format!("manifest.{label}.log"),
             None => "manifest.log".to_string(),
         };
-        let log = RecordLog::open(&state_dir.join(&own_name), "the batch manifest")?;
-        let mut latest: HashMap<String, Record> = HashMap::new();
-        let mut damaged = 0;
-        for path in manifest_files(&state_dir)? {
-            let mut file = File::open(&path).map_err(|err| Error::io(&path, err))?;
-            let report = log::read_records(&mut file, &path, |_, _, record: Record| {
-                let newer = latest
-                    .get(&record.input)
-                    .is_none_or(|known| record.recorded_at_ms >= known.recorded_at_ms);
-                if newer {
-                    latest.insert(record.input.clone(), record);
-                }
-            })?;
-            damaged += report.damaged;
-        }
+        let log = RecordLog::open_in_place(&state_dir.join(&own_name), "the batch manifest")?;
+        let (latest, damaged) = read_manifests(&state_dir)?;
         Ok(Manifest {
             latest,
             log,
             damaged,
         })
+    }
+
+    /// The latest record of every input in the manifest files of `output_dir`, and the number of
+    /// damaged lines, read without opening (or locking) a manifest for writing.
+    pub fn read(output_dir: &Path) -> Result<(HashMap<String, Record>, usize)> {
+        let state_dir = output_dir.join(STATE_DIR);
+        if !state_dir.is_dir() {
+            return Ok((HashMap::new(), 0));
+        }
+        read_manifests(&state_dir)
     }
 
     /// The latest record of `input`, if any.
@@ -186,6 +195,35 @@ impl Manifest {
     }
 }
 
+/// The latest record of every input in the manifest files of `state_dir`, and the damaged lines.
+fn read_manifests(state_dir: &Path) -> Result<(HashMap<String, Record>, usize)> {
+    let mut latest: HashMap<String, Record> = HashMap::new();
+    let mut damaged = 0;
+    for path in manifest_files(state_dir)? {
+        let mut file = File::open(&path).map_err(|err| Error::io(&path, err))?;
+        let report = log::read_records(&mut file, &path, |_, _, record: Record| {
+            let newer = latest
+                .get(&record.input)
+                .is_none_or(|known| record.recorded_at_ms >= known.recorded_at_ms);
+            if newer {
+                latest.insert(record.input.clone(), record);
+            }
+        })?;
+        damaged += report.damaged;
+    }
+    Ok((latest, damaged))
+}
+
+/// Whether `record` says the input is done and its outputs are still in `output_dir` with their
+/// recorded sizes (whatever its content and options now).
+pub fn outputs_present(record: &Record, output_dir: &Path) -> bool {
+    record.status == RecordStatus::Done
+        && record.outputs.iter().all(|output| {
+            std::fs::symlink_metadata(output_dir.join(&output.path))
+                .is_ok_and(|m| m.is_file() && m.len() == output.bytes)
+        })
+}
+
 /// Whether `record` says the input with `content_sha256` is done with `fingerprint` and its
 /// outputs are still in `output_dir` with their recorded sizes.
 pub fn is_up_to_date(
@@ -194,13 +232,9 @@ pub fn is_up_to_date(
     fingerprint: &str,
     output_dir: &Path,
 ) -> bool {
-    record.status == RecordStatus::Done
-        && record.content_sha256.as_deref() == Some(content_sha256)
+    record.content_sha256.as_deref() == Some(content_sha256)
         && record.fingerprint == fingerprint
-        && record.outputs.iter().all(|output| {
-            std::fs::metadata(output_dir.join(&output.path))
-                .is_ok_and(|m| m.is_file() && m.len() == output.bytes)
-        })
+        && outputs_present(record, output_dir)
 }
 
 /// The manifest files of `state_dir`, sorted.

@@ -32,12 +32,24 @@
 //!   translator fails on three documents in a row, the engine itself is failing and the batch
 //!   stops ([`Error::BatchAborted`]): what was finished stays recorded.
 //! * `summary.json` (`summary.K-of-N.json` for a shard) is written atomically at the end, also
-//!   when the batch stopped early.
+//!   when the batch stopped early. If it cannot be written either (a full disk), the error says
+//!   both what stopped the run (the manifest, the cache or an output, by path) and that the
+//!   summary is missing.
+//! * Nothing is written outside OUT_DIR: outputs and the summary go through
+//!   [`write_inside`](crate::write::write_inside), which opens every directory below OUT_DIR
+//!   without following symbolic links and refuses a link in the way; the manifest directory must
+//!   be a real directory. Nothing is read outside IN_DIR through a link unless
+//!   [`BatchOptions::follow_symlinks`] (see [`walk`]); entries left out are reported
+//!   ([`Event::LeftOut`]) and listed in the summary.
+//! * [`BatchOptions::interrupt`] stops a run cleanly (the CLI sets it on SIGTERM or Ctrl-C): no
+//!   new document is started, the engine call in progress completes, the documents whose every
+//!   sentence is translated are written and recorded, and the summary says `interrupted`.
 //!
 //! # Scale-out
 //!
-//! [`Shard`] selects a deterministic part of the inputs; shards can write into one OUT_DIR, each
-//! with its own manifest file.
+//! [`Shard`] selects a deterministic part of the inputs (`auto`: from a Slurm job array or a
+//! Kubernetes Indexed Job); shards can write into one OUT_DIR, each with its own manifest file,
+//! and [`totals`] adds up what all of them did.
 
 mod cache;
 pub mod digest;
@@ -48,14 +60,19 @@ mod reader;
 mod runner;
 mod shard;
 mod summary;
+mod totals;
 pub mod walk;
 
-pub use cache::{namespace as cache_namespace, CacheStats, CachedTranslation, SentenceCache};
+pub use cache::{
+    merge as merge_caches, namespace as cache_namespace, CacheStats, CachedTranslation,
+    MergeReport, SentenceCache,
+};
 pub use manifest::{Manifest, OutputRecord, Record, RecordStatus};
 pub use names::output_relative_path;
 pub use shard::Shard;
 pub use summary::{Failure, InputReport, Outcome, Summary};
-pub use walk::{Filter, InputFile};
+pub use totals::{totals, RunSummary, Totals, TOTALS_FILE};
+pub use walk::{Filter, InputFile, LeftOut};
 
 use crate::translate::SentenceTranslator;
 use crate::write::{self, Format};
@@ -65,8 +82,50 @@ use manifest::{fingerprint, is_up_to_date, STATE_DIR};
 use runner::{Runner, Tally};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
+
+/// A request to stop a batch run early and cleanly, shared between the run and whoever may stop
+/// it (a signal handler, another thread). Cloning it gives another handle to the same request.
+#[derive(Debug, Clone, Default)]
+pub struct Interrupt(Arc<AtomicI32>);
+
+impl Interrupt {
+    /// A handle on which nothing is requested yet.
+    pub fn new() -> Interrupt {
+        Interrupt::default()
+    }
+
+    /// Asks the run to stop; `signal` is the number of the signal that asked, if one did.
+    pub fn request(&self, signal: Option<i32>) {
+        self.0.store(signal.unwrap_or(-1).max(-1), Ordering::SeqCst);
+    }
+
+    /// Whether a stop was requested.
+    pub fn is_requested(&self) -> bool {
+        self.0.load(Ordering::SeqCst) != 0
+    }
+
+    /// The number of the signal that asked for the stop, if a signal did.
+    pub fn signal(&self) -> Option<i32> {
+        Some(self.0.load(Ordering::SeqCst)).filter(|&n| n > 0)
+    }
+
+    /// What asked for the stop, in words: `SIGTERM`, `SIGINT`, `SIGHUP`, `signal N`, or
+    /// `requested`; `None` when nothing did.
+    pub fn describe(&self) -> Option<String> {
+        match self.0.load(Ordering::SeqCst) {
+            0 => None,
+            -1 => Some("requested".to_string()),
+            1 => Some("SIGHUP".to_string()),
+            2 => Some("SIGINT".to_string()),
+            15 => Some("SIGTERM".to_string()),
+            n => Some(format!("signal {n}")),
+        }
+    }
+}
 
 /// What a batch run does.
 #[derive(Debug, Clone)]
@@ -95,6 +154,12 @@ pub struct BatchOptions {
     pub wave_requests: usize,
     /// How many requests go to the translator in one call.
     pub chunk_size: usize,
+    /// Follow symbolic links out of the input directory, and into linked directories.
+    pub follow_symlinks: bool,
+    /// The largest input read, in bytes (larger inputs fail with the reason).
+    pub max_input_bytes: u64,
+    /// Stops the run cleanly when requested (see the module docs).
+    pub interrupt: Option<Interrupt>,
 }
 
 impl BatchOptions {
@@ -114,7 +179,15 @@ impl BatchOptions {
             documents_in_flight: 64,
             wave_requests: 512,
             chunk_size: 64,
+            follow_symlinks: false,
+            max_input_bytes: crate::input::DEFAULT_MAX_INPUT_BYTES,
+            interrupt: None,
         }
+    }
+
+    /// Whether the run was asked to stop.
+    pub(crate) fn interrupted(&self) -> bool {
+        self.interrupt.as_ref().is_some_and(Interrupt::is_requested)
     }
 
     /// The formats to write: the given ones without repeats, else Markdown.
@@ -158,6 +231,9 @@ pub enum Event<'a> {
     },
     /// An input is finished.
     Finished(&'a InputReport),
+    /// An entry is left out (a special file, a dangling link, a link not followed), with why;
+    /// reported once, before any input is finished.
+    LeftOut(&'a LeftOut),
 }
 
 /// Translates the inputs of `options.input_dir` with `translator` (see the module docs), calling
@@ -211,10 +287,19 @@ pub fn run(
     prepare_output_dir(options)?;
     let filter = Filter::new(&options.include, &options.exclude)?;
     let formats = options.output_formats();
-    let (mut inputs, unreadable) =
-        walk::find_inputs(&options.input_dir, &options.output_dir, &filter)?;
+    let walk::Found {
+        mut inputs,
+        unreadable,
+        mut left_out,
+    } = walk::walk(
+        &options.input_dir,
+        &options.output_dir,
+        &filter,
+        options.follow_symlinks,
+    )?;
     if let Some(shard) = options.shard {
         inputs.retain(|input| shard.contains(&input.name));
+        left_out.retain(|entry| shard.contains(&entry.entry));
     }
     let provenance = translator.provenance();
     let budget = crate::pipeline::token_budget(translator, options.max_sentence_tokens);
@@ -227,6 +312,9 @@ pub fn run(
     let shard_label = options.shard.map(Shard::label);
     let mut manifest = Manifest::open(&options.output_dir, shard_label.as_deref())?;
     let stale_removed = remove_stale_temporary_files(options, &inputs, started_at);
+    for entry in &left_out {
+        on_event(Event::LeftOut(entry));
+    }
     let mut cache = match &options.cache {
         Some(path) => SentenceCache::open(path, &provenance)?,
         None => SentenceCache::temporary(&options.output_dir.join(STATE_DIR), &provenance)?,
@@ -272,13 +360,16 @@ pub fn run(
     let outcome = std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel(options.documents_in_flight.max(1));
         let (inputs, skip_if) = (&inputs, &skip_if);
-        scope.spawn(move || reader::read_inputs(inputs, skip_if, options.encoding, sender));
+        let (encoding, max_bytes) = (options.encoding, options.max_input_bytes);
+        scope.spawn(move || reader::read_inputs(inputs, skip_if, encoding, max_bytes, sender));
         runner.translate_all(inputs, receiver)
     });
     let tally = runner.tally;
     let finished = tally.finished();
-    manifest.sync()?;
-    cache.sync()?;
+    // A full disk shows here first when nothing before noticed it: that error, not the summary's.
+    let outcome = outcome
+        .and_then(|()| manifest.sync())
+        .and_then(|()| cache.sync());
 
     let elapsed_s = started.elapsed().as_secs_f64();
     let summary = Summary {
@@ -307,20 +398,36 @@ pub fn run(
         failures: tally.failures,
         verdicts: tally.verdicts,
         aborted: outcome.as_ref().err().map(|err| err.to_string()),
+        interrupted: options.interrupt.as_ref().and_then(Interrupt::describe),
+        left_out,
         cache: options.cache.clone(),
         manifest_damaged_lines: manifest.damaged_lines(),
         stale_temporary_files_removed: stale_removed,
     };
     let summary_path = options.summary_path();
     let json = serde_json::to_string_pretty(&summary).expect("the summary serialises") + "\n";
-    write::write_atomically(&summary_path, json.as_bytes())?;
-    match outcome {
-        Ok(()) => Ok(summary),
-        Err(err) => Err(Error::BatchAborted {
+    let summary_name = summary_path
+        .file_name()
+        .expect("the summary has a file name");
+    let written = write::write_inside(
+        &options.output_dir,
+        Path::new(summary_name),
+        json.as_bytes(),
+    );
+    match (outcome, written) {
+        (Ok(()), Ok(())) => Ok(summary),
+        (Ok(()), Err(err)) => Err(err),
+        (Err(err), Ok(())) => Err(Error::BatchAborted {
             finished,
             inputs: selected,
             summary: summary_path,
             cause: Box::new(err),
+        }),
+        (Err(err), Err(summary_err)) => Err(Error::BatchAbortedWithoutSummary {
+            finished,
+            inputs: selected,
+            cause: Box::new(err),
+            summary_error: Box::new(summary_err),
         }),
     }
 }
@@ -395,7 +502,8 @@ fn remove_stale_temporary_files(
             let input = output.rsplit_once('.').map_or("", |(input, _)| input);
             let is_ours = ours.contains(input)
                 || (relative_dir.as_os_str().is_empty()
-                    && summary_name.as_deref() == Some(output_name));
+                    && (summary_name.as_deref() == Some(output_name)
+                        || output_name == TOTALS_FILE));
             let older = entry
                 .metadata()
                 .and_then(|m| m.modified())

@@ -2,6 +2,11 @@
 //! translator and hands them over through a bounded queue, so the model never waits for the disk
 //! and at most the queue's bound of parsed documents wait in memory. Inputs that an earlier run
 //! did (same content hash as in the manifest) are reported as skipped without being parsed.
+//!
+//! An input is opened without following a symbolic link unless the walk reached it through one it
+//! accepted, and without blocking, and must still be a regular file: an entry that was replaced by
+//! a link or a FIFO after the walk fails with that reason instead of leading the run elsewhere or
+//! hanging it. It is read with the size limit and binary sniffing of [`input::read_limited`].
 
 use super::digest::sha256_hex;
 use super::InputFile;
@@ -38,14 +43,47 @@ pub(super) fn read_inputs(
     inputs: &[InputFile],
     skip_if: &[Option<String>],
     forced: Option<&'static Encoding>,
+    max_bytes: u64,
     sender: SyncSender<Loaded>,
 ) {
     for (index, input) in inputs.iter().enumerate() {
-        let loaded = load(index, input, skip_if[index].as_deref(), forced);
+        let loaded = load(index, input, skip_if[index].as_deref(), forced, max_bytes);
         if sender.send(loaded).is_err() {
             return;
         }
     }
+}
+
+/// Opens `input` as the module docs say.
+fn open(input: &InputFile) -> crate::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let no_follow = if input.linked { 0 } else { libc::O_NOFOLLOW };
+        options.custom_flags(libc::O_NONBLOCK | no_follow);
+    }
+    let file = options.open(&input.path).map_err(|err| {
+        #[cfg(unix)]
+        if err.raw_os_error() == Some(libc::ELOOP) {
+            return Error::io(
+                &input.path,
+                std::io::Error::other(
+                    "now a symbolic link (it changed since the walk); not followed",
+                ),
+            );
+        }
+        Error::io(&input.path, err)
+    })?;
+    let metadata = file.metadata().map_err(|err| Error::io(&input.path, err))?;
+    if !metadata.is_file() {
+        return Err(Error::io(
+            &input.path,
+            std::io::Error::other("not a regular file any more (it changed since the walk)"),
+        ));
+    }
+    Ok(file)
 }
 
 fn load(
@@ -53,13 +91,19 @@ fn load(
     input: &InputFile,
     skip_if: Option<&str>,
     forced: Option<&'static Encoding>,
+    max_bytes: u64,
 ) -> Loaded {
-    let bytes = match std::fs::read(&input.path) {
+    let name = input.path.display().to_string();
+    let read = open(input).and_then(|file| {
+        let size = file.metadata().ok().map(|m| m.len());
+        input::read_limited(file, &name, forced, max_bytes, size)
+    });
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(err) => {
             return Loaded::Failed {
                 index,
-                reason: Error::io(&input.path, err).to_string(),
+                reason: err.to_string(),
                 content_sha256: None,
                 bytes: 0,
             }

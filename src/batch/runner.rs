@@ -17,7 +17,7 @@ use crate::write::{self, Format};
 use crate::{Error, Result};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Counts kept during a run.
 #[derive(Debug, Default)]
@@ -77,6 +77,10 @@ impl Runner<'_> {
         let mut wave_requests = 0;
         let mut receiving = true;
         while receiving || !wave.is_empty() {
+            if self.options.interrupted() {
+                // Interrupted: the documents not yet sent to the model stay for a rerun.
+                return Ok(());
+            }
             let wave_full = wave_requests >= self.options.wave_requests
                 || wave.len() >= self.options.documents_in_flight.max(1);
             if receiving && !wave_full {
@@ -144,6 +148,10 @@ impl Runner<'_> {
         match self.answer_requests(&wave)? {
             Ok(answers) => {
                 for (document, translations) in wave.into_iter().zip(answers) {
+                    // `None`: interrupted before all its sentences were translated.
+                    let Some(translations) = translations else {
+                        continue;
+                    };
                     self.consecutive_translator_failures = 0;
                     self.finish(inputs, document, translations)?;
                 }
@@ -154,10 +162,15 @@ impl Runner<'_> {
             }
             Err(_) => {
                 for document in wave {
+                    if self.options.interrupted() {
+                        return Ok(());
+                    }
                     match self.answer_requests(std::slice::from_ref(&document))? {
                         Ok(mut answers) => {
+                            let Some(translations) = answers.pop().expect("one document") else {
+                                continue;
+                            };
                             self.consecutive_translator_failures = 0;
-                            let translations = answers.pop().expect("one document");
                             self.finish(inputs, document, translations)?;
                         }
                         Err(err) => self.translator_failed(inputs, document, err)?,
@@ -191,12 +204,14 @@ impl Runner<'_> {
     }
 
     /// The translations of every request of `documents`, per document: from the cache, else from
-    /// the model, each distinct text once, sorted by token count and sent in chunks. The outer
-    /// error is fatal (the cache failed); the inner one is the translator's.
+    /// the model, each distinct text once, sorted by token count and sent in chunks. A document is
+    /// `None` when the run was interrupted before all its requests were answered. The outer error
+    /// is fatal (the cache failed); the inner one is the translator's.
+    #[allow(clippy::type_complexity)]
     fn answer_requests(
         &mut self,
         documents: &[PendingDocument],
-    ) -> Result<Result<Vec<Vec<SentenceTranslation>>>> {
+    ) -> Result<Result<Vec<Option<Vec<SentenceTranslation>>>>> {
         let mut translations: Vec<Vec<Option<SentenceTranslation>>> = documents
             .iter()
             .map(|document| vec![None; document.plan.requests().len()])
@@ -239,6 +254,9 @@ impl Runner<'_> {
             order: LengthOrder::ShortestFirst,
         };
         for chunk in rebatch(&lengths, &limits) {
+            if self.options.interrupted() {
+                break;
+            }
             let texts: Vec<&str> = chunk
                 .iter()
                 .map(|&i| to_translate[i].text.as_str())
@@ -267,12 +285,7 @@ impl Runner<'_> {
         }
         Ok(Ok(translations
             .into_iter()
-            .map(|document| {
-                document
-                    .into_iter()
-                    .map(|t| t.expect("every request was answered by the cache or the model"))
-                    .collect()
-            })
+            .map(|document| document.into_iter().collect::<Option<Vec<_>>>())
             .collect()))
     }
 
@@ -294,7 +307,8 @@ impl Runner<'_> {
             let rendered = format.render(&bilingual);
             let relative = output_relative_path(&input.relative, format);
             let path = self.options.output_dir.join(&relative);
-            if let Err(err) = write_output(&path, rendered.as_bytes()) {
+            let output_dir = &self.options.output_dir;
+            if let Err(err) = write::write_inside(output_dir, &relative, rendered.as_bytes()) {
                 let reason = format!("the output could not be written: {err}");
                 let encoding = Some(document.encoding);
                 return self.fail(
@@ -393,12 +407,4 @@ impl Runner<'_> {
         };
         (self.on_event)(Event::Finished(&report));
     }
-}
-
-/// Creates the output's directory if needed and writes it atomically.
-fn write_output(path: &Path, contents: &[u8]) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|err| Error::io(parent, err))?;
-    }
-    write::write_atomically(path, contents)
 }

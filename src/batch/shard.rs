@@ -6,6 +6,12 @@
 //! with no coordination, whatever order the directory is listed in, and an input keeps its shard
 //! when other files are added or removed. Shards are numbered from 1 (`1/4` … `4/4`), like Slurm
 //! array tasks and GNU parallel's `{#}`.
+//!
+//! `auto` takes the shard from the job scheduler ([`Shard::parse_with_env`]): a Slurm job array
+//! gives K and N (`SLURM_ARRAY_TASK_ID`, `SLURM_ARRAY_TASK_MIN`, `SLURM_ARRAY_TASK_STEP`,
+//! `SLURM_ARRAY_TASK_COUNT`), whatever the array's first index (`--array=0-7` and `--array=1-8`
+//! both give shards 1/8 … 8/8); a Kubernetes Indexed Job gives K (`JOB_COMPLETION_INDEX`, from 0)
+//! but not N, which is written after it: `auto/8`.
 
 use crate::{Error, Result};
 use sha2::{Digest, Sha256};
@@ -45,6 +51,82 @@ impl Shard {
     /// `K-of-N`, for file names.
     pub fn label(self) -> String {
         format!("{}-of-{}", self.index, self.count)
+    }
+
+    /// Parses `K/N`, `auto` or `auto/N` (see the module docs), reading the scheduler's variables
+    /// through `env` (`|name| std::env::var(name).ok()` for the process's own).
+    pub fn parse_with_env(value: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard> {
+        let Some(rest) = value.trim().strip_prefix("auto") else {
+            return value.parse();
+        };
+        let count = match rest.strip_prefix('/') {
+            Some(count) => Some(count.trim().parse::<u32>().map_err(|_| {
+                bad_shard(
+                    value,
+                    &format!("`{count}` after `auto/` is not a whole number"),
+                )
+            })?),
+            None if rest.is_empty() => None,
+            None => return Err(bad_shard(value, "write `auto` or `auto/N`")),
+        };
+        let number = |name: &str| -> Result<Option<i64>> {
+            env(name)
+                .map(|text| {
+                    text.trim().parse::<i64>().map_err(|_| {
+                        bad_shard(value, &format!("{name}=`{text}` is not a whole number"))
+                    })
+                })
+                .transpose()
+        };
+        let (index, count) = if let Some(id) = number("SLURM_ARRAY_TASK_ID")? {
+            let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
+            let tasks = number("SLURM_ARRAY_TASK_COUNT")?;
+            let count = match (count, tasks) {
+                (Some(count), _) => i64::from(count),
+                (None, Some(tasks)) => tasks,
+                (None, None) => {
+                    return Err(bad_shard(
+                        value,
+                        "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; write \
+                         `auto/N`",
+                    ))
+                }
+            };
+            if (id - min) % step != 0 {
+                return Err(bad_shard(
+                    value,
+                    "the Slurm array is not an evenly stepped range (such as --array=0-7); \
+                     write --shard K/N",
+                ));
+            }
+            ((id - min) / step + 1, count)
+        } else if let Some(index) = number("JOB_COMPLETION_INDEX")? {
+            let Some(count) = count else {
+                return Err(bad_shard(
+                    value,
+                    "JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) gives the index but not the \
+                     number of shards: write `auto/N` with N the job's completions",
+                ));
+            };
+            (index + 1, i64::from(count))
+        } else {
+            return Err(bad_shard(
+                value,
+                "no job scheduler says which shard this is (neither SLURM_ARRAY_TASK_ID nor \
+                 JOB_COMPLETION_INDEX is set)",
+            ));
+        };
+        let (Ok(index), Ok(count)) = (u32::try_from(index), u32::try_from(count)) else {
+            return Err(bad_shard(value, "the scheduler's numbers are out of range"));
+        };
+        check(index, count).map_err(|problem| {
+            bad_shard(
+                value,
+                &format!("the scheduler gives shard {index} of {count}, and {problem}"),
+            )
+        })?;
+        Ok(Shard { index, count })
     }
 }
 
@@ -114,6 +196,64 @@ mod tests {
             let err = value.parse::<Shard>().unwrap_err().to_string();
             assert!(err.contains(value), "{err}");
             assert!(err.contains(reason), "{value}: {err}");
+        }
+    }
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        }
+    }
+
+    #[test]
+    fn auto_takes_the_shard_from_slurm_or_kubernetes() {
+        let shard = |value: &str, pairs: &[(&str, &str)]| {
+            Shard::parse_with_env(value, env(pairs)).map(|s| s.to_string())
+        };
+        // --array=0-7 and --array=1-8: the same eight shards.
+        for (id, min) in [("0", "0"), ("7", "0"), ("1", "1"), ("8", "1")] {
+            let slurm = [
+                ("SLURM_ARRAY_TASK_ID", id),
+                ("SLURM_ARRAY_TASK_MIN", min),
+                ("SLURM_ARRAY_TASK_COUNT", "8"),
+            ];
+            let expected = if id == min { "1/8" } else { "8/8" };
+            assert_eq!(shard("auto", &slurm).unwrap(), expected);
+        }
+        // --array=0-14:2 has eight tasks, 0, 2, … 14.
+        let stepped = [
+            ("SLURM_ARRAY_TASK_ID", "6"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_STEP", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "8"),
+        ];
+        assert_eq!(shard("auto", &stepped).unwrap(), "4/8");
+        let kubernetes = [("JOB_COMPLETION_INDEX", "3")];
+        assert_eq!(shard("auto/5", &kubernetes).unwrap(), "4/5");
+        assert_eq!(
+            shard("2/5", &kubernetes).unwrap(),
+            "2/5",
+            "K/N ignores the scheduler"
+        );
+        for (value, pairs, reason) in [
+            ("auto", &kubernetes[..], "auto/N"),
+            ("auto", &[][..], "neither SLURM_ARRAY_TASK_ID"),
+            (
+                "auto/2",
+                &[("JOB_COMPLETION_INDEX", "3")][..],
+                "shard 4 of 2",
+            ),
+            ("auto/x", &kubernetes[..], "not a whole number"),
+            ("autox", &kubernetes[..], "`auto` or `auto/N`"),
+        ] {
+            let err = shard(value, pairs).unwrap_err().to_string();
+            assert!(
+                err.contains(reason) && err.contains(value),
+                "{value}: {err}"
+            );
         }
     }
 

@@ -1,6 +1,7 @@
 //! What a batch did: per-input outcomes as they happen, and the final [`Summary`] written to
 //! stderr by the CLI and to `summary.json` in the output directory.
 
+use super::walk::LeftOut;
 use crate::translate::Provenance;
 use crate::verdict::Tally;
 use serde::Serialize;
@@ -92,6 +93,13 @@ pub struct Summary {
     pub failures: Vec<Failure>,
     /// Why the run stopped early, if it did (a rerun resumes).
     pub aborted: Option<String>,
+    /// The signal that interrupted the run (`SIGTERM`, `SIGINT`…, or `requested` when the caller
+    /// asked), if one did: the run stopped taking work and recorded what it had finished; the
+    /// inputs not counted as done, skipped or failed are left for a rerun.
+    pub interrupted: Option<String>,
+    /// Entries whose names make them inputs but that were not read: special files, dangling
+    /// links, links out of the input directory (see the walk rules).
+    pub left_out: Vec<LeftOut>,
     /// The persistent sentence cache, if one was used.
     pub cache: Option<PathBuf>,
     /// Damaged (torn) manifest lines found at start and ignored.
@@ -119,11 +127,28 @@ impl Summary {
             self.cache_hits,
             self.requests,
         );
+        if !self.left_out.is_empty() {
+            text.push_str(&format!(
+                "; {} entries left out (not regular files, or links not followed)",
+                self.left_out.len()
+            ));
+        }
         for failure in &self.failures {
             text.push_str(&format!("\nfailed: {}: {}", failure.input, failure.reason));
         }
+        for entry in &self.left_out {
+            text.push_str(&format!("\nleft out: {}: {}", entry.entry, entry.reason));
+        }
         if let Some(reason) = &self.aborted {
             text.push_str(&format!("\nstopped early: {reason}"));
+        }
+        if let Some(signal) = &self.interrupted {
+            let finished = self.done + self.skipped + self.failed;
+            text.push_str(&format!(
+                "\ninterrupted ({signal}): {finished} of {} inputs finished and recorded; a rerun \
+                 of the same command does the rest",
+                self.inputs
+            ));
         }
         text
     }

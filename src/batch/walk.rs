@@ -8,8 +8,14 @@
 //!   component and `**` crosses any number of directories (`2024/**/*.txt`);
 //! * a file is an input when it matches an `--include` pattern (by default `*.txt` and `*.md`) and
 //!   no `--exclude` pattern; a directory matching an `--exclude` pattern is not entered;
-//! * symbolic links to files are followed; links to directories are not (no cycles, no leaving
-//!   the tree);
+//! * symbolic links never lead the run outside IN_DIR unless it is asked to
+//!   (`follow_symlinks`, `--follow-symlinks`): a link to a file inside IN_DIR is an input like the
+//!   file; a link to a file outside it, or to a directory, is left out with its reason. With
+//!   `follow_symlinks`, links to files are inputs wherever they point and links to directories
+//!   are entered, each directory once (so a loop ends);
+//! * what cannot be an input although its name says it is — a FIFO, a device, a socket, a
+//!   dangling link, a link loop, a link refused by the rule above — is left out and listed with
+//!   why ([`Found::left_out`]), never skipped in silence (and never opened: a FIFO would block);
 //! * entries are listed in byte order of their names, so runs and shards see the same order;
 //! * a directory that cannot be read is reported, with the reason, and the walk goes on.
 //!
@@ -18,6 +24,8 @@
 use super::names::slash_name;
 use crate::{Error, Result};
 use glob::{MatchOptions, Pattern};
+use std::collections::HashSet;
+use std::fs::FileType;
 use std::path::{Path, PathBuf};
 
 /// The patterns used when no `--include` is given.
@@ -94,6 +102,29 @@ pub struct InputFile {
     pub name: String,
     /// The path to read it from.
     pub path: PathBuf,
+    /// Whether a symbolic link leads to it (its last component, or a directory link entered with
+    /// `follow_symlinks`); otherwise it is opened without following links.
+    pub linked: bool,
+}
+
+/// An entry whose name makes it an input but that is not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LeftOut {
+    /// Its path relative to the input directory, `/`-separated.
+    pub entry: String,
+    /// Why it is left out, e.g. `a FIFO, not a regular file`.
+    pub reason: String,
+}
+
+/// What a walk found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found {
+    /// The inputs, sorted by relative path.
+    pub inputs: Vec<InputFile>,
+    /// Directories that could not be listed.
+    pub unreadable: Vec<UnreadableDirectory>,
+    /// Entries left out (special files, dangling or refused links), in walk order.
+    pub left_out: Vec<LeftOut>,
 }
 
 /// A directory that could not be listed.
@@ -105,17 +136,36 @@ pub struct UnreadableDirectory {
     pub reason: String,
 }
 
-/// Lists the inputs under `input_dir` (see the module docs), skipping `output_dir`.
+/// Lists the inputs under `input_dir` (see the module docs), skipping `output_dir`, without
+/// following symbolic links out of `input_dir`.
 pub fn find_inputs(
     input_dir: &Path,
     output_dir: &Path,
     filter: &Filter,
 ) -> Result<(Vec<InputFile>, Vec<UnreadableDirectory>)> {
+    let found = walk(input_dir, output_dir, filter, false)?;
+    Ok((found.inputs, found.unreadable))
+}
+
+/// Walks `input_dir` (see the module docs), skipping `output_dir`; `follow_symlinks` lets links
+/// lead anywhere.
+pub fn walk(
+    input_dir: &Path,
+    output_dir: &Path,
+    filter: &Filter,
+    follow_symlinks: bool,
+) -> Result<Found> {
     let output_dir = output_dir.canonicalize().ok();
-    let mut inputs = Vec::new();
-    let mut unreadable = Vec::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(relative_dir) = pending.pop() {
+    let root = input_dir
+        .canonicalize()
+        .map_err(|err| Error::BatchDirectory {
+            path: input_dir.to_path_buf(),
+            problem: format!("cannot list the input directory: {err}"),
+        })?;
+    let mut found = Found::default();
+    let mut entered: HashSet<PathBuf> = HashSet::from([root.clone()]);
+    let mut pending = vec![(PathBuf::new(), false)];
+    while let Some((relative_dir, linked_dir)) = pending.pop() {
         let directory = input_dir.join(&relative_dir);
         if output_dir.is_some() && directory.canonicalize().ok() == output_dir {
             continue;
@@ -129,7 +179,7 @@ pub fn find_inputs(
                 })
             }
             Err(err) => {
-                unreadable.push(UnreadableDirectory {
+                found.unreadable.push(UnreadableDirectory {
                     name: slash_name(&relative_dir),
                     reason: format!("cannot list this directory: {err}"),
                 });
@@ -147,28 +197,139 @@ pub fn find_inputs(
             let Ok(file_type) = entry.file_type() else {
                 continue;
             };
-            let is_file = if file_type.is_symlink() {
-                std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file())
-            } else {
-                file_type.is_file()
+            let path = input_dir.join(&relative);
+            let leave_out = |found: &mut Found, reason: String| {
+                if filter.is_input(&name) {
+                    found.left_out.push(LeftOut {
+                        entry: name.clone(),
+                        reason,
+                    });
+                }
             };
             if file_type.is_dir() {
                 if !filter.excludes_directory(&name) {
-                    subdirectories.push(relative);
+                    subdirectories.push((relative, linked_dir));
                 }
-            } else if is_file && filter.is_input(&name) {
-                inputs.push(InputFile {
-                    path: input_dir.join(&relative),
-                    relative,
-                    name,
-                });
+            } else if file_type.is_file() {
+                if filter.is_input(&name) {
+                    found.inputs.push(InputFile {
+                        path,
+                        relative,
+                        name,
+                        linked: linked_dir,
+                    });
+                }
+            } else if file_type.is_symlink() {
+                let target = match std::fs::metadata(&path) {
+                    Ok(metadata) => metadata,
+                    Err(err) => {
+                        leave_out(&mut found, broken_link(&path, &err));
+                        continue;
+                    }
+                };
+                if target.is_dir() {
+                    if filter.excludes_directory(&name) {
+                        continue;
+                    }
+                    let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+                    if !follow_symlinks {
+                        found.left_out.push(LeftOut {
+                            entry: name,
+                            reason: "a symbolic link to a directory, not entered (pass \
+                                     --follow-symlinks to enter it)"
+                                .to_string(),
+                        });
+                    } else if entered.insert(canonical.clone()) {
+                        subdirectories.push((relative, true));
+                    } else {
+                        found.left_out.push(LeftOut {
+                            entry: name,
+                            reason: format!(
+                                "a symbolic link to {}, a directory already walked (a loop or a \
+                                 second way in)",
+                                canonical.display()
+                            ),
+                        });
+                    }
+                } else if target.is_file() {
+                    let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+                    if !filter.is_input(&name) {
+                        continue;
+                    }
+                    if follow_symlinks || canonical.starts_with(&root) {
+                        found.inputs.push(InputFile {
+                            path,
+                            relative,
+                            name,
+                            linked: true,
+                        });
+                    } else {
+                        leave_out(
+                            &mut found,
+                            format!(
+                                "a symbolic link to {}, outside the input directory (pass \
+                             --follow-symlinks to read it)",
+                                canonical.display()
+                            ),
+                        );
+                    }
+                } else {
+                    let kind = special_kind(&target.file_type());
+                    leave_out(
+                        &mut found,
+                        format!("a symbolic link to {kind}, not a regular file"),
+                    );
+                }
+            } else {
+                let kind = special_kind(&file_type);
+                leave_out(&mut found, format!("{kind}, not a regular file"));
             }
         }
         // Reversed so that the stack pops them in name order.
         pending.extend(subdirectories.into_iter().rev());
     }
-    inputs.sort_by(|a, b| a.relative.cmp(&b.relative));
-    Ok((inputs, unreadable))
+    found.inputs.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(found)
+}
+
+/// Why the symbolic link at `path` leads nowhere, given the error of following it.
+fn broken_link(path: &Path, err: &std::io::Error) -> String {
+    let target = std::fs::read_link(path)
+        .map(|t| format!(" (to {})", t.display()))
+        .unwrap_or_default();
+    if err.kind() == std::io::ErrorKind::NotFound {
+        format!("a dangling symbolic link{target}: its target does not exist")
+    } else if is_link_loop(err) {
+        format!("a symbolic link loop{target}")
+    } else {
+        format!("a symbolic link that cannot be followed{target}: {err}")
+    }
+}
+
+fn is_link_loop(err: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    return err.raw_os_error() == Some(libc::ELOOP);
+    #[cfg(not(unix))]
+    return false;
+}
+
+/// What a special file is, in words: `a FIFO`, `a character device`…
+fn special_kind(file_type: &FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO (named pipe)";
+        } else if file_type.is_char_device() {
+            return "a character device";
+        } else if file_type.is_block_device() {
+            return "a block device";
+        } else if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = file_type;
+    "a special file"
 }
 
 /// The entries of `directory`, sorted by name.

@@ -9,12 +9,15 @@
 //! Exit status: 0 when every input is done or skipped, 3 when the batch ran to its end but some
 //! inputs failed (they are listed in the summary and in `summary.json`) or, with `--strict`, some
 //! sentences stay flagged as doubtful, 1 when the batch could not run or stopped early (a rerun
-//! resumes), 2 for a usage error.
+//! resumes), 2 for a usage error, 128 + the signal's number (143 for SIGTERM, 130 for Ctrl-C) when
+//! a signal interrupted it: the first SIGTERM, SIGINT or SIGHUP makes it stop taking work, write
+//! and record what is finished and write the summary; a second one, or [`GRACE`] running out,
+//! ends it at once.
 
 use super::engine::{DocumentArgs, EngineArgs, FidelityArgs};
 use anyhow::Context;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use passeur::batch::{self, BatchOptions, Event, Outcome, Shard, Summary};
+use passeur::batch::{self, BatchOptions, Event, Interrupt, Outcome, Shard, Summary};
 use passeur::fidelity::Guarded;
 use passeur::write::{self, Format};
 use std::io::IsTerminal;
@@ -24,6 +27,10 @@ use std::time::{Duration, Instant};
 
 /// Exit status when the batch finished but some inputs failed.
 const SOME_INPUTS_FAILED: u8 = 3;
+
+/// How long an interrupted batch may take to finish its engine call and write what is done
+/// before it is ended at once (Slurm and Kubernetes send SIGKILL 30 s after SIGTERM by default).
+pub const GRACE: Duration = Duration::from_secs(20);
 
 /// Arguments of `passeur batch`.
 #[derive(clap::Args)]
@@ -52,14 +59,26 @@ pub struct Args {
     pub exclude: Vec<String>,
 
     /// Translate only shard K of N (1 ≤ K ≤ N), chosen by a hash of each relative path, so N
-    /// processes or machines can split IN_DIR between them.
-    #[arg(long, value_name = "K/N")]
+    /// processes or machines can split IN_DIR between them; `auto` takes K and N from a Slurm job
+    /// array (SLURM_ARRAY_TASK_ID…, any first index), `auto/N` K from a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX).
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
 
     /// Keep translated sentences in this file and reuse them across runs and folders (keyed by
-    /// model, revision, decoding options and sentence).
+    /// model, revision, decoding options and sentence); its directory is created if needed.
     #[arg(long, value_name = "PATH")]
     pub cache: Option<PathBuf>,
+
+    /// Read symbolic links that lead out of IN_DIR, and enter linked directories (each once);
+    /// without it such links are left out, and listed in the summary.
+    #[arg(long)]
+    pub follow_symlinks: bool,
+
+    /// Translate nothing: add up what every run into OUT_DIR did (all shards, resumed runs),
+    /// print it and write it to OUT_DIR/summary.all.json.
+    #[arg(long, conflicts_with = "shard")]
+    pub summary: bool,
 
     #[command(flatten)]
     pub document: DocumentArgs,
@@ -93,6 +112,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.input_dir.display()
         );
     }
+    let interrupt = Interrupt::new();
     let options = BatchOptions {
         formats: args.formats.clone(),
         include: args.include.clone(),
@@ -105,11 +125,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         // room to work and a large --batch-size is never cut short.
         chunk_size: (4 * args.engine.batch_size as usize).max(64),
         wave_requests: (8 * args.engine.batch_size as usize).max(512),
+        follow_symlinks: args.follow_symlinks,
+        max_input_bytes: args.document.max_input_size,
+        interrupt: Some(interrupt.clone()),
         ..BatchOptions::new(&args.input_dir, &args.output_dir)
     };
     // Checked before the model is loaded, so a typo fails at once.
     batch::Filter::new(&options.include, &options.exclude)?;
-    write::remove_temporary_files_on_signal()?;
+    if args.summary {
+        let totals = batch::totals(&options).context("passeur batch --summary")?;
+        if !args.quiet {
+            eprintln!("passeur: {}", totals.to_text().replace('\n', "\npasseur: "));
+        }
+        if !args.quiet {
+            eprintln!(
+                "passeur: totals written to {}",
+                options.output_dir.join(batch::TOTALS_FILE).display()
+            );
+        }
+        return Ok(if totals.failed > 0 {
+            ExitCode::from(SOME_INPUTS_FAILED)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    let stop = interrupt.clone();
+    write::drain_on_signal(move |signal| stop.request(Some(signal)), GRACE)?;
     let translator = args.engine.build_translator(args.quiet)?;
     let mut display = Display::new(&args);
     let mut empty = 0;
@@ -142,6 +183,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         report(&summary, &options, empty);
     }
+    if let Some(signal) = interrupt.signal() {
+        return Ok(ExitCode::from((128 + signal).clamp(0, 255) as u8));
+    }
     let doubtful = args.fidelity.check_strict(&summary.verdicts).err();
     if let Some(err) = &doubtful {
         eprintln!("passeur: {err}");
@@ -151,6 +195,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--shard`: `K/N`, `auto` or `auto/N` (from the job scheduler's environment).
+fn parse_shard(value: &str) -> Result<Shard, String> {
+    Shard::parse_with_env(value, |name| std::env::var(name).ok()).map_err(|err| err.to_string())
 }
 
 /// The summary on stderr. Failures were printed as they happened: they are counted here, not
@@ -288,6 +337,10 @@ impl Display {
     }
 
     fn show(&mut self, event: Event<'_>) {
+        // Entries left out are listed once, in the summary at the end (and in summary.json).
+        if let Event::LeftOut(_) = &event {
+            return;
+        }
         if let Event::Finished(report) = &event {
             if let Outcome::Failed(reason) = &report.outcome {
                 self.println(&format!("failed: {}: {reason}", report.input));
@@ -301,6 +354,7 @@ impl Display {
                 Event::Started { inputs } => files.set_length(inputs as u64),
                 Event::Translated { requests, .. } => sentences.inc(requests as u64),
                 Event::Finished(_) => files.inc(1),
+                Event::LeftOut(_) => {}
             },
             Display::Lines {
                 interval,
@@ -320,6 +374,7 @@ impl Display {
                             *failed += 1;
                         }
                     }
+                    Event::LeftOut(_) => {}
                 }
                 if last.elapsed() >= *interval {
                     *last = Instant::now();

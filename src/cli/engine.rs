@@ -199,6 +199,41 @@ pub struct DocumentArgs {
     /// words; nothing is dropped [default and maximum: the model's position limit].
     #[arg(long, value_name = "N", value_parser = parse_token_budget)]
     pub max_sentence_tokens: Option<usize>,
+
+    /// Refuse an input larger than SIZE (bytes, or with a K, M or G suffix: 64M, 1G); a larger
+    /// file is refused before it is read, a stream as soon as it passes the limit.
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_input_size: u64,
+}
+
+/// Parses a size in bytes: a whole number with an optional K, M, G or T suffix (powers of 1024;
+/// `KiB`, `MB` and the like are read the same way).
+pub fn parse_size(value: &str) -> Result<u64, String> {
+    let trimmed = value.trim();
+    let digits = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => {
+            return Err(format!(
+                "`{value}` is not a size: write a number of bytes, or 512K, 64M, 1G"
+            ))
+        }
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            format!("`{value}` is not a size: write a number of bytes, or 512K, 64M, 1G")
+        })
 }
 
 /// Smallest `--max-sentence-tokens` accepted: below it, pieces would be a word or two.

@@ -1,18 +1,23 @@
 //! `passeur lines [FILE|-]`: one sentence per input line, one translation per output line.
 //!
 //! The output has exactly as many lines as the input, in the same order; empty lines stay empty
-//! and never reach the model. Lines are translated in windows (sorted by length inside each window
-//! for efficient batches), and each window is printed as soon as it is done, so output streams on
-//! long inputs and memory stays bounded by the window. A line longer than the model's position
+//! and never reach the model. It is a streaming filter: a reader thread decodes the input line by
+//! line ([`input::Lines`]), and the translating side takes what has arrived — up to one window of
+//! [`WINDOW_BATCHES`] batches, waiting at most [`LOOK_AHEAD`] after the first line for more —
+//! translates it (sorted by length inside the window for efficient batches) and prints and flushes
+//! it before reading on. So `yes "Bonjour." | passeur lines` prints as it goes in constant memory,
+//! and a line typed at a terminal is answered at once. A line longer than the model's position
 //! limit is an error naming the line: use `passeur translate`, which splits long sentences.
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use passeur::input;
-use passeur::translate::Translation;
-use std::io::{IsTerminal, Write};
+use passeur::translate::{Translation, Translator};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use super::engine::EngineArgs;
 
@@ -36,56 +41,114 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// Lines translated and printed together: enough to fill batches well, few enough to stream.
+/// Lines translated and printed together, in batches: enough to fill batches well, few enough to
+/// stream.
 const WINDOW_BATCHES: usize = 8;
+
+/// How long the lines after the first of a window are waited for before translating what arrived.
+const LOOK_AHEAD: Duration = Duration::from_millis(50);
+
+/// The longest line read: far beyond any sentence the model can take, and the memory bound.
+const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// Runs `passeur lines`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let input_path = args.input.as_ref().filter(|p| p.as_os_str() != "-");
-    let decoded = match input_path {
-        Some(path) => input::read_file(path, None)?,
-        None => input::read_stdin(None)?,
-    };
-    let lines: Vec<&str> = if decoded.text.is_empty() {
-        Vec::new()
-    } else {
-        decoded
-            .text
-            .strip_suffix('\n')
-            .unwrap_or(&decoded.text)
-            .split('\n')
-            .collect()
-    };
-    if lines.iter().all(|line| line.trim().is_empty()) {
-        // Nothing for the model: do not load (or download) it.
-        let mut stdout = std::io::stdout().lock();
-        for line in &lines {
-            write_line(&mut stdout, line, None, args.jsonl)?;
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    let translator = args.engine.build_translator(args.quiet)?;
-    let bar = progress_bar(lines.len(), args.quiet);
-    let window = args.engine.batch_size as usize * WINDOW_BATCHES;
-    let mut stdout = std::io::stdout().lock();
-    for (window_index, chunk) in lines.chunks(window).enumerate() {
-        let first_line = window_index * window + 1;
-        let translations = match translator.translate(chunk) {
-            Ok(translations) => translations,
-            Err(passeur::Error::InvalidSource { index, problem }) => {
-                let input_name = input_path.map_or("<stdin>".into(), |p| p.display().to_string());
-                anyhow::bail!("{input_name}:{}: {problem}", first_line + index)
+    let (name, reader): (String, Box<dyn Read + Send>) = match input_path {
+        Some(path) => (
+            path.display().to_string(),
+            Box::new(input::open_file(path)?),
+        ),
+        None => {
+            let interactive = std::io::stdin().is_terminal();
+            if !args.quiet && interactive {
+                eprintln!("{}", super::translate::STDIN_HINT);
             }
-            Err(err) => return Err(err.into()),
-        };
-        for (line, translation) in chunk.iter().zip(&translations) {
-            write_line(&mut stdout, line, Some(translation), args.jsonl)?;
+            (input::STDIN_NAME.to_string(), Box::new(std::io::stdin()))
         }
-        stdout.flush().context("writing to standard output")?;
-        bar.inc(chunk.len() as u64);
+    };
+    let lines = input::Lines::new(reader, &name, None, MAX_LINE_BYTES)?;
+    let window = args.engine.batch_size as usize * WINDOW_BATCHES;
+    let (sender, receiver) = sync_channel(window);
+    std::thread::Builder::new()
+        .name("passeur-lines-reader".to_string())
+        .spawn(move || {
+            for line in lines {
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        })
+        .context("starting the reader thread")?;
+
+    let show_progress = !args.quiet
+        && std::io::stderr().is_terminal()
+        && (input_path.is_some() || !std::io::stdin().is_terminal());
+    let bar = progress_bar(show_progress);
+    let mut translator: Option<Translator> = None;
+    let mut stdout = std::io::stdout().lock();
+    let mut first_line = 1;
+    loop {
+        let (texts, failure) = next_window(&receiver, window);
+        if texts.is_empty() && failure.is_none() {
+            break;
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let translations = if refs.iter().all(|line| line.trim().is_empty()) {
+            // Nothing for the model: do not load (or download) it for empty lines.
+            Vec::new()
+        } else {
+            let engine = match &translator {
+                Some(engine) => engine,
+                None => translator.insert(args.engine.build_translator(args.quiet)?),
+            };
+            match engine.translate(&refs) {
+                Ok(translations) => translations,
+                Err(passeur::Error::InvalidSource { index, problem }) => {
+                    anyhow::bail!("{name}:{}: {problem}", first_line + index)
+                }
+                Err(err) => return Err(err.into()),
+            }
+        };
+        for (i, line) in refs.iter().enumerate() {
+            write_line(&mut stdout, line, translations.get(i), args.jsonl)?;
+        }
+        flush(&mut stdout)?;
+        bar.inc(refs.len() as u64);
+        first_line += refs.len();
+        if let Some(err) = failure {
+            bar.finish_and_clear();
+            return Err(err.into());
+        }
     }
     bar.finish_and_clear();
     Ok(ExitCode::SUCCESS)
+}
+
+/// The lines that arrive within one window: the first one waited for as long as it takes, the
+/// others for at most [`LOOK_AHEAD`], up to `size` lines; and the read error that ended the input,
+/// if one did. Both empty at the end of the input.
+fn next_window(
+    receiver: &Receiver<passeur::Result<String>>,
+    size: usize,
+) -> (Vec<String>, Option<passeur::Error>) {
+    let mut lines = Vec::new();
+    let first = match receiver.recv() {
+        Ok(Ok(line)) => line,
+        Ok(Err(err)) => return (lines, Some(err)),
+        Err(_) => return (lines, None),
+    };
+    lines.push(first);
+    let deadline = Instant::now() + LOOK_AHEAD;
+    while lines.len() < size {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match receiver.recv_timeout(wait) {
+            Ok(Ok(line)) => lines.push(line),
+            Ok(Err(err)) => return (lines, Some(err)),
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    (lines, None)
 }
 
 fn write_line(
@@ -110,19 +173,28 @@ fn write_line(
     } else {
         writeln!(out, "{}", translation.map_or("", |t| t.text.as_str()))
     };
+    quiet_on_broken_pipe(written)
+}
+
+fn flush(out: &mut impl Write) -> anyhow::Result<()> {
+    quiet_on_broken_pipe(out.flush())
+}
+
+/// A reader that stops early (`| head`) ends the command quietly with status 0, as for any filter.
+fn quiet_on_broken_pipe(written: std::io::Result<()>) -> anyhow::Result<()> {
     match written {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         other => other.context("writing to standard output"),
     }
 }
 
-fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
+fn progress_bar(show: bool) -> ProgressBar {
+    if !show {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} lines, {per_sec}, {eta} left")
+        ProgressStyle::with_template("{spinner} {pos} lines, {per_sec}")
             .expect("the template is valid"),
     );
     bar

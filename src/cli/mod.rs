@@ -2,6 +2,7 @@
 
 pub mod advice;
 pub mod batch;
+pub mod cache;
 pub mod engine;
 pub mod help;
 pub mod lines;

@@ -27,6 +27,11 @@ pub struct Args {
     /// JSON array of that paragraph's sentences (`null` for a line that cannot be read).
     #[arg(long)]
     jsonl: bool,
+
+    /// Refuse a text input larger than SIZE (bytes, or 512K, 64M, 1G); in --jsonl mode, a line
+    /// larger than SIZE.
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = super::engine::parse_size)]
+    max_input_size: u64,
 }
 
 /// Runs `passeur segment`.
@@ -35,9 +40,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout().lock();
     let mut out = BufWriter::new(stdout);
     let outcome = if args.jsonl {
-        segment_jsonl(&name, reader, &mut out)
+        segment_jsonl(&name, reader, &mut out, args.max_input_size)
     } else {
-        segment_text(&name, reader, &mut out)
+        segment_text(&name, reader, &mut out, args.max_input_size)
     };
     // A reader that stops early (`| head`) is not an error.
     match outcome.and_then(|code| out.flush().map(|()| code).map_err(anyhow::Error::from)) {
@@ -59,9 +64,11 @@ fn open_input(path: Option<&std::path::Path>) -> anyhow::Result<(String, Box<dyn
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
-        cause
+        let io_kind = cause
             .downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            .map(io::Error::kind)
+            .or_else(|| cause.downcast_ref::<serde_json::Error>()?.io_error_kind());
+        io_kind == Some(io::ErrorKind::BrokenPipe)
     })
 }
 
@@ -69,13 +76,11 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// inside it (hard-wrapped prose) written as single spaces.
 fn segment_text(
     name: &str,
-    mut reader: impl Read,
+    reader: impl Read,
     out: &mut impl Write,
+    max_bytes: u64,
 ) -> anyhow::Result<ExitCode> {
-    let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("{name}: cannot read"))?;
+    let bytes = passeur::input::read_limited(reader, name, None, max_bytes, None)?;
     // The same decoding as `translate`: BOM, UTF-16, legacy encodings, binary refused.
     let decoded = passeur::input::decode(&bytes, name, None)?;
     let text = decoded.text.as_str();
@@ -96,19 +101,27 @@ fn segment_jsonl(
     name: &str,
     mut reader: impl BufRead,
     out: &mut impl Write,
+    max_line_bytes: u64,
 ) -> anyhow::Result<ExitCode> {
     let mut line = Vec::new();
     let mut line_number = 0usize;
     let mut unreadable = 0usize;
     loop {
         line.clear();
-        let read = reader
+        let read = (&mut reader)
+            .take(max_line_bytes.saturating_add(1))
             .read_until(b'\n', &mut line)
             .with_context(|| format!("{name}: cannot read line {}", line_number + 1))?;
         if read == 0 {
             break;
         }
         line_number += 1;
+        if line.len() as u64 > max_line_bytes && !line.ends_with(b"\n") {
+            anyhow::bail!(
+                "{name}:{line_number}: the line is longer than {} (raise --max-input-size)",
+                passeur::input::human_bytes(max_line_bytes)
+            );
+        }
         let content = line.strip_suffix(b"\n").unwrap_or(&line);
         let content = content.strip_suffix(b"\r").unwrap_or(content);
         let content = if line_number == 1 {

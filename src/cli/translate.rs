@@ -72,13 +72,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let forced = args.document.forced_encoding()?;
     let input_path = args.input.as_deref().filter(|p| *p != Path::new("-"));
+    let limit = args.document.max_input_size;
     let decoded = match input_path {
-        Some(path) => input::read_file(path, forced)?,
+        Some(path) => input::read_file_with_limit(path, forced, limit)?,
         None => {
             if !args.quiet && std::io::stdin().is_terminal() {
-                eprintln!("passeur: reading French text from standard input (end it with Ctrl-D)");
+                eprintln!("{STDIN_HINT}");
             }
-            input::read_stdin(forced)?
+            input::read_stdin_with_limit(forced, limit)?
         }
     };
     let input_name = input_path.map_or(input::STDIN_NAME.to_string(), |p| p.display().to_string());
@@ -115,7 +116,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .write_all(rendered.as_bytes())
                 .and_then(|()| stdout.flush());
             match written {
-                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+                // A reader that stops early (`| head`): a quiet success, as for every filter.
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {
+                    return Ok(ExitCode::SUCCESS)
+                }
                 other => other.context("writing to standard output")?,
             }
         }
@@ -129,6 +133,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     args.fidelity.check_strict(&bilingual.stats.verdicts)?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// What `translate` and `lines` say when they wait for a person to type.
+pub const STDIN_HINT: &str =
+    "passeur: reading French text from standard input (end it with Ctrl-D)";
 
 /// `--format`, else the extension of `-o`, else Markdown.
 fn output_format(args: &Args) -> anyhow::Result<Format> {

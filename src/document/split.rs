@@ -14,6 +14,17 @@
 //! yields one. Pieces together hold every non-whitespace byte of the sentence: nothing is dropped.
 //! Token counts are assumed to grow with the prefix (they do for SentencePiece); the search only
 //! ever returns a prefix it has checked.
+//!
+//! # Cost
+//!
+//! Counting tokens costs time in proportion to the text counted, so the search never counts more
+//! than it must: before cutting, it doubles a window from the start of what remains (256 bytes,
+//! 512, …) until the window is over the budget; no prefix longer than that window can fit, so the
+//! cut points and the binary search stay inside it. A piece of `w` bytes then costs `O(w log w)`,
+//! and a sentence of `n` bytes `O(n log n)` in all, whatever its length: an unbroken word of 1 MB
+//! is split in about as many steps per byte as a long sentence of 10 kB (`scripts/bench-split`
+//! checks the growth). Counting the whole remaining text at every cut instead, as before, made a
+//! 1 MB word take hours.
 
 use std::ops::Range;
 
@@ -43,32 +54,75 @@ pub fn split_to_budget(
         if rest.is_empty() {
             return pieces;
         }
-        if token_count(rest) <= budget {
+        let Some(window) = window_over_budget(rest, budget, token_count) else {
             pieces.push(start..start + rest.len());
             return pieces;
-        }
-        let cut = best_cut(rest, budget, token_count);
+        };
+        let cut = best_cut(rest, window, budget, token_count);
         let piece = rest[..cut].trim_end();
         pieces.push(start..start + piece.len());
         start += cut;
     }
 }
 
+/// The first window size tried by [`window_over_budget`].
+const FIRST_WINDOW: usize = 256;
+
+/// The end of the shortest doubling window `rest[..end]` (see the module docs) whose tokens are
+/// over `budget`, or `None` when all of `rest` fits.
+fn window_over_budget(
+    rest: &str,
+    budget: usize,
+    token_count: &dyn Fn(&str) -> usize,
+) -> Option<usize> {
+    let mut size = FIRST_WINDOW;
+    loop {
+        let end = char_boundary_at_or_after(rest, size);
+        if token_count(rest[..end].trim_end()) > budget {
+            return Some(end);
+        }
+        if end == rest.len() {
+            return None;
+        }
+        size = size.saturating_mul(2);
+    }
+}
+
+/// The first character boundary of `text` at or after `at` (its length past the end).
+fn char_boundary_at_or_after(text: &str, at: usize) -> usize {
+    (at..text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len())
+}
+
 /// The end of the longest prefix of `rest` that fits, at the best kind of cut point; always > 0.
-fn best_cut(rest: &str, budget: usize, token_count: &dyn Fn(&str) -> usize) -> usize {
+/// No prefix reaching `window` fits, so only cut points before it are considered.
+fn best_cut(
+    rest: &str,
+    window: usize,
+    budget: usize,
+    token_count: &dyn Fn(&str) -> usize,
+) -> usize {
     let fits = |end: usize| token_count(rest[..end].trim_end()) <= budget;
+    // One character past the window, so that a cut point's look at its next character sees it.
+    let seen = &rest[..char_boundary_at_or_after(rest, window + 1)];
     for kind in [
         CutKind::Clause,
         CutKind::Comma,
         CutKind::Dash,
         CutKind::Space,
     ] {
-        let candidates = cut_points(rest, kind);
+        let mut candidates = cut_points(seen, kind);
+        candidates.retain(|&point| point < window);
         if let Some(end) = longest_fitting(&candidates, &fits) {
             return end;
         }
     }
-    let boundaries: Vec<usize> = rest.char_indices().map(|(i, _)| i).skip(1).collect();
+    let boundaries: Vec<usize> = rest[..window]
+        .char_indices()
+        .map(|(i, _)| i)
+        .skip(1)
+        .collect();
     longest_fitting(&boundaries, &fits)
         .unwrap_or_else(|| rest.chars().next().map_or(rest.len(), char::len_utf8))
 }
@@ -158,6 +212,74 @@ mod tests {
             .map(|p| &dashes[p..])
             .collect();
         assert_eq!(points, ["— enfin — puis - bref", "— puis - bref", "- bref"]);
+    }
+
+    /// The cuts of the exhaustive search the windows replace: every cut point of the whole
+    /// remaining text tried, the whole remaining text counted at every step.
+    fn exhaustive(text: &str, budget: usize, count: &dyn Fn(&str) -> usize) -> Vec<Range<usize>> {
+        let mut pieces = Vec::new();
+        let mut start = 0;
+        loop {
+            start += text[start..].len() - text[start..].trim_start().len();
+            let rest = text[start..].trim_end();
+            if rest.is_empty() {
+                return pieces;
+            }
+            if count(rest) <= budget {
+                pieces.push(start..start + rest.len());
+                return pieces;
+            }
+            let cut = best_cut(rest, rest.len(), budget, count);
+            pieces.push(start..start + rest[..cut].trim_end().len());
+            start += cut;
+        }
+    }
+
+    #[test]
+    fn windows_cut_exactly_where_the_exhaustive_search_does() {
+        let words = |s: &str| s.split_whitespace().count() + 1;
+        let bytes = |s: &str| s.len() / 3 + 1;
+        let sentence =
+            "Il a dit ceci ; elle a répondu cela, puis — enfin — ils sont partis - bref, \
+                        c'était long: très long. ";
+        let long = sentence.repeat(12);
+        let word = "anticonstitutionnellement".repeat(25);
+        let mixed = format!("{word} {long} {word}é{word}");
+        for text in [&long, &word, &mixed] {
+            for budget in [3, 8, 20, 64, 300] {
+                for (name, count) in [
+                    ("words", &words as &dyn Fn(&str) -> usize),
+                    ("bytes", &bytes),
+                ] {
+                    assert_eq!(
+                        split_to_budget(text, budget, count),
+                        exhaustive(text, budget, count),
+                        "{name}, budget {budget}, text of {} bytes",
+                        text.len()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_word_is_counted_in_proportion_to_its_length() {
+        // A counter that adds up what it is asked to count.
+        let counted = std::cell::Cell::new(0usize);
+        let count = |s: &str| {
+            counted.set(counted.get() + s.len());
+            s.len() / 4 + 1
+        };
+        let mut per_byte = Vec::new();
+        for length in [64 << 10, 256 << 10] {
+            counted.set(0);
+            let word = "a".repeat(length);
+            let pieces = split_to_budget(&word, 512, &count);
+            assert_eq!(pieces.iter().map(|r| r.len()).sum::<usize>(), length);
+            per_byte.push(counted.get() as f64 / length as f64);
+        }
+        // n log n: four times the length costs a few more counted bytes per byte, not four times.
+        assert!(per_byte[1] < per_byte[0] * 1.5, "{per_byte:?}");
     }
 
     #[test]

@@ -184,17 +184,15 @@ pub(crate) fn top_k(row: &[f32], k: usize) -> Vec<(u32, f32)> {
     top
 }
 
-/// The error for a row with no token left to choose (only possible with contradictory settings
-/// or a model that produced NaN).
+/// The error for a row with no token left to choose: a model that produced NaN or infinite
+/// values (a model problem), or settings that ban every token.
 pub(crate) fn no_token_left(step: usize, normalizer: f32) -> Error {
-    let problem = if normalizer.is_nan() {
-        format!("the model produced NaN logits at step {step}; the weights are probably corrupt")
-    } else {
-        format!("every token is banned at step {step}; the banned words, minimum length and n-gram settings leave nothing to generate")
-    };
+    if normalizer.is_nan() || normalizer == f32::INFINITY {
+        return Error::NonFiniteModelOutput { step };
+    }
     Error::GenerationOption {
         option: "bad_words_ids",
-        problem,
+        problem: format!("every token is banned at step {step}; the banned words, minimum length and n-gram settings leave nothing to generate"),
     }
 }
 

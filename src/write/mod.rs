@@ -24,7 +24,9 @@ mod markdown;
 mod text;
 mod tmx;
 
-pub use atomic::{remove_temporary_files_on_signal, write_atomically};
+pub use atomic::{
+    drain_on_signal, remove_temporary_files_on_signal, write_atomically, write_inside,
+};
 pub use html::render as html;
 pub use jsonl::render as jsonl;
 pub use markdown::render as markdown;
