@@ -17,6 +17,8 @@
 //! * [`translate`] ties tokenizer, model and search into a `Translator`.
 //! * [`mod@write`] renders a bilingual document as Markdown, HTML, text, JSONL or TMX.
 //! * [`batch`] runs whole directories.
+//! * [`queue`] batches the sentences of many callers' documents through one engine; [`serve`]
+//!   (feature `serve`) is the HTTP server on top of it.
 
 pub mod batch;
 pub mod document;
@@ -26,7 +28,10 @@ pub mod generate;
 pub mod hub;
 pub mod input;
 pub mod model;
+pub mod queue;
 pub mod segment;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod tokenizer;
 pub mod translate;
 pub mod write;

@@ -27,6 +27,9 @@ enum Command {
     Models(cli::models::ModelsArgs),
     /// Download a model into the Hugging Face cache ahead of time.
     Fetch(cli::models::FetchArgs),
+    /// Serve translations over HTTP (LibreTranslate-compatible API), batching concurrent requests.
+    #[cfg(feature = "serve")]
+    Serve(cli::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,8 @@ fn main() -> ExitCode {
         Command::Batch(args) => cli::batch::run(args),
         Command::Models(args) => cli::models::run_models(args),
         Command::Fetch(args) => cli::models::run_fetch(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => cli::serve::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -5,4 +5,6 @@ pub mod engine;
 pub mod lines;
 pub mod models;
 pub mod segment;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod translate;
