@@ -510,30 +510,28 @@ impl Worker {
             })
             .collect();
         let started = Instant::now();
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            self.engine.translate_sentences(&texts)
-        }))
-        .unwrap_or_else(|panic| {
-            let problem = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown cause".into());
-            Err(Error::EngineFailed {
-                problem: format!("the engine panicked: {problem}"),
-            })
-        })
-        .and_then(|translations| {
-            if translations.len() == texts.len() {
-                Ok(translations)
-            } else {
-                Err(Error::TranslationCount {
-                    expected: texts.len(),
-                    got: translations.len(),
-                    step: "queued translation",
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.engine.translate_sentences(&texts)))
+            .unwrap_or_else(|panic| {
+                let problem = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown cause".into());
+                Err(Error::EngineFailed {
+                    problem: format!("the engine panicked: {problem}"),
                 })
-            }
-        });
+            })
+            .and_then(|translations| {
+                if translations.len() == texts.len() {
+                    Ok(translations)
+                } else {
+                    Err(Error::TranslationCount {
+                        expected: texts.len(),
+                        got: translations.len(),
+                        step: "queued translation",
+                    })
+                }
+            });
         self.shared.batches.fetch_add(1, Ordering::Relaxed);
         if let Some(observer) = &self.observer {
             let mut documents: Vec<usize> = slots.iter().map(|slot| slot.job).collect();
@@ -716,7 +714,10 @@ mod tests {
     fn wait_for_calls(engine: &Scripted, calls: usize) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while engine.entered.load(Ordering::SeqCst) < calls {
-            assert!(Instant::now() < deadline, "the worker never called the engine");
+            assert!(
+                Instant::now() < deadline,
+                "the worker never called the engine"
+            );
             std::thread::sleep(Duration::from_millis(1));
         }
     }
@@ -752,7 +753,11 @@ mod tests {
         let calls = calls(&engine);
         assert_eq!(calls.len(), 2, "{calls:?}");
         let lengths: Vec<usize> = calls[1].iter().map(|s| engine.token_count(s)).collect();
-        assert_eq!(calls[1].len(), 5, "the three documents in one call: {calls:?}");
+        assert_eq!(
+            calls[1].len(),
+            5,
+            "the three documents in one call: {calls:?}"
+        );
         assert!(lengths.windows(2).all(|w| w[0] <= w[1]), "{calls:?}");
         assert_eq!(queue.stats().documents, 0);
     }
@@ -769,10 +774,7 @@ mod tests {
         assert_eq!(queued.english(), direct.english());
         assert_eq!(queued.stats, direct.stats);
         assert!(queued.stats.split_sentences > 0 && queued.stats.passthrough > 0);
-        assert_eq!(
-            crate::write::jsonl(&queued),
-            crate::write::jsonl(&direct)
-        );
+        assert_eq!(crate::write::jsonl(&queued), crate::write::jsonl(&direct));
     }
 
     #[test]
@@ -787,11 +789,21 @@ mod tests {
         first.wait().unwrap();
         assert_eq!(last.wait().unwrap().english(), "DERNIER.");
         assert!(
-            calls(&engine).iter().flatten().all(|s| !s.contains("Abandonné")),
+            calls(&engine)
+                .iter()
+                .flatten()
+                .all(|s| !s.contains("Abandonné")),
             "{:?}",
             calls(&engine)
         );
-        assert_eq!(queue.stats(), QueueStats { translated: 2, batches: 2, ..QueueStats::default() });
+        assert_eq!(
+            queue.stats(),
+            QueueStats {
+                translated: 2,
+                batches: 2,
+                ..QueueStats::default()
+            }
+        );
     }
 
     #[test]
@@ -800,12 +812,17 @@ mod tests {
         let gate = engine.gate.lock().unwrap();
         let first = queue.submit(doc("Premier.")).unwrap();
         wait_for_calls(&engine, 1);
-        let bad = queue.submit(doc("Un ÉCHEC ici. Et une autre phrase.")).unwrap();
+        let bad = queue
+            .submit(doc("Un ÉCHEC ici. Et une autre phrase."))
+            .unwrap();
         let good = queue.submit(doc("Tout va bien.")).unwrap();
         drop(gate);
         first.wait().unwrap();
         let err = bad.wait().unwrap_err();
-        assert_eq!(err.to_string(), "the translation engine failed: scripted failure");
+        assert_eq!(
+            err.to_string(),
+            "the translation engine failed: scripted failure"
+        );
         assert_eq!(good.wait().unwrap().english(), "TOUT VA BIEN.");
         assert_eq!(queue.stats().documents, 0);
         assert_eq!(queue.stats().waiting, 0);
@@ -836,7 +853,16 @@ mod tests {
         wait_for_calls(&engine, 1);
         let waiting = queue.submit(doc("Deux. Phrases.")).unwrap();
         let refused = queue.submit(doc("Trop.")).unwrap_err();
-        assert!(matches!(refused, Error::QueueFull { waiting: 2, capacity: 2 }), "{refused}");
+        assert!(
+            matches!(
+                refused,
+                Error::QueueFull {
+                    waiting: 2,
+                    capacity: 2
+                }
+            ),
+            "{refused}"
+        );
         // Shutting down with work accepted: refuses new documents, finishes the others.
         let closing = {
             let queue = Arc::clone(&queue);

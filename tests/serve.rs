@@ -244,7 +244,9 @@ fn raw_exchange(address: SocketAddr, request: &[u8]) -> String {
 }
 
 fn error_of(body: &Value) -> &str {
-    body["error"].as_str().unwrap_or_else(|| panic!("no error in {body}"))
+    body["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error in {body}"))
 }
 
 const ARTICLE: &str = "Le Conseil a adopté le texte mercredi. Il y avait 5.000 personnes.\n\n\
@@ -284,7 +286,10 @@ fn form_multipart_and_query_parameters_work_like_json() {
     let want = expected("Bonjour le monde.").english();
     let form = "q=Bonjour+le+monde.&source=fr&target=en";
     let (status, text) = server.post("/translate", "application/x-www-form-urlencoded", form);
-    assert_eq!((status, text.as_str()), (200, json!({ "translatedText": want }).to_string().as_str()));
+    assert_eq!(
+        (status, text.as_str()),
+        (200, json!({ "translatedText": want }).to_string().as_str())
+    );
 
     // A repeated form field is an array.
     let (_, text) = server.post(
@@ -293,7 +298,10 @@ fn form_multipart_and_query_parameters_work_like_json() {
         "q=Bonjour+le+monde.&q=Merci.&source=fr&target=en",
     );
     let body: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(body["translatedText"], json!([want, expected("Merci.").english()]));
+    assert_eq!(
+        body["translatedText"],
+        json!([want, expected("Merci.").english()])
+    );
 
     // A browser's FormData.
     let boundary = "XyZpasseur";
@@ -311,12 +319,22 @@ fn form_multipart_and_query_parameters_work_like_json() {
         multipart,
     );
     assert_eq!(status, 200, "{text}");
-    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["translatedText"], json!(want));
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap()["translatedText"],
+        json!(want)
+    );
 
     // The query string.
-    let (status, text) = server.post("/translate?q=Bonjour%20le%20monde.&source=fr&target=en", "application/x-www-form-urlencoded", "");
+    let (status, text) = server.post(
+        "/translate?q=Bonjour%20le%20monde.&source=fr&target=en",
+        "application/x-www-form-urlencoded",
+        "",
+    );
     assert_eq!(status, 200, "{text}");
-    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["translatedText"], json!(want));
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap()["translatedText"],
+        json!(want)
+    );
 }
 
 #[test]
@@ -328,7 +346,10 @@ fn auto_source_reports_the_detected_language() {
     );
     assert_eq!(body["detectedLanguage"]["language"], "fr", "{body}");
     let confidence = body["detectedLanguage"]["confidence"].as_f64().unwrap();
-    assert!((0.0..=100.0).contains(&confidence) && confidence > 50.0, "{body}");
+    assert!(
+        (0.0..=100.0).contains(&confidence) && confidence > 50.0,
+        "{body}"
+    );
     let (_, body) = server.post_json(
         "/translate",
         &json!({"q": ["Bonjour.", "The weather is nice today, isn't it?"], "source": "auto", "target": "en", "alternatives": 2}),
@@ -337,12 +358,18 @@ fn auto_source_reports_the_detected_language() {
     assert_eq!(body["detectedLanguage"][1]["language"], "en", "{body}");
     assert_eq!(body["alternatives"], json!([[], []]));
 
-    let (status, body) = server.post_json("/detect", &json!({"q": "Où est la gare, s'il vous plaît ?"}));
+    let (status, body) = server.post_json(
+        "/detect",
+        &json!({"q": "Où est la gare, s'il vous plaît ?"}),
+    );
     assert_eq!(status, 200);
     assert_eq!(body[0]["language"], "fr", "{body}");
     assert!(body[0]["confidence"].as_f64().unwrap() > 50.0);
     let (status, body) = server.post_json("/detect", &json!({}));
-    assert_eq!((status, error_of(&body)), (400, "Invalid request: missing q parameter"));
+    assert_eq!(
+        (status, error_of(&body)),
+        (400, "Invalid request: missing q parameter")
+    );
 }
 
 #[test]
@@ -355,29 +382,80 @@ fn bad_requests_get_libretranslate_errors() {
         fixture_loader(),
     );
     let cases = [
-        (json!({"source": "fr", "target": "en"}), "Invalid request: missing q parameter"),
-        (json!({"q": "", "source": "fr", "target": "en"}), "Invalid request: missing q parameter"),
-        (json!({"q": [], "source": "fr", "target": "en"}), "Invalid request: missing q parameter"),
-        (json!({"q": "Bonjour", "target": "en"}), "Invalid request: missing source parameter"),
-        (json!({"q": "Bonjour", "source": "fr"}), "Invalid request: missing target parameter"),
-        (json!({"q": "Bonjour", "source": "de", "target": "en"}), "de is not supported"),
-        (json!({"q": "Bonjour", "source": "fr", "target": "zz"}), "zz is not supported"),
-        (json!({"q": "Bonjour", "source": "fr", "target": "en", "format": "pdf"}), "pdf format is not supported"),
-        (json!({"q": 5, "source": "fr", "target": "en"}), "Invalid request: q must be a string or an array of strings"),
-        (json!({"q": ["a", 1], "source": "fr", "target": "en"}), "Invalid request: q must be a string or an array of strings"),
-        (json!({"q": "Bonjour", "source": ["fr"], "target": "en"}), "Invalid request: source must be a string"),
-        (json!({"q": "Bonjour", "source": "fr", "target": "en", "alternatives": "many"}), "Invalid request: alternatives parameter is not a number"),
-        (json!({"q": "x".repeat(41), "source": "fr", "target": "en"}), "Invalid request: request (41) exceeds text limit (40)"),
-        (json!({"q": ["é".repeat(20), "à".repeat(21)], "source": "fr", "target": "en"}), "Invalid request: request (41) exceeds text limit (40)"),
+        (
+            json!({"source": "fr", "target": "en"}),
+            "Invalid request: missing q parameter",
+        ),
+        (
+            json!({"q": "", "source": "fr", "target": "en"}),
+            "Invalid request: missing q parameter",
+        ),
+        (
+            json!({"q": [], "source": "fr", "target": "en"}),
+            "Invalid request: missing q parameter",
+        ),
+        (
+            json!({"q": "Bonjour", "target": "en"}),
+            "Invalid request: missing source parameter",
+        ),
+        (
+            json!({"q": "Bonjour", "source": "fr"}),
+            "Invalid request: missing target parameter",
+        ),
+        (
+            json!({"q": "Bonjour", "source": "de", "target": "en"}),
+            "de is not supported",
+        ),
+        (
+            json!({"q": "Bonjour", "source": "fr", "target": "zz"}),
+            "zz is not supported",
+        ),
+        (
+            json!({"q": "Bonjour", "source": "fr", "target": "en", "format": "pdf"}),
+            "pdf format is not supported",
+        ),
+        (
+            json!({"q": 5, "source": "fr", "target": "en"}),
+            "Invalid request: q must be a string or an array of strings",
+        ),
+        (
+            json!({"q": ["a", 1], "source": "fr", "target": "en"}),
+            "Invalid request: q must be a string or an array of strings",
+        ),
+        (
+            json!({"q": "Bonjour", "source": ["fr"], "target": "en"}),
+            "Invalid request: source must be a string",
+        ),
+        (
+            json!({"q": "Bonjour", "source": "fr", "target": "en", "alternatives": "many"}),
+            "Invalid request: alternatives parameter is not a number",
+        ),
+        (
+            json!({"q": "x".repeat(41), "source": "fr", "target": "en"}),
+            "Invalid request: request (41) exceeds text limit (40)",
+        ),
+        (
+            json!({"q": ["é".repeat(20), "à".repeat(21)], "source": "fr", "target": "en"}),
+            "Invalid request: request (41) exceeds text limit (40)",
+        ),
     ];
     for (request, message) in cases {
         let (status, body) = server.post_json("/translate", &request);
         assert_eq!((status, error_of(&body)), (400, message), "{request}");
     }
     for (body, message) in [
-        ("{\"q\": ", "Invalid JSON format: EOF while parsing a value at line 1 column 6"),
-        ("[\"q\"]", "Invalid JSON format: the body must be a JSON object"),
-        ("\u{0}\u{1}", "Invalid JSON format: expected value at line 1 column 1"),
+        (
+            "{\"q\": ",
+            "Invalid JSON format: EOF while parsing a value at line 1 column 6",
+        ),
+        (
+            "[\"q\"]",
+            "Invalid JSON format: the body must be a JSON object",
+        ),
+        (
+            "\u{0}\u{1}",
+            "Invalid JSON format: expected value at line 1 column 1",
+        ),
     ] {
         let (status, text) = server.post("/translate", "application/json", body);
         let answer: Value = serde_json::from_str(&text).unwrap();
@@ -387,7 +465,11 @@ fn bad_requests_get_libretranslate_errors() {
     assert_eq!(status, 400, "{text}");
 
     // Over the byte limit (6 bytes a character plus 64 KiB): 413 before the body is read.
-    let limit = ServeOptions { max_chars: 40, ..ServeOptions::default() }.body_limit();
+    let limit = ServeOptions {
+        max_chars: 40,
+        ..ServeOptions::default()
+    }
+    .body_limit();
     let answer = raw_exchange(
         server.address,
         format!(
@@ -419,9 +501,15 @@ fn bad_requests_get_libretranslate_errors() {
     let (status, text) = server.get("/nowhere");
     assert_eq!((status, text.as_str()), (404, r#"{"error":"Not found"}"#));
     let (status, text) = server.get("/translate");
-    assert_eq!((status, text.as_str()), (405, r#"{"error":"Method not allowed"}"#));
+    assert_eq!(
+        (status, text.as_str()),
+        (405, r#"{"error":"Method not allowed"}"#)
+    );
     // The server is still fine.
-    let (status, _) = server.post_json("/translate", &json!({"q": "Bonjour.", "source": "fr", "target": "en"}));
+    let (status, _) = server.post_json(
+        "/translate",
+        &json!({"q": "Bonjour.", "source": "fr", "target": "en"}),
+    );
     assert_eq!(status, 200);
 }
 
@@ -479,17 +567,26 @@ fn languages_settings_health_and_metrics() {
     assert_eq!(settings["apiKeys"], json!(false));
     assert_eq!(settings["language"]["source"]["code"], json!("fr"));
     assert_eq!(settings["language"]["target"]["code"], json!("en"));
-    assert_eq!(server.get("/health"), (200, r#"{"status":"ok"}"#.to_string()));
+    assert_eq!(
+        server.get("/health"),
+        (200, r#"{"status":"ok"}"#.to_string())
+    );
 
     for _ in 0..3 {
-        server.post_json("/translate", &json!({"q": ARTICLE, "source": "fr", "target": "en"}));
+        server.post_json(
+            "/translate",
+            &json!({"q": ARTICLE, "source": "fr", "target": "en"}),
+        );
     }
     let sentences = expected(ARTICLE).stats.sentences as f64;
     assert_eq!(
         server.metric(r#"passeur_http_requests_total{endpoint="/translate",status="200"}"#),
         Some(3.0)
     );
-    assert_eq!(server.metric("passeur_sentences_total"), Some(3.0 * sentences));
+    assert_eq!(
+        server.metric("passeur_sentences_total"),
+        Some(3.0 * sentences)
+    );
     assert_eq!(
         server.metric(r#"passeur_http_request_duration_seconds_count{endpoint="/translate"}"#),
         Some(3.0)
@@ -508,12 +605,17 @@ fn v1_translate_answers_the_jsonl_of_passeur_translate() {
     let want = passeur::write::jsonl(&expected(ARTICLE));
     let (status, text) = server.post("/v1/translate", "text/plain; charset=utf-8", ARTICLE);
     assert_eq!((status, text.as_str()), (200, want.as_str()));
-    let (status, text) = server.post("/v1/translate", "application/json", json!({"text": ARTICLE}).to_string());
+    let (status, text) = server.post(
+        "/v1/translate",
+        "application/json",
+        json!({"text": ARTICLE}).to_string(),
+    );
     assert_eq!((status, text.as_str()), (200, want.as_str()));
     // Each line's byte range gives its source back.
     for line in text.lines() {
         let line: Value = serde_json::from_str(line).unwrap();
-        let range = line["start"].as_u64().unwrap() as usize..line["end"].as_u64().unwrap() as usize;
+        let range =
+            line["start"].as_u64().unwrap() as usize..line["end"].as_u64().unwrap() as usize;
         assert_eq!(&ARTICLE[range], line["source"].as_str().unwrap());
     }
     let markdown = "# Titre\n\nUn [lien](https://example.fr) ici.";
@@ -529,7 +631,11 @@ fn v1_translate_answers_the_jsonl_of_passeur_translate() {
         json!({"text": "x", "input_format": "pdf"}).to_string(),
     );
     assert_eq!(status, 400, "{text}");
-    let (status, text) = server.post("/v1/translate", "text/plain", b"\x00\x01\x02binary\x00".as_slice());
+    let (status, text) = server.post(
+        "/v1/translate",
+        "text/plain",
+        b"\x00\x01\x02binary\x00".as_slice(),
+    );
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("binary"), "{text}");
 }
@@ -542,13 +648,30 @@ fn health_is_503_until_the_model_is_loaded() {
         Ok(serve::guarded_engine(fixture_translator(), None))
     });
     let server = Server::start_loading(ServeOptions::default(), load);
-    assert_eq!(server.get("/health"), (503, r#"{"status":"loading"}"#.to_string()));
-    let (status, body) = server.post_json("/translate", &json!({"q": "Bonjour.", "source": "fr", "target": "en"}));
-    assert_eq!((status, error_of(&body)), (503, "The model is still loading; try again in a moment"));
+    assert_eq!(
+        server.get("/health"),
+        (503, r#"{"status":"loading"}"#.to_string())
+    );
+    let (status, body) = server.post_json(
+        "/translate",
+        &json!({"q": "Bonjour.", "source": "fr", "target": "en"}),
+    );
+    assert_eq!(
+        (status, error_of(&body)),
+        (503, "The model is still loading; try again in a moment")
+    );
     assert_eq!(server.get("/languages").0, 200);
     release.send(()).unwrap();
     server.wait_until_ready();
-    assert_eq!(server.post_json("/translate", &json!({"q": "Bonjour.", "source": "fr", "target": "en"})).0, 200);
+    assert_eq!(
+        server
+            .post_json(
+                "/translate",
+                &json!({"q": "Bonjour.", "source": "fr", "target": "en"})
+            )
+            .0,
+        200
+    );
 }
 
 #[test]
@@ -580,7 +703,10 @@ fn concurrent_requests_are_batched_together() {
     for (i, client) in clients.into_iter().enumerate() {
         let (status, body) = client.join().unwrap();
         assert_eq!(status, 200);
-        assert_eq!(body["translatedText"], json!(format!("REQUÊTE NUMÉRO {i}.")));
+        assert_eq!(
+            body["translatedText"],
+            json!(format!("REQUÊTE NUMÉRO {i}."))
+        );
     }
     // 6 requests in at most 2 calls: the one that was running, and all the rest together.
     let calls = engine.entered.load(Ordering::SeqCst);
@@ -603,7 +729,10 @@ fn a_full_queue_answers_429() {
     let send = |text: &'static str| {
         let server = Arc::clone(&server);
         std::thread::spawn(move || {
-            server.post_json("/translate", &json!({"q": text, "source": "fr", "target": "en"}))
+            server.post_json(
+                "/translate",
+                &json!({"q": text, "source": "fr", "target": "en"}),
+            )
         })
     };
     let first = send("Premier.");
@@ -613,7 +742,10 @@ fn a_full_queue_answers_429() {
     }
     let second = send("Un. Deux. Trois.");
     server.wait_for_metric("passeur_queue_waiting_requests", 3.0);
-    let (status, body) = server.post_json("/translate", &json!({"q": "Trop.", "source": "fr", "target": "en"}));
+    let (status, body) = server.post_json(
+        "/translate",
+        &json!({"q": "Trop.", "source": "fr", "target": "en"}),
+    );
     assert_eq!(status, 429);
     assert_eq!(
         error_of(&body),
@@ -634,7 +766,9 @@ fn slow_clients_are_cut_off_without_stalling_others() {
     let server = Server::start(options, fixture_loader());
     // Headers that never end, and a body that never comes.
     let mut slow_headers = TcpStream::connect(server.address).unwrap();
-    slow_headers.write_all(b"POST /translate HTTP/1.1\r\nHost: x\r\n").unwrap();
+    slow_headers
+        .write_all(b"POST /translate HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
     let mut slow_body = TcpStream::connect(server.address).unwrap();
     slow_body
         .write_all(
@@ -643,15 +777,23 @@ fn slow_clients_are_cut_off_without_stalling_others() {
         )
         .unwrap();
     // Others are served meanwhile.
-    let (status, _) = server.post_json("/translate", &json!({"q": "Bonjour.", "source": "fr", "target": "en"}));
+    let (status, _) = server.post_json(
+        "/translate",
+        &json!({"q": "Bonjour.", "source": "fr", "target": "en"}),
+    );
     assert_eq!(status, 200);
     for stream in [&mut slow_headers, &mut slow_body] {
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
     }
     let mut answer = String::new();
     let _ = slow_body.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    assert!(answer.contains("the body took longer than 0.3 s to arrive"), "{answer}");
+    assert!(
+        answer.contains("the body took longer than 0.3 s to arrive"),
+        "{answer}"
+    );
     let mut rest = Vec::new();
     let closed = slow_headers.read_to_end(&mut rest);
     assert!(closed.is_ok(), "the connection was not closed: {closed:?}");
@@ -664,7 +806,10 @@ fn a_thousand_connections_are_all_served() {
         .map(|_| TcpStream::connect(server.address).unwrap())
         .collect();
     // With all of them open, a normal client is served.
-    let (status, _) = server.post_json("/translate", &json!({"q": "Bonjour.", "source": "fr", "target": "en"}));
+    let (status, _) = server.post_json(
+        "/translate",
+        &json!({"q": "Bonjour.", "source": "fr", "target": "en"}),
+    );
     assert_eq!(status, 200);
     for stream in &mut streams {
         stream
@@ -672,7 +817,9 @@ fn a_thousand_connections_are_all_served() {
             .unwrap();
     }
     for stream in &mut streams {
-        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
         let mut answer = String::new();
         stream.read_to_string(&mut answer).unwrap();
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
@@ -708,13 +855,17 @@ fn a_client_that_leaves_withdraws_its_request_and_others_go_on() {
     let first = {
         let server = Arc::clone(&server);
         std::thread::spawn(move || {
-            server.post_json("/translate", &json!({"q": "Premier.", "source": "fr", "target": "en"}))
+            server.post_json(
+                "/translate",
+                &json!({"q": "Premier.", "source": "fr", "target": "en"}),
+            )
         })
     };
     while engine.entered.load(Ordering::SeqCst) == 0 {
         std::thread::yield_now();
     }
-    let body = json!({"q": "Je pars avant la réponse.", "source": "fr", "target": "en"}).to_string();
+    let body =
+        json!({"q": "Je pars avant la réponse.", "source": "fr", "target": "en"}).to_string();
     let mut leaving = TcpStream::connect(server.address).unwrap();
     write!(
         leaving,
@@ -730,8 +881,14 @@ fn a_client_that_leaves_withdraws_its_request_and_others_go_on() {
     );
     drop(gate);
     assert_eq!(first.join().unwrap().0, 200);
-    let (status, body) = server.post_json("/translate", &json!({"q": "Ensuite.", "source": "fr", "target": "en"}));
-    assert_eq!((status, body["translatedText"].as_str()), (200, Some("ENSUITE.")));
+    let (status, body) = server.post_json(
+        "/translate",
+        &json!({"q": "Ensuite.", "source": "fr", "target": "en"}),
+    );
+    assert_eq!(
+        (status, body["translatedText"].as_str()),
+        (200, Some("ENSUITE."))
+    );
     // The withdrawn sentence never reached the engine: two calls, one sentence each.
     assert_eq!(server.metric("passeur_model_requests_total"), Some(2.0));
 }
@@ -768,7 +925,10 @@ fn shutdown_finishes_every_accepted_request_and_refuses_new_ones() {
     for (i, client) in clients.into_iter().enumerate() {
         let (status, text) = client.join().unwrap();
         assert_eq!(status, 200, "{text}");
-        assert_eq!(text, json!({ "translatedText": format!("PHRASE {i}.") }).to_string());
+        assert_eq!(
+            text,
+            json!({ "translatedText": format!("PHRASE {i}.") }).to_string()
+        );
     }
     assert_eq!(server.stop(), Ok(()));
 }

@@ -85,7 +85,11 @@ impl ServeProcess {
     }
 
     fn get(&self, path: &str) -> (u16, String) {
-        let response = self.agent.get(&format!("{}{path}", self.url)).call().unwrap();
+        let response = self
+            .agent
+            .get(&format!("{}{path}", self.url))
+            .call()
+            .unwrap();
         let status = response.status().as_u16();
         (status, response.into_body().read_to_string().unwrap())
     }
@@ -201,7 +205,10 @@ fn sigterm_during_load_finishes_every_accepted_request_and_exits_0() {
     let killed = unsafe { libc::kill(server.child.id() as libc::pid_t, libc::SIGTERM) };
     assert_eq!(killed, 0);
     for client in clients {
-        let (status, text) = client.join().unwrap().expect("every accepted request is answered");
+        let (status, text) = client
+            .join()
+            .unwrap()
+            .expect("every accepted request is answered");
         assert_eq!(status, 200, "{text}");
         let body: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(body["translatedText"].as_str(), Some(want.as_str()));
@@ -233,7 +240,15 @@ fn start_up_errors_name_the_problem() {
     );
 
     let output = passeur()
-        .args(["serve", "--model", FIXTURE, "--port", "0", "--api-keys", "no/such/keys.txt"])
+        .args([
+            "serve",
+            "--model",
+            FIXTURE,
+            "--port",
+            "0",
+            "--api-keys",
+            "no/such/keys.txt",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);

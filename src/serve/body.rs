@@ -57,7 +57,9 @@ pub(super) async fn read(
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("Invalid request: the body is larger than this server's limit of {limit} bytes"),
+            format!(
+                "Invalid request: the body is larger than this server's limit of {limit} bytes"
+            ),
         )
     };
     let declared = parts
@@ -73,7 +75,9 @@ pub(super) async fn read(
         let mut bytes = Vec::new();
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|err| {
-                ApiError::bad_request(format!("Invalid request: the body could not be read: {err}"))
+                ApiError::bad_request(format!(
+                    "Invalid request: the body could not be read: {err}"
+                ))
             })?;
             if let Ok(data) = frame.into_data() {
                 if bytes.len() + data.len() > limit {
@@ -155,15 +159,19 @@ impl Params {
     }
 
     async fn add_multipart(&mut self, parts: &Parts, bytes: Vec<u8>) -> Result<(), ApiError> {
-        let invalid =
-            |err: axum::extract::multipart::MultipartError| {
-                ApiError::bad_request(format!("Invalid request: malformed multipart form: {}", err.body_text()))
-            };
+        let invalid = |err: axum::extract::multipart::MultipartError| {
+            ApiError::bad_request(format!(
+                "Invalid request: malformed multipart form: {}",
+                err.body_text()
+            ))
+        };
         let mut request = Request::new(Body::from(bytes));
         *request.headers_mut() = parts.headers.clone();
-        let mut multipart = Multipart::from_request(request, &()).await.map_err(|rejection| {
-            ApiError::bad_request(format!("Invalid request: {}", rejection.body_text()))
-        })?;
+        let mut multipart = Multipart::from_request(request, &())
+            .await
+            .map_err(|rejection| {
+                ApiError::bad_request(format!("Invalid request: {}", rejection.body_text()))
+            })?;
         let mut form = Params::default();
         while let Some(field) = multipart.next_field().await.map_err(invalid)? {
             let Some(name) = field.name().map(str::to_string) else {
@@ -232,11 +240,8 @@ impl Params {
 
     /// A whole number, written as a JSON number or a string.
     pub(super) fn integer(&self, name: &str) -> Result<Option<i64>, ApiError> {
-        let wrong = || {
-            ApiError::bad_request(format!(
-                "Invalid request: {name} parameter is not a number"
-            ))
-        };
+        let wrong =
+            || ApiError::bad_request(format!("Invalid request: {name} parameter is not a number"));
         match self.get(name) {
             None => Ok(None),
             Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(wrong),

@@ -96,12 +96,8 @@ pub(super) async fn translate(
             )))
         }
     };
-    let detected: Option<Vec<Value>> = (source == "auto").then(|| {
-        q.items
-            .iter()
-            .map(|text| json!(detect(text)))
-            .collect()
-    });
+    let detected: Option<Vec<Value>> =
+        (source == "auto").then(|| q.items.iter().map(|text| json!(detect(text))).collect());
     let (english, sentences) = if html {
         translate_html(&app, q.items).await?
     } else {
@@ -114,7 +110,10 @@ pub(super) async fn translate(
             answer.insert("detectedLanguage".into(), Value::Array(detected));
         }
         if alternatives > 0 {
-            answer.insert("alternatives".into(), json!(vec![Vec::<String>::new(); english.len()]));
+            answer.insert(
+                "alternatives".into(),
+                json!(vec![Vec::<String>::new(); english.len()]),
+            );
         }
     } else {
         answer.insert("translatedText".into(), json!(english[0]));

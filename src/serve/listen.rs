@@ -58,10 +58,8 @@ pub(super) async fn accept(
             request.extensions_mut().insert(Peer(peer));
             request
         });
-        let connection = http.serve_connection(
-            TokioIo::new(stream),
-            TowerToHyperService::new(service),
-        );
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(err) = connection.await {

@@ -51,8 +51,8 @@ pub use keys::ApiKeys;
 
 use crate::document::{Bilingual, Document};
 use crate::fidelity::{Guard, Guarded};
-use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator, Translator};
 use crate::queue::{Engine, Queue, QueueOptions};
+use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator, Translator};
 use axum::http;
 use axum::routing::{get, post};
 use axum::Router;

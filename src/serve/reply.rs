@@ -39,7 +39,9 @@ impl ApiError {
             crate::Error::QueueFull { .. } => {
                 ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("Slowdown: {err}"))
             }
-            crate::Error::QueueClosed => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, err.to_string()),
+            crate::Error::QueueClosed => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, err.to_string())
+            }
             _ => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("Cannot translate text: {err}"),
