@@ -32,21 +32,6 @@ pub(super) async fn params(app: &App, request: Request) -> Result<Params, ApiErr
     Params::parse(&parts, bytes).await
 }
 
-/// Checks the total length of `texts` against `--max-chars`.
-pub(super) fn check_chars<'t>(
-    app: &App,
-    texts: impl IntoIterator<Item = &'t String>,
-) -> Result<(), ApiError> {
-    let chars: usize = texts.into_iter().map(|t| t.chars().count()).sum();
-    let limit = app.options.max_chars;
-    if chars > limit {
-        return Err(ApiError::bad_request(format!(
-            "Invalid request: request ({chars}) exceeds text limit ({limit})"
-        )));
-    }
-    Ok(())
-}
-
 fn missing(name: &str) -> ApiError {
     ApiError::bad_request(format!("Invalid request: missing {name} parameter"))
 }
@@ -80,7 +65,7 @@ pub(super) async fn translate(
             app.options.max_texts
         )));
     }
-    check_chars(&app, &q.items)?;
+    app.check_chars(q.items.iter().map(String::as_str))?;
     if source != SOURCE.0 && source != "auto" {
         return Err(ApiError::bad_request(format!("{source} is not supported")));
     }
@@ -160,7 +145,7 @@ pub(super) async fn detect_language(
         .string("q")?
         .filter(|q| !q.is_empty())
         .ok_or_else(|| missing("q"))?;
-    check_chars(&app, [&q.to_string()])?;
+    app.check_chars([q])?;
     Ok(Json(json!([detect(q)])).into_response())
 }
 

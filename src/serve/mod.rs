@@ -183,6 +183,18 @@ impl App {
         Ok(translated)
     }
 
+    /// Checks the total length of `texts` against `--max-chars`.
+    fn check_chars<'t>(&self, texts: impl IntoIterator<Item = &'t str>) -> Result<(), ApiError> {
+        let chars: usize = texts.into_iter().map(|t| t.chars().count()).sum();
+        let limit = self.options.max_chars;
+        if chars > limit {
+            return Err(ApiError::bad_request(format!(
+                "Invalid request: request ({chars}) exceeds text limit ({limit})"
+            )));
+        }
+        Ok(())
+    }
+
     /// Checks `key` against the API keys, if the server has any.
     fn check_key(&self, key: Option<&str>) -> Result<(), ApiError> {
         let Some(keys) = &self.options.api_keys else {

@@ -7,7 +7,6 @@
 //! refused), so the byte ranges of the answer mean the same thing.
 
 use super::body::{self, Kind, Params};
-use super::libretranslate::check_chars;
 use super::metrics::Sentences;
 use super::reply::ApiError;
 use super::App;
@@ -59,7 +58,7 @@ pub(super) async fn translate(
             ))
         })?,
     };
-    check_chars(&app, [&text])?;
+    app.check_chars([text.as_str()])?;
     let bilingual = app
         .translate(vec![Document::parse(text, syntax)])
         .await?
