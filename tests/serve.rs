@@ -932,3 +932,33 @@ fn shutdown_finishes_every_accepted_request_and_refuses_new_ones() {
     }
     assert_eq!(server.stop(), Ok(()));
 }
+
+#[test]
+fn browsers_may_call_from_other_origins() {
+    let server = Server::start(ServeOptions::default(), fixture_loader());
+    let preflight = raw_exchange(
+        server.address,
+        b"OPTIONS /translate HTTP/1.1\r\nHost: x\r\nOrigin: https://example.org\r\n\
+          Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\n\
+          Connection: close\r\n\r\n",
+    )
+    .to_ascii_lowercase();
+    assert!(preflight.starts_with("http/1.1 200"), "{preflight}");
+    assert!(
+        preflight.contains("access-control-allow-origin: *"),
+        "{preflight}"
+    );
+    assert!(
+        preflight.contains("access-control-allow-methods: get,post"),
+        "{preflight}"
+    );
+    let answer = raw_exchange(
+        server.address,
+        b"GET /languages HTTP/1.1\r\nHost: x\r\nOrigin: https://example.org\r\nConnection: close\r\n\r\n",
+    )
+    .to_ascii_lowercase();
+    assert!(
+        answer.contains("access-control-allow-origin: *"),
+        "{answer}"
+    );
+}
