@@ -435,6 +435,29 @@ pub enum Error {
         /// The underlying candle error, shown in the message (boxed: it is large, and rare).
         error: Box<candle_core::Error>,
     },
+
+    /// The translation queue holds too many sentences to take a document now.
+    #[error(
+        "the translation queue is full ({waiting} sentences waiting, room for {capacity}); \
+         try again shortly"
+    )]
+    QueueFull {
+        /// Sentences waiting for the engine.
+        waiting: usize,
+        /// Most sentences the queue holds.
+        capacity: usize,
+    },
+
+    /// The translation queue was closed (the server is shutting down) and takes no new documents.
+    #[error("the translation queue is shutting down and takes no new documents")]
+    QueueClosed,
+
+    /// The engine behind the translation queue failed on a document, or stopped.
+    #[error("the translation engine failed: {problem}")]
+    EngineFailed {
+        /// What happened.
+        problem: String,
+    },
 }
 
 /// What an offline run could not find in the Hugging Face cache.

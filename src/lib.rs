@@ -22,6 +22,8 @@
 //!   sentence.
 //! * [`mod@write`] renders a bilingual document as Markdown, HTML, text, JSONL or TMX.
 //! * [`batch`] runs whole directories.
+//! * [`queue`] batches the sentences of many callers' documents through one engine; [`serve`]
+//!   (feature `serve`) is the HTTP server on top of it.
 
 pub mod batch;
 pub mod bilingual;
@@ -34,7 +36,10 @@ pub mod input;
 pub mod model;
 pub mod pipeline;
 pub mod rebatch;
+pub mod queue;
 pub mod segment;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod tokenizer;
 pub mod translate;
 pub mod verdict;

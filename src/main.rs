@@ -42,6 +42,9 @@ enum Command {
     Man(cli::manual::ManArgs),
     /// Merge or compact the sentence caches of `passeur batch --cache`.
     Cache(cli::cache::Args),
+    /// Serve translations over HTTP (LibreTranslate-compatible API), batching concurrent requests.
+    #[cfg(feature = "serve")]
+    Serve(cli::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +59,8 @@ fn main() -> ExitCode {
         Command::Completions(args) => cli::manual::run_completions(args, Cli::command()),
         Command::Man(args) => cli::manual::run_man(args, Cli::command()),
         Command::Cache(args) => cli::cache::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => cli::serve::run(args),
     };
     match outcome {
         Ok(code) => code,

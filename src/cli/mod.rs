@@ -9,6 +9,8 @@ pub mod lines;
 pub mod manual;
 pub mod models;
 pub mod segment;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod translate;
 
 /// A usage error found after parsing (an option value clap could not check): exit status 2, as
