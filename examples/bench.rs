@@ -9,7 +9,7 @@
 //! RAYON_NUM_THREADS=1 cargo run --release --example bench -- kernels   # matrix products alone
 //! ```
 //!
-//! `kernels` times the packed CPU kernel of `src/model/packed.rs` (compiled into this example)
+//! `kernels` times the packed CPU kernels of `src/model/packed/` (compiled into this example)
 //! against candle's matmul on the products of a decoder step, reporting GFLOP per second of
 //! wall time and per second of CPU time (the latter holds up on a loaded machine).
 //!
@@ -260,9 +260,20 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[path = "../src/model/packed.rs"]
+// The kernels, compiled into this example as they are in the library (they are crate-private).
+#[path = "../src/cpu.rs"]
+#[allow(dead_code)]
+mod cpu;
+#[path = "../src/model/packed/mod.rs"]
 #[allow(dead_code)]
 mod packed;
+#[path = "../src/model/simd.rs"]
+#[allow(dead_code)]
+mod simd;
+/// Where the kernels find the vector `exp` in the library.
+mod model {
+    pub(crate) use super::simd;
+}
 
 /// The packed kernel against candle's matmul on the products of a decoder step (rows × in) ·
 /// (out × in)ᵀ; random values, best of a few repetitions.
@@ -279,7 +290,11 @@ fn kernels() -> anyhow::Result<()> {
         (912, 512, 2048, "encoder fc2, 16 × 57 tokens"),
     ];
     let mut rng = Rng(SEED);
-    println!("threads: {}", rayon::current_num_threads());
+    println!(
+        "threads: {}; {}",
+        rayon::current_num_threads(),
+        cpu::describe()
+    );
     for (rows, out, inp, what) in shapes {
         let w: Vec<f32> = (0..out * inp).map(|_| 0.02 * rng.normal()).collect();
         let x: Vec<f32> = (0..rows * inp).map(|_| rng.normal()).collect();

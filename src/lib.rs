@@ -19,6 +19,7 @@
 //! * [`batch`] runs whole directories.
 
 pub mod batch;
+pub mod cpu;
 pub mod document;
 pub mod error;
 pub mod fidelity;

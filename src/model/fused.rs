@@ -10,6 +10,7 @@
 //! the row maximum), so results differ only by rounding.
 
 use super::linear::cpu_values;
+use crate::cpu::KernelPath;
 use candle_core::{Storage, Tensor};
 use rayon::prelude::*;
 
@@ -144,13 +145,14 @@ pub(crate) fn attend_one_query(
     };
     let mut out = vec![0f32; rows * width];
     let mask = mask.as_deref();
-    let avx2 = vector::available();
+    let path = crate::cpu::path();
     cpu_values(q, |q| {
         let layout = RowLayout {
             heads,
             hd,
             len: kv.len,
             head_stride: capacity * hd,
+            position_stride: hd,
             row_stride: heads * capacity * hd,
         };
         let job = |(row, out_row): (usize, &mut [f32])| {
@@ -161,14 +163,7 @@ pub(crate) fn attend_one_query(
                 values: &values[key_row * layout.row_stride..],
                 mask: mask.map(|m| &m[key_row * kv.len..(key_row + 1) * kv.len]),
             };
-            #[cfg(target_arch = "x86_64")]
-            if avx2 {
-                // SAFETY: the CPU has AVX2 and FMA.
-                unsafe { vector::attend_row(&inputs, &layout, out_row) };
-                return;
-            }
-            let _ = avx2;
-            attend_row(&inputs, &layout, out_row, exp_in_place);
+            attend_row_on(path, &inputs, &layout, out_row);
         };
         if rows * heads * kv.len * hd < PARALLEL_MIN_WORK {
             out.chunks_mut(width).enumerate().for_each(job);
@@ -179,13 +174,94 @@ pub(crate) fn attend_one_query(
     Tensor::from_vec(out, (rows, width), q.device())
 }
 
+/// [`attend_row`] on the kernel path `path`.
+fn attend_row_on(path: KernelPath, inputs: &RowInputs, layout: &RowLayout, out: &mut [f32]) {
+    match path {
+        // SAFETY: the kernel path is within what the CPU has.
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx512 => unsafe { vector::attend_row_512(inputs, layout, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        KernelPath::Avx2 => unsafe { vector::attend_row_256(inputs, layout, out) },
+        _ => attend_row(inputs, layout, out, exp_in_place),
+    }
+}
+
+/// The encoder's self-attention: `qkv` `[b, L, 3·d]` (queries pre-scaled, then keys, then
+/// values, each `heads × hd`), `mask` additive `[b, L]`; returns `[b, L, d]`. Every position of
+/// a sentence attends to every unmasked position of the same sentence, read in place from `qkv`.
+pub(crate) fn self_attention(
+    qkv: &Tensor,
+    mask: &Tensor,
+    heads: usize,
+) -> candle_core::Result<Tensor> {
+    let (batch, len, width) = qkv.dims3()?;
+    let d = width / 3;
+    let hd = d / heads;
+    if mask.dims() != [batch, len] || d * 3 != width || hd * heads != d {
+        candle_core::bail!("self_attention: shapes do not match");
+    }
+    let mask = cpu_values(mask, |m| m.to_vec())?;
+    let path = crate::cpu::path();
+    let mut out = vec![0f32; batch * len * d];
+    cpu_values(qkv, |qkv| {
+        let layout = RowLayout {
+            heads,
+            hd,
+            len,
+            head_stride: hd,
+            position_stride: width,
+            row_stride: len * width,
+        };
+        let job = |(row, out_row): (usize, &mut [f32])| {
+            let sentence = row / len;
+            let base = sentence * layout.row_stride;
+            let inputs = RowInputs {
+                query: &qkv[row * width..row * width + d],
+                keys: &qkv[base + d..],
+                values: &qkv[base + 2 * d..],
+                mask: Some(&mask[sentence * len..(sentence + 1) * len]),
+            };
+            attend_row_on(path, &inputs, &layout, out_row);
+        };
+        if batch * len * heads * len * hd < PARALLEL_MIN_WORK {
+            out.chunks_mut(d).enumerate().for_each(job);
+        } else {
+            out.par_chunks_mut(d).enumerate().for_each(job);
+        }
+    })?;
+    Tensor::from_vec(out, (batch, len, d), qkv.device())
+}
+
+/// `rows[r] · scale + positions[position_of(r)]` for each row of `d` values: token embeddings
+/// scaled and placed (a multiplication, then an addition, as transformers rounds them).
+pub(crate) fn scale_add_positions(
+    mut rows: Vec<f32>,
+    d: usize,
+    scale: f32,
+    positions: &[f32],
+    position_of: impl Fn(usize) -> usize,
+) -> Vec<f32> {
+    for (r, row) in rows.chunks_mut(d).enumerate() {
+        let position = &positions[position_of(r) * d..][..d];
+        for (v, &p) in row.iter_mut().zip(position) {
+            *v = *v * scale + p;
+        }
+    }
+    rows
+}
+
 /// Strides of one key row's keys (or values) and the attention's sizes.
 struct RowLayout {
     heads: usize,
     hd: usize,
     /// Positions attended to.
     len: usize,
+    /// Elements between the keys (or values) of consecutive heads.
     head_stride: usize,
+    /// Elements between the keys (or values) of consecutive positions.
+    position_stride: usize,
+    /// Elements between consecutive key rows.
     row_stride: usize,
 }
 
@@ -223,7 +299,8 @@ fn attend_row(inputs: &RowInputs, layout: &RowLayout, out: &mut [f32], exp: impl
         let mut max = f32::NEG_INFINITY;
         for (p, score) in scores.iter_mut().enumerate() {
             let m = inputs.mask.map_or(0.0, |m| m[p]);
-            *score = dot(query, &keys[p * hd..(p + 1) * hd]) + m;
+            let at = p * layout.position_stride;
+            *score = dot(query, &keys[at..at + hd]) + m;
             max = max.max(*score);
         }
         for score in scores.iter_mut() {
@@ -234,7 +311,8 @@ fn attend_row(inputs: &RowInputs, layout: &RowLayout, out: &mut [f32], exp: impl
         let out_head = &mut out[h * hd..(h + 1) * hd];
         for (p, &weight) in scores.iter().enumerate() {
             let weight = weight / total;
-            for (o, &v) in out_head.iter_mut().zip(&values[p * hd..(p + 1) * hd]) {
+            let at = p * layout.position_stride;
+            for (o, &v) in out_head.iter_mut().zip(&values[at..at + hd]) {
                 *o += weight * v;
             }
         }
@@ -242,42 +320,63 @@ fn attend_row(inputs: &RowInputs, layout: &RowLayout, out: &mut [f32], exp: impl
 }
 
 mod vector {
-    //! [`super::attend_row`] compiled for AVX2 and FMA, with the vector `exp`.
+    //! [`super::attend_row`] compiled for the AVX2 and AVX-512 paths, with their vector `exp`.
 
-    /// Whether the CPU runs this module's functions.
-    pub(super) fn available() -> bool {
-        #[cfg(target_arch = "x86_64")]
-        {
-            is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        false
-    }
+    #[cfg(target_arch = "x86_64")]
+    use crate::model::simd::{exp256, exp512};
+    #[cfg(target_arch = "x86_64")]
+    use std::arch::x86_64::*;
 
     /// # Safety
     /// The CPU has AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn attend_row(
+    pub(super) unsafe fn attend_row_256(
         inputs: &super::RowInputs,
         layout: &super::RowLayout,
         out: &mut [f32],
     ) {
-        super::attend_row(inputs, layout, out, |scores| unsafe {
-            exp_in_place(scores)
-        })
+        super::attend_row(inputs, layout, out, |scores| unsafe { exp_256(scores) })
+    }
+
+    /// # Safety
+    /// The CPU has AVX-512 F/BW/VL/DQ, AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")]
+    pub(super) unsafe fn attend_row_512(
+        inputs: &super::RowInputs,
+        layout: &super::RowLayout,
+        out: &mut [f32],
+    ) {
+        super::attend_row(inputs, layout, out, |scores| unsafe { exp_512(scores) })
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn exp_in_place(scores: &mut [f32]) {
-        use std::arch::x86_64::*;
+    unsafe fn exp_256(scores: &mut [f32]) {
         let mut chunks = scores.chunks_exact_mut(8);
         for chunk in &mut chunks {
             let x = _mm256_loadu_ps(chunk.as_ptr());
-            _mm256_storeu_ps(chunk.as_mut_ptr(), crate::model::packed::avx2::exp(x));
+            _mm256_storeu_ps(chunk.as_mut_ptr(), exp256(x));
         }
         super::exp_in_place(chunks.into_remainder());
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn exp_512(scores: &mut [f32]) {
+        let mut chunks = scores.chunks_exact_mut(16);
+        for chunk in &mut chunks {
+            let x = _mm512_loadu_ps(chunk.as_ptr());
+            _mm512_storeu_ps(chunk.as_mut_ptr(), exp512(x));
+        }
+        let rest = chunks.into_remainder();
+        if !rest.is_empty() {
+            // The same lanes as a whole vector would give (exp512 matches exp256 bit for bit).
+            let mask = ((1u32 << rest.len()) - 1) as __mmask16;
+            let x = _mm512_maskz_loadu_ps(mask, rest.as_ptr());
+            _mm512_mask_storeu_ps(rest.as_mut_ptr(), mask, exp512(x));
+        }
     }
 }
 

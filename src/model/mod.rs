@@ -23,6 +23,7 @@ mod linear;
 pub mod marian;
 pub(crate) mod packed;
 mod rows;
+pub(crate) mod simd;
 mod weights;
 
 pub(crate) use json::{ConfigKind, Fields};
