@@ -9,8 +9,8 @@
 //! The arithmetic is the same as the unfused form's (LayerNorm in two passes, softmax shifted by
 //! the row maximum), so results differ only by rounding.
 
+use super::attention::{attend_row_on, RowInputs, RowLayout};
 use super::linear::cpu_values;
-use crate::cpu::KernelPath;
 use candle_core::{Storage, Tensor};
 use rayon::prelude::*;
 
@@ -80,24 +80,6 @@ fn sum_squares(values: &[f32]) -> f32 {
     for chunk in chunks {
         for (l, &v) in lanes.iter_mut().zip(chunk) {
             *l += v * v;
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
-}
-
-#[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ac
-        .remainder()
-        .iter()
-        .zip(bc.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (ca, cb) in ac.zip(bc) {
-        for i in 0..8 {
-            lanes[i] += ca[i] * cb[i];
         }
     }
     lanes.iter().sum::<f32>() + tail
@@ -174,19 +156,6 @@ pub(crate) fn attend_one_query(
     Tensor::from_vec(out, (rows, width), q.device())
 }
 
-/// [`attend_row`] on the kernel path `path`.
-fn attend_row_on(path: KernelPath, inputs: &RowInputs, layout: &RowLayout, out: &mut [f32]) {
-    match path {
-        // SAFETY: the kernel path is within what the CPU has.
-        #[cfg(target_arch = "x86_64")]
-        KernelPath::Avx512 => unsafe { vector::attend_row_512(inputs, layout, out) },
-        // SAFETY: as above.
-        #[cfg(target_arch = "x86_64")]
-        KernelPath::Avx2 => unsafe { vector::attend_row_256(inputs, layout, out) },
-        _ => attend_row(inputs, layout, out, exp_in_place),
-    }
-}
-
 /// The encoder's self-attention: `qkv` `[b, L, 3·d]` (queries pre-scaled, then keys, then
 /// values, each `heads × hd`), `mask` additive `[b, L]`; returns `[b, L, d]`. Every position of
 /// a sentence attends to every unmasked position of the same sentence, read in place from `qkv`.
@@ -249,135 +218,6 @@ pub(crate) fn scale_add_positions(
         }
     }
     rows
-}
-
-/// Strides of one key row's keys (or values) and the attention's sizes.
-struct RowLayout {
-    heads: usize,
-    hd: usize,
-    /// Positions attended to.
-    len: usize,
-    /// Elements between the keys (or values) of consecutive heads.
-    head_stride: usize,
-    /// Elements between the keys (or values) of consecutive positions.
-    position_stride: usize,
-    /// Elements between consecutive key rows.
-    row_stride: usize,
-}
-
-/// One query row and what it attends to (keys and values from its key row on).
-struct RowInputs<'a> {
-    query: &'a [f32],
-    keys: &'a [f32],
-    values: &'a [f32],
-    mask: Option<&'a [f32]>,
-}
-
-/// `e^(x)` over `scores`, in place.
-fn exp_in_place(scores: &mut [f32]) {
-    for s in scores {
-        *s = s.exp();
-    }
-}
-
-/// One row's attention, every head: scores, softmax (shifted by the maximum), weighted values.
-#[inline(always)]
-fn attend_row(inputs: &RowInputs, layout: &RowLayout, out: &mut [f32], exp: impl Fn(&mut [f32])) {
-    let hd = layout.hd;
-    let mut scores = [0f32; 256];
-    let mut heap = Vec::new();
-    let scores: &mut [f32] = if layout.len <= scores.len() {
-        &mut scores[..layout.len]
-    } else {
-        heap.resize(layout.len, 0f32);
-        &mut heap
-    };
-    for h in 0..layout.heads {
-        let query = &inputs.query[h * hd..(h + 1) * hd];
-        let keys = &inputs.keys[h * layout.head_stride..];
-        let values = &inputs.values[h * layout.head_stride..];
-        let mut max = f32::NEG_INFINITY;
-        for (p, score) in scores.iter_mut().enumerate() {
-            let m = inputs.mask.map_or(0.0, |m| m[p]);
-            let at = p * layout.position_stride;
-            *score = dot(query, &keys[at..at + hd]) + m;
-            max = max.max(*score);
-        }
-        for score in scores.iter_mut() {
-            *score -= max;
-        }
-        exp(scores);
-        let total = sum(scores);
-        let out_head = &mut out[h * hd..(h + 1) * hd];
-        for (p, &weight) in scores.iter().enumerate() {
-            let weight = weight / total;
-            let at = p * layout.position_stride;
-            for (o, &v) in out_head.iter_mut().zip(&values[at..at + hd]) {
-                *o += weight * v;
-            }
-        }
-    }
-}
-
-mod vector {
-    //! [`super::attend_row`] compiled for the AVX2 and AVX-512 paths, with their vector `exp`.
-
-    #[cfg(target_arch = "x86_64")]
-    use crate::model::simd::{exp256, exp512};
-    #[cfg(target_arch = "x86_64")]
-    use std::arch::x86_64::*;
-
-    /// # Safety
-    /// The CPU has AVX2 and FMA.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn attend_row_256(
-        inputs: &super::RowInputs,
-        layout: &super::RowLayout,
-        out: &mut [f32],
-    ) {
-        super::attend_row(inputs, layout, out, |scores| unsafe { exp_256(scores) })
-    }
-
-    /// # Safety
-    /// The CPU has AVX-512 F/BW/VL/DQ, AVX2 and FMA.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")]
-    pub(super) unsafe fn attend_row_512(
-        inputs: &super::RowInputs,
-        layout: &super::RowLayout,
-        out: &mut [f32],
-    ) {
-        super::attend_row(inputs, layout, out, |scores| unsafe { exp_512(scores) })
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn exp_256(scores: &mut [f32]) {
-        let mut chunks = scores.chunks_exact_mut(8);
-        for chunk in &mut chunks {
-            let x = _mm256_loadu_ps(chunk.as_ptr());
-            _mm256_storeu_ps(chunk.as_mut_ptr(), exp256(x));
-        }
-        super::exp_in_place(chunks.into_remainder());
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn exp_512(scores: &mut [f32]) {
-        let mut chunks = scores.chunks_exact_mut(16);
-        for chunk in &mut chunks {
-            let x = _mm512_loadu_ps(chunk.as_ptr());
-            _mm512_storeu_ps(chunk.as_mut_ptr(), exp512(x));
-        }
-        let rest = chunks.into_remainder();
-        if !rest.is_empty() {
-            // The same lanes as a whole vector would give (exp512 matches exp256 bit for bit).
-            let mask = ((1u32 << rest.len()) - 1) as __mmask16;
-            let x = _mm512_maskz_loadu_ps(mask, rest.as_ptr());
-            _mm512_mask_storeu_ps(rest.as_mut_ptr(), mask, exp512(x));
-        }
-    }
 }
 
 #[cfg(test)]

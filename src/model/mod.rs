@@ -16,6 +16,7 @@
 //! candle's only by rounding; other devices (CUDA) keep candle's operations. The opt-in
 //! [`Quantization::Int8`] stores weight matrices in 8 bits (see `notes/perf.md`).
 
+mod attention;
 pub mod config;
 mod fused;
 mod json;

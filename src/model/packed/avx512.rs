@@ -10,37 +10,33 @@ use super::{Epilogue, PanelQuad, PanelRow, Tile, PANEL};
 use crate::model::simd::exp512;
 use std::arch::x86_64::*;
 
-/// Activation rows per f32 tile: 8 rows × 2 panels = 16 accumulators of the 32 registers
-/// (measured against 4, 6 and 12 rows in `notes/perf.md`, issue 16).
-pub(super) const F32_TILE_ROWS: usize = 8;
+/// Activation rows per f32 tile: 6 rows × 2 panels = 12 accumulators. Measured on a Xeon
+/// (Emerald Rapids) against 3 to 14 rows and one or two panels (`notes/perf.md`, issue 16):
+/// 5–6 rows × 2 panels ran fastest, 1.7× the AVX2 tile in cache; 7 rows or more fell to
+/// 0.7× the AVX2 tile.
+pub(super) const F32_TILE_ROWS: usize = 6;
 
 /// A tile of `rows` rows (1..=F32_TILE_ROWS) against the one or two panels of `weights`.
 ///
 /// # Safety
 /// The CPU has AVX-512 F/BW/VL/DQ, AVX2 and FMA; `tile` satisfies `Kernel::tile`'s contract.
 pub(super) unsafe fn tile_f32(t: &Tile, w: &[PanelRow], rows: usize) {
+    macro_rules! by_rows {
+        ($p:literal) => {
+            match rows {
+                1 => tile_one_row::<$p>(t, w),
+                2 => tile::<2, $p>(t, w),
+                3 => tile::<3, $p>(t, w),
+                4 => tile::<4, $p>(t, w),
+                5 => tile::<5, $p>(t, w),
+                _ => tile::<6, $p>(t, w),
+            }
+        };
+    }
     if w.len() == 2 * t.inp {
-        match rows {
-            1 => tile_one_row::<2>(t, w),
-            2 => tile::<2, 2>(t, w),
-            3 => tile::<3, 2>(t, w),
-            4 => tile::<4, 2>(t, w),
-            5 => tile::<5, 2>(t, w),
-            6 => tile::<6, 2>(t, w),
-            7 => tile::<7, 2>(t, w),
-            _ => tile::<8, 2>(t, w),
-        }
+        by_rows!(2)
     } else {
-        match rows {
-            1 => tile_one_row::<1>(t, w),
-            2 => tile::<2, 1>(t, w),
-            3 => tile::<3, 1>(t, w),
-            4 => tile::<4, 1>(t, w),
-            5 => tile::<5, 1>(t, w),
-            6 => tile::<6, 1>(t, w),
-            7 => tile::<7, 1>(t, w),
-            _ => tile::<8, 1>(t, w),
-        }
+        by_rows!(1)
     }
 }
 
@@ -56,31 +52,35 @@ unsafe fn tile<const ROWS: usize, const PANELS: usize>(tile: &Tile, weights: &[P
     let mut acc = [[_mm512_setzero_ps(); PANELS]; ROWS];
     let a = tile.a.as_ptr();
     let w = weights.as_ptr() as *const f32;
-    // One step of the inner dimension: PANELS weight vectors, one broadcast per row.
-    let mut step = |k: usize| {
-        let mut wk = [_mm512_setzero_ps(); PANELS];
-        for (c, wk) in wk.iter_mut().enumerate() {
-            *wk = _mm512_load_ps(w.add((c * inp + k) * PANEL));
-        }
-        for (i, acc) in acc.iter_mut().enumerate() {
-            let x = _mm512_set1_ps(*a.add(i * inp + k));
-            for (acc, &wk) in acc.iter_mut().zip(&wk) {
-                *acc = _mm512_fmadd_ps(x, wk, *acc);
+    // One step of the inner dimension: PANELS weight vectors, one broadcast per row (a macro,
+    // not a closure, so that the accumulators stay in registers).
+    macro_rules! step {
+        ($k:expr) => {{
+            let k = $k;
+            let mut wk = [_mm512_setzero_ps(); PANELS];
+            for (c, wk) in wk.iter_mut().enumerate() {
+                *wk = _mm512_load_ps(w.add((c * inp + k) * PANEL));
             }
-        }
-    };
+            for (i, acc) in acc.iter_mut().enumerate() {
+                let x = _mm512_set1_ps(*a.add(i * inp + k));
+                for (acc, &wk) in acc.iter_mut().zip(&wk) {
+                    *acc = _mm512_fmadd_ps(x, wk, *acc);
+                }
+            }
+        }};
+    }
     // The loop is written twice so that the prefetch choice stays out of the hot loop; the next
     // block is PANELS·inp lines, PANELS of them per step.
     if tile.next.is_null() {
         for k in 0..inp {
-            step(k);
+            step!(k);
         }
     } else {
         for k in 0..inp {
             for c in 0..PANELS {
                 _mm_prefetch::<_MM_HINT_T0>(tile.next.add((k * PANELS + c) * 64) as *const i8);
             }
-            step(k);
+            step!(k);
         }
     }
     for c in 0..PANELS {

@@ -18,7 +18,7 @@
 //!   results differ from other f32 GEMMs only by rounding (they sum in another order), and the
 //!   AVX2 and AVX-512 kernels give the same bits.
 //! * The kernels follow the process's one instruction-set decision ([`crate::cpu::path`]):
-//!   AVX-512 (`avx512.rs`: tiles of up to 8 rows × 2 panels in 16-lane registers), AVX2 + FMA
+//!   AVX-512 (`avx512.rs`: tiles of up to 6 rows × 2 panels in 16-lane registers), AVX2 + FMA
 //!   (`avx2.rs`: 6 rows × 1 panel in 8-lane registers), or portable loops (`portable.rs`).
 //! * 8-bit weights (the opt-in int8 path, `int8.rs`) keep one f32 scale per output. Where the CPU
 //!   has AVX-512 VNNI, the activations are quantized too, in two 8-bit levels, and multiplied in
@@ -45,7 +45,7 @@ use rayon::prelude::*;
 pub(crate) const PANEL: usize = 16;
 
 /// Most activation rows in one register tile, over all kernels.
-const MAX_TILE_ROWS: usize = 8;
+const MAX_TILE_ROWS: usize = 6;
 
 /// Most panels in one register tile, over all kernels.
 const MAX_TILE_PANELS: usize = 2;
@@ -217,8 +217,10 @@ impl PackedMatrix {
         let job = |blocks: std::ops::Range<usize>| {
             // Each job writes only the columns of its own blocks.
             let output = &output;
-            // Several tiles per block: fetch the next block while this one is computed (a single
-            // tile streams the weights in order, which the hardware prefetcher handles alone).
+            // Several tiles per block: the first one fetches the next block into cache while it
+            // reads this one from memory; the others find this block in cache. (Every tile
+            // prefetching cost the AVX-512 tile 60 % of its speed; a single tile streams the
+            // weights in order, which the hardware prefetcher handles alone.)
             let prefetch = rows > tile_rows;
             for b in blocks {
                 let p = b * block;
@@ -239,7 +241,11 @@ impl PackedMatrix {
                         rows16: rows16.as_ref().map(|q| q.rows(r0, tile_rows)),
                         inp: self.inp,
                         weights,
-                        next: if prefetch { next } else { std::ptr::null() },
+                        next: if prefetch && r0 == 0 {
+                            next
+                        } else {
+                            std::ptr::null()
+                        },
                         bias: &bias_block[..panels * PANEL],
                         epilogue,
                         // SAFETY: row r0, column `first` is inside `y`.
