@@ -199,7 +199,8 @@ def measure_ctranslate2(model_dir: Path, beams: int, batch: int, threads: int, c
 
 
 def run_child(command: list, cwd=None) -> tuple:
-    """Runs `command`, returning (stdout, wall seconds, peak RSS in MB) of that process alone."""
+    """Runs `command`, returning (stdout, wall seconds, peak RSS in MB, CPU seconds) of that
+    process alone (CPU: user + system time of all its threads)."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=cwd)
     stdout = proc.stdout.read()
@@ -207,7 +208,7 @@ def run_child(command: list, cwd=None) -> tuple:
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"compare: {' '.join(map(str, command))} failed")
-    return stdout.decode("utf-8"), wall, usage.ru_maxrss / 1024
+    return stdout.decode("utf-8"), wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def passeur_command(passeur: str, model_dir: Path, beams: int, batch: int, threads: int, int8: bool, tokens=TOKENS, source=SENTENCES) -> list:
@@ -250,7 +251,7 @@ def run(model_dir: Path, passeur: str, threads: int) -> None:
         for engine in engines:
             if engine.startswith("passeur"):
                 int8 = engine.endswith("int8")
-                out, wall, rss = run_child(passeur_command(passeur, model_dir, beams, batch, threads, int8))
+                out, wall, rss, cpu = run_child(passeur_command(passeur, model_dir, beams, batch, threads, int8))
                 tokens = sum(len(json.loads(line)["ids"]) for line in out.splitlines())
                 # passeur does not time its own generation: the whole run less its start-up.
                 result = {"tokens": tokens, "generate_s": wall - startup[int8], "total_s": wall, "estimated": True}
@@ -259,14 +260,14 @@ def run(model_dir: Path, passeur: str, threads: int) -> None:
                 command = [sys.executable, __file__, sub, str(model_dir), str(beams), str(batch), str(threads)]
                 if sub == "ctranslate2":
                     command.append(engine.split()[1].replace("f32", "float32"))
-                out, wall, rss = run_child(command)
+                out, wall, rss, cpu = run_child(command)
                 result = json.loads(out.strip().splitlines()[-1])
-            result.update(setting=f"{label} batch {batch}", engine=engine, rss_mb=rss)
+            result.update(setting=f"{label} batch {batch}", engine=engine, rss_mb=rss, cpu_s=cpu)
             rows.append(result)
             gen = result["generate_s"]
             print(
                 f"  {result['setting']:<18} {engine:<17} {result['tokens']} tokens, "
-                f"total {result['total_s']:.1f} s" + (f", generation {gen:.1f} s" if gen else ""),
+                f"total {result['total_s']:.1f} s, CPU {cpu:.1f} s" + (f", generation {gen:.1f} s" if gen else ""),
                 file=sys.stderr,
                 flush=True,
             )
@@ -283,8 +284,9 @@ def print_table(rows: list, env_note: str) -> None:
     print(f"64 sentences × {TOKENS} tokens; tok/s = returned tokens / seconds")
     print("generation: the engine's own timing of its generate calls (passeur*: whole run less its start-up)")
     print("ratios: passeur's whole-process tok/s (model load and tokenization included) over the other engine's generation tok/s\n")
-    print("| setting | engine | tok/s generation | tok/s whole process | peak RSS | passeur f32 ÷ this | passeur int8 ÷ this |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("tok/CPU-s: returned tokens per CPU-second of the whole process (all threads; holds up better on a busy machine)\n")
+    print("| setting | engine | tok/s generation | tok/s whole process | tok/CPU-s | peak RSS | passeur f32 ÷ this | passeur int8 ÷ this |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for setting in dict.fromkeys(r["setting"] for r in rows):
         group = [r for r in rows if r["setting"] == setting]
         ours_tps = {r["engine"]: r["tokens"] / r["total_s"] for r in group if r["engine"].startswith("passeur")}
@@ -299,7 +301,7 @@ def print_table(rows: list, env_note: str) -> None:
                     f"{ours_tps[e] / gen:.2f}×" if e in ours_tps else "—" for e in ("passeur f32", "passeur int8")
                 )
             print(
-                f"| {setting} | {r['engine']} | {gen:.0f}{mark} | {whole:.0f} | "
+                f"| {setting} | {r['engine']} | {gen:.0f}{mark} | {whole:.0f} | {r['tokens'] / r['cpu_s']:.0f} | "
                 f"{r['rss_mb']:.0f} MB | {ratios} |"
             )
 

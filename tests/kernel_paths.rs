@@ -117,11 +117,11 @@ fn every_kernel_path_of_this_cpu_reproduces_transformers() {
 
 #[test]
 fn an_unknown_kernel_path_is_refused_by_name() {
-    let out = Command::new(env!("CARGO_BIN_EXE_passeur"))
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_passeur"))
         .env("PASSEUR_KERNEL", "sse9")
         .args(["lines", "--model"])
         .arg(fixture_model::dir())
-        .stdin(std::process::Stdio::null())
+        .write_stdin("Bonjour.\n")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
