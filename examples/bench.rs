@@ -7,9 +7,10 @@
 //! RAYON_NUM_THREADS=2 cargo run --release --example bench -- run DIR --beams 4 --batch 16
 //! RAYON_NUM_THREADS=2 cargo run --release --example bench -- run DIR --quantize int8
 //! RAYON_NUM_THREADS=1 cargo run --release --example bench -- kernels   # matrix products alone
+//! RAYON_NUM_THREADS=1 cargo run --release --example bench -- kernels "64 rows" --candle
 //! ```
 //!
-//! `kernels` times the packed CPU kernel of `src/model/packed.rs` (compiled into this example)
+//! `kernels` times the packed CPU kernels of `src/model/packed/` (compiled into this example)
 //! against candle's matmul on the products of a decoder step, reporting GFLOP per second of
 //! wall time and per second of CPU time (the latter holds up on a loaded machine).
 //!
@@ -260,13 +261,27 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[path = "../src/model/packed.rs"]
+// The kernels, compiled into this example as they are in the library (they are crate-private).
+#[path = "../src/cpu.rs"]
+#[allow(dead_code)]
+mod cpu;
+#[path = "../src/model/packed/mod.rs"]
 #[allow(dead_code)]
 mod packed;
+#[path = "../src/model/simd.rs"]
+#[allow(dead_code)]
+mod simd;
+/// Where the kernels find the vector `exp` in the library.
+mod model {
+    pub(crate) use super::simd;
+}
 
-/// The packed kernel against candle's matmul on the products of a decoder step (rows × in) ·
-/// (out × in)ᵀ; random values, best of a few repetitions.
-fn kernels() -> anyhow::Result<()> {
+/// The packed kernels against candle's matmul on the products of a decoder step (rows × in) ·
+/// (out × in)ᵀ; random values. Each product runs for about a second; reported: GFLOP/s of the
+/// fastest call (the least disturbed by other processes on a shared machine), of the average
+/// call, and per CPU-second. `only` keeps the shapes whose description contains it; `candle`
+/// adds candle's matmul.
+fn kernels(only: &str, candle: bool) -> anyhow::Result<()> {
     let shapes = [
         (1, 59514, 512, "output projection, batch 1"),
         (16, 59514, 512, "output projection, 16 rows"),
@@ -274,50 +289,66 @@ fn kernels() -> anyhow::Result<()> {
         (64, 1536, 512, "fused q/k/v, 64 rows"),
         (64, 2048, 512, "fc1, 64 rows"),
         (64, 512, 2048, "fc2, 64 rows"),
+        (16, 2048, 512, "fc1, 16 rows"),
         (1, 2048, 512, "fc1, batch 1"),
         (912, 1536, 512, "encoder q/k/v, 16 × 57 tokens"),
         (912, 512, 2048, "encoder fc2, 16 × 57 tokens"),
     ];
     let mut rng = Rng(SEED);
-    println!("threads: {}", rayon::current_num_threads());
+    println!(
+        "threads: {}; {}",
+        rayon::current_num_threads(),
+        cpu::describe()
+    );
     for (rows, out, inp, what) in shapes {
+        if !what.contains(only) {
+            continue;
+        }
         let w: Vec<f32> = (0..out * inp).map(|_| 0.02 * rng.normal()).collect();
         let x: Vec<f32> = (0..rows * inp).map(|_| rng.normal()).collect();
         let bias = vec![0f32; out];
         let flop = 2.0 * (rows * out * inp) as f64;
-        let reps = ((4e9 / flop) as usize).clamp(3, 2000);
         let time = |f: &mut dyn FnMut()| {
             f();
             let (start, cpu) = (Instant::now(), cpu_seconds());
-            for _ in 0..reps {
+            let mut best = f64::INFINITY;
+            let mut reps = 0;
+            while reps < 3 || start.elapsed().as_secs_f64() < 1.0 {
+                let call = Instant::now();
                 f();
+                best = best.min(call.elapsed().as_secs_f64());
+                reps += 1;
             }
             let wall = start.elapsed().as_secs_f64() / reps as f64;
             let cpu = (cpu_seconds() - cpu) / reps as f64;
-            (flop / wall / 1e9, flop / cpu / 1e9)
+            (flop / best / 1e9, flop / wall / 1e9, flop / cpu / 1e9)
         };
-        let report = |name: &str, (wall, cpu): (f64, f64)| {
-            println!("{what:<42} {name:<10} {wall:6.1} GFLOP/s  {cpu:6.1} GFLOP/CPU-s");
+        let report = |name: &str, (best, wall, cpu): (f64, f64, f64)| {
+            println!(
+                "{what:<42} {name:<8} best {best:6.1} GFLOP/s  mean {wall:6.1} GFLOP/s  {cpu:6.1} GFLOP/CPU-s"
+            );
         };
         let f32_packed = packed::PackedMatrix::pack(&w, out, inp);
         let int8_packed = packed::PackedMatrix::pack_int8(&w, out, inp);
         let mut y = vec![0f32; rows * out];
         report(
-            "packed",
+            "f32",
             time(&mut || f32_packed.matmul_into(&x, &bias, packed::Epilogue::Bias, &mut y)),
         );
         report(
             "int8",
             time(&mut || int8_packed.matmul_into(&x, &bias, packed::Epilogue::Bias, &mut y)),
         );
-        let wt = Tensor::from_vec(w, (out, inp), &Device::Cpu)?.t()?;
-        let xt = Tensor::from_vec(x, (rows, inp), &Device::Cpu)?;
-        report(
-            "candle",
-            time(&mut || {
-                xt.matmul(&wt).expect("candle matmul");
-            }),
-        );
+        if candle {
+            let wt = Tensor::from_vec(w, (out, inp), &Device::Cpu)?.t()?;
+            let xt = Tensor::from_vec(x, (rows, inp), &Device::Cpu)?;
+            report(
+                "candle",
+                time(&mut || {
+                    xt.matmul(&wt).expect("candle matmul");
+                }),
+            );
+        }
     }
     Ok(())
 }
@@ -326,7 +357,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage =
         "usage: bench write-model DIR | bench run DIR [--beams N] [--batch N] [--tokens N] \
-                 [--sentences N] [--quantize int8] | bench kernels";
+                 [--sentences N] [--quantize int8] | bench kernels [SHAPE] [--candle]";
     match args.first().map(String::as_str) {
         Some("write-model") => write_model(Path::new(
             args.get(1).ok_or_else(|| anyhow::anyhow!(usage))?,
@@ -360,7 +391,10 @@ fn main() -> anyhow::Result<()> {
             }
             run(&run_args)
         }
-        Some("kernels") => kernels(),
+        Some("kernels") => {
+            let only = args.get(1).map(String::as_str).filter(|a| *a != "--candle");
+            kernels(only.unwrap_or(""), args.iter().any(|a| a == "--candle"))
+        }
         _ => anyhow::bail!(usage),
     }
 }

@@ -3,9 +3,12 @@
 
 Driven by scripts/compare, which makes the Python environment and builds passeur. Subcommands:
 
-  make-model DIR        a random-weight MarianMT model with the exact opus-mt-fr-en shapes, in the
-                        Hugging Face layout (config.json, generation_config.json, model.safetensors,
-                        source.spm, target.spm, vocab.json), and its CTranslate2 conversion in DIR/ct2
+  make-model DIR [--tc-big]
+                        a random-weight MarianMT model with the exact opus-mt-fr-en shapes (or, with
+                        --tc-big, opus-mt-tc-big-fr-en's: d_model 1024, 16 heads, FFN 4096, vocab
+                        53017), in the Hugging Face layout (config.json, generation_config.json,
+                        model.safetensors, source.spm, target.spm, vocab.json), and its CTranslate2
+                        conversion in DIR/ct2
   run DIR PASSEUR       every engine × setting, each in its own process; prints one table
   transformers DIR ...  one measurement (internal: run starts these)
   ctranslate2 DIR ...   one measurement (internal)
@@ -17,6 +20,10 @@ The tokenizer: the SentencePiece models of tests/fixtures/marian-tiny (French so
 vocab.json extended by filler entries to 59514 ids, <pad> = 59513 as in opus-mt-fr-en. Every engine
 gets the same source ids: passeur and transformers tokenize with these files, CTranslate2 gets the
 pieces transformers' MarianTokenizer produced.
+
+Environment: SETTINGS (comma-separated, default all) picks among greedy1, greedy16, beam16;
+ENGINES (comma-separated, default all) among transformers, ct2-f32, ct2-int8, passeur-f32,
+passeur-int8. PASSEUR_KERNEL=avx2 runs passeur's AVX2 path (an AVX2-only CPU's) on this one.
 
 Settings: 64 French news sentences (scripts/compare-data/sentences.fr.txt), exactly 48 generated
 tokens per sentence (min = max new tokens; the 48th is the forced </s> where the engine forces it),
@@ -40,31 +47,49 @@ SENTENCES = HERE / "compare-data" / "sentences.fr.txt"
 VOCAB = 59514
 TOKENS = 48
 SEED = 2024
-SETTINGS = [("greedy", 1, 1), ("greedy", 1, 16), ("beam 4", 4, 16)]
+SETTINGS = {"greedy1": ("greedy", 1, 1), "greedy16": ("greedy", 1, 16), "beam16": ("beam 4", 4, 16)}
+ENGINES = {
+    "transformers": "transformers",
+    "ct2-f32": "ctranslate2 f32",
+    "ct2-int8": "ctranslate2 int8",
+    "passeur-f32": "passeur f32",
+    "passeur-int8": "passeur int8",
+}
+# (vocab, d_model, heads, FFN) of opus-mt-fr-en and of opus-mt-tc-big-fr-en; both 6 + 6 layers.
+SHAPES = {"opus-mt": (VOCAB, 512, 8, 2048), "tc-big": (53017, 1024, 16, 4096)}
 
 
-def make_model(out: Path) -> None:
+def chosen(table: dict, variable: str) -> list:
+    names = [n for n in os.environ.get(variable, "").split(",") if n] or list(table)
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        sys.exit(f"compare: {variable}: unknown {', '.join(unknown)}; choose among {', '.join(table)}")
+    return [table[n] for n in names]
+
+
+def make_model(out: Path, shapes: str = "opus-mt") -> None:
     import torch
     from transformers import MarianConfig, MarianMTModel
 
+    vocab_size, d_model, heads, ffn = SHAPES[shapes]
     out.mkdir(parents=True, exist_ok=True)
     config = MarianConfig(
-        vocab_size=VOCAB,
-        decoder_vocab_size=VOCAB,
-        d_model=512,
+        vocab_size=vocab_size,
+        decoder_vocab_size=vocab_size,
+        d_model=d_model,
         encoder_layers=6,
         decoder_layers=6,
-        encoder_attention_heads=8,
-        decoder_attention_heads=8,
-        encoder_ffn_dim=2048,
-        decoder_ffn_dim=2048,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        encoder_ffn_dim=ffn,
+        decoder_ffn_dim=ffn,
         activation_function="swish",
         max_position_embeddings=512,
         scale_embedding=True,
         share_encoder_decoder_embeddings=True,
         static_position_embeddings=True,
-        pad_token_id=VOCAB - 1,
-        decoder_start_token_id=VOCAB - 1,
+        pad_token_id=vocab_size - 1,
+        decoder_start_token_id=vocab_size - 1,
         eos_token_id=0,
         bos_token_id=0,
         forced_eos_token_id=0,
@@ -75,21 +100,21 @@ def make_model(out: Path) -> None:
     model.generation_config.update(
         num_beams=4,
         max_length=512,
-        bad_words_ids=[[VOCAB - 1]],
+        bad_words_ids=[[vocab_size - 1]],
         renormalize_logits=True,
         forced_eos_token_id=0,
     )
     model.save_pretrained(out, safe_serialization=True)
 
-    # The fixture's tokenizer, its vocabulary padded to the model's 59514 ids.
+    # The fixture's tokenizer, its vocabulary padded to the model's ids.
     for name in ["source.spm", "target.spm", "tokenizer_config.json"]:
         shutil.copy(FIXTURE / name, out / name)
     vocab = json.loads((FIXTURE / "vocab.json").read_text(encoding="utf-8"))
     pad = vocab.pop("<pad>")
     assert sorted(vocab.values()) == list(range(len(vocab))) and pad == len(vocab)
-    for i in range(len(vocab), VOCAB - 1):
+    for i in range(len(vocab), vocab_size - 1):
         vocab[f"▁filler{i}"] = i
-    vocab["<pad>"] = VOCAB - 1
+    vocab["<pad>"] = vocab_size - 1
     (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
 
     ct2 = out / "ct2"
@@ -174,7 +199,8 @@ def measure_ctranslate2(model_dir: Path, beams: int, batch: int, threads: int, c
 
 
 def run_child(command: list, cwd=None) -> tuple:
-    """Runs `command`, returning (stdout, wall seconds, peak RSS in MB) of that process alone."""
+    """Runs `command`, returning (stdout, wall seconds, peak RSS in MB, CPU seconds) of that
+    process alone (CPU: user + system time of all its threads)."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=cwd)
     stdout = proc.stdout.read()
@@ -182,7 +208,7 @@ def run_child(command: list, cwd=None) -> tuple:
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"compare: {' '.join(map(str, command))} failed")
-    return stdout.decode("utf-8"), wall, usage.ru_maxrss / 1024
+    return stdout.decode("utf-8"), wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def passeur_command(passeur: str, model_dir: Path, beams: int, batch: int, threads: int, int8: bool, tokens=TOKENS, source=SENTENCES) -> list:
@@ -210,13 +236,22 @@ def passeur_startup(passeur: str, model_dir: Path, threads: int, int8: bool) -> 
 def run(model_dir: Path, passeur: str, threads: int) -> None:
     env_note = f"{threads} threads"
     rows = []
-    startup = {int8: passeur_startup(passeur, model_dir, threads, int8) for int8 in (False, True)}
-    print(f"  passeur startup (load + one token): f32 {startup[False]:.2f} s, int8 {startup[True]:.2f} s", file=sys.stderr)
-    for label, beams, batch in SETTINGS:
-        for engine in ["transformers", "ctranslate2 f32", "ctranslate2 int8", "passeur f32", "passeur int8"]:
+    kernel = os.environ.get("PASSEUR_KERNEL")
+    if kernel:
+        env_note += f", PASSEUR_KERNEL={kernel}"
+    engines = chosen(ENGINES, "ENGINES")
+    startup = {
+        int8: passeur_startup(passeur, model_dir, threads, int8)
+        for int8 in (False, True)
+        if f"passeur {'int8' if int8 else 'f32'}" in engines
+    }
+    for int8, seconds in startup.items():
+        print(f"  passeur startup (load + one token), {'int8' if int8 else 'f32'}: {seconds:.2f} s", file=sys.stderr)
+    for label, beams, batch in chosen(SETTINGS, "SETTINGS"):
+        for engine in engines:
             if engine.startswith("passeur"):
                 int8 = engine.endswith("int8")
-                out, wall, rss = run_child(passeur_command(passeur, model_dir, beams, batch, threads, int8))
+                out, wall, rss, cpu = run_child(passeur_command(passeur, model_dir, beams, batch, threads, int8))
                 tokens = sum(len(json.loads(line)["ids"]) for line in out.splitlines())
                 # passeur does not time its own generation: the whole run less its start-up.
                 result = {"tokens": tokens, "generate_s": wall - startup[int8], "total_s": wall, "estimated": True}
@@ -225,14 +260,14 @@ def run(model_dir: Path, passeur: str, threads: int) -> None:
                 command = [sys.executable, __file__, sub, str(model_dir), str(beams), str(batch), str(threads)]
                 if sub == "ctranslate2":
                     command.append(engine.split()[1].replace("f32", "float32"))
-                out, wall, rss = run_child(command)
+                out, wall, rss, cpu = run_child(command)
                 result = json.loads(out.strip().splitlines()[-1])
-            result.update(setting=f"{label} batch {batch}", engine=engine, rss_mb=rss)
+            result.update(setting=f"{label} batch {batch}", engine=engine, rss_mb=rss, cpu_s=cpu)
             rows.append(result)
             gen = result["generate_s"]
             print(
                 f"  {result['setting']:<18} {engine:<17} {result['tokens']} tokens, "
-                f"total {result['total_s']:.1f} s" + (f", generation {gen:.1f} s" if gen else ""),
+                f"total {result['total_s']:.1f} s, CPU {cpu:.1f} s" + (f", generation {gen:.1f} s" if gen else ""),
                 file=sys.stderr,
                 flush=True,
             )
@@ -249,12 +284,12 @@ def print_table(rows: list, env_note: str) -> None:
     print(f"64 sentences × {TOKENS} tokens; tok/s = returned tokens / seconds")
     print("generation: the engine's own timing of its generate calls (passeur*: whole run less its start-up)")
     print("ratios: passeur's whole-process tok/s (model load and tokenization included) over the other engine's generation tok/s\n")
-    print("| setting | engine | tok/s generation | tok/s whole process | peak RSS | passeur f32 ÷ this | passeur int8 ÷ this |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("tok/CPU-s: returned tokens per CPU-second of the whole process (all threads; holds up better on a busy machine)\n")
+    print("| setting | engine | tok/s generation | tok/s whole process | tok/CPU-s | peak RSS | passeur f32 ÷ this | passeur int8 ÷ this |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for setting in dict.fromkeys(r["setting"] for r in rows):
         group = [r for r in rows if r["setting"] == setting]
-        ours = {e: next(r for r in group if r["engine"] == e) for e in ("passeur f32", "passeur int8")}
-        ours_tps = {e: r["tokens"] / r["total_s"] for e, r in ours.items()}
+        ours_tps = {r["engine"]: r["tokens"] / r["total_s"] for r in group if r["engine"].startswith("passeur")}
         for r in group:
             gen = r["tokens"] / r["generate_s"] if r["generate_s"] else None
             whole = r["tokens"] / r["total_s"]
@@ -262,9 +297,11 @@ def print_table(rows: list, env_note: str) -> None:
             if r["engine"].startswith("passeur"):
                 ratios = "— | —"
             else:
-                ratios = " | ".join(f"{ours_tps[e] / gen:.2f}×" for e in ("passeur f32", "passeur int8"))
+                ratios = " | ".join(
+                    f"{ours_tps[e] / gen:.2f}×" if e in ours_tps else "—" for e in ("passeur f32", "passeur int8")
+                )
             print(
-                f"| {setting} | {r['engine']} | {gen:.0f}{mark} | {whole:.0f} | "
+                f"| {setting} | {r['engine']} | {gen:.0f}{mark} | {whole:.0f} | {r['tokens'] / r['cpu_s']:.0f} | "
                 f"{r['rss_mb']:.0f} MB | {ratios} |"
             )
 
@@ -275,7 +312,7 @@ def main() -> None:
         sys.exit(__doc__)
     command, rest = args[0], args[1:]
     if command == "make-model":
-        make_model(Path(rest[0]))
+        make_model(Path(rest[0]), "tc-big" if "--tc-big" in rest[1:] else "opus-mt")
     elif command == "run":
         run(Path(rest[0]), rest[1], int(rest[2]) if len(rest) > 2 else 2)
     elif command == "transformers":

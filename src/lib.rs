@@ -27,6 +27,7 @@
 
 pub mod batch;
 pub mod bilingual;
+pub mod cpu;
 pub mod document;
 pub mod error;
 pub mod fidelity;

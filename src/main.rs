@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 /// Translate French articles into English on your own machine, with the French kept alongside.
 #[derive(Parser)]
-#[command(name = "passeur", version, about, long_about = None, after_help = cli::help::MAIN)]
+#[command(name = "passeur", version, long_version = long_version(), about, long_about = None, after_help = cli::help::MAIN)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,6 +45,18 @@ enum Command {
     /// Serve translations over HTTP (LibreTranslate-compatible API), batching concurrent requests.
     #[cfg(feature = "serve")]
     Serve(cli::serve::Args),
+}
+
+/// `passeur --version`: the version, then which CPU kernels this machine runs.
+fn long_version() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        format!(
+            "{}\n{}",
+            env!("CARGO_PKG_VERSION"),
+            passeur::cpu::describe()
+        )
+    })
 }
 
 fn main() -> ExitCode {

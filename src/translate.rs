@@ -133,6 +133,11 @@ pub struct TranslatorOptions {
     /// How the model's weight matrices are stored ([`Quantization::Int8`]: faster on CPU, not
     /// exactly transformers' results).
     pub quantization: Quantization,
+    /// Compute threads of this translator. Its loading and all its work (passeur's kernels and
+    /// the candle operations it uses) run on a pool of its own with this many threads, so two
+    /// translators with one thread each, used from two threads of a program, use two cores.
+    /// `None`: [`crate::cpu::default_threads`] (`RAYON_NUM_THREADS`, else the physical cores).
+    pub threads: Option<usize>,
 }
 
 impl Default for TranslatorOptions {
@@ -143,6 +148,7 @@ impl Default for TranslatorOptions {
             max_batch_sentences: 16,
             max_batch_tokens: 4096,
             quantization: Quantization::None,
+            threads: None,
         }
     }
 }
@@ -169,6 +175,8 @@ pub struct Translator {
     model: MarianModel,
     generation: GenerationConfig,
     options: TranslatorOptions,
+    /// The threads everything this translator computes runs on.
+    pool: rayon::ThreadPool,
 }
 
 impl Translator {
@@ -187,16 +195,20 @@ impl Translator {
                 problem: "must be at least 1".into(),
             });
         }
+        let pool = thread_pool(options.threads)?;
         let tokenizer = MarianTokenizer::from_model_files(&files)?;
         let config = MarianConfig::from_file(&files.config)?;
         check_tokenizer_matches(&tokenizer, &config, &files.vocab)?;
-        let model = MarianModel::load_with(
-            &config,
-            &files.weights,
-            &options.device,
-            DType::F32,
-            options.quantization,
-        )?;
+        // Packing the weights is parallel work too: it stays on this translator's threads.
+        let model = pool.install(|| {
+            MarianModel::load_with(
+                &config,
+                &files.weights,
+                &options.device,
+                DType::F32,
+                options.quantization,
+            )
+        })?;
         let generation = GenerationConfig::from_files(&config, files.generation_config.as_deref())?
             .with_options(&files.generation_defaults)
             .with_options(&options.generation);
@@ -207,6 +219,7 @@ impl Translator {
             model,
             generation,
             options,
+            pool,
         })
     }
 
@@ -223,6 +236,11 @@ impl Translator {
     /// The model's files and where they came from.
     pub fn files(&self) -> &ModelFiles {
         &self.files
+    }
+
+    /// The number of compute threads this translator uses.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
     }
 
     /// The decoding settings in force (model defaults with the options applied).
@@ -290,7 +308,9 @@ impl Translator {
                 .iter()
                 .map(|&k| sources[to_model[k]].clone())
                 .collect();
-            let hypotheses = generate(&self.model, &batch_sources, generation)?;
+            let hypotheses = self
+                .pool
+                .install(|| generate(&self.model, &batch_sources, generation))?;
             generated.put(&batch, hypotheses, "generation")?;
         }
         let mut generated = to_model.into_iter().zip(generated.finish()).peekable();
@@ -342,6 +362,22 @@ impl SentenceTranslator for Translator {
             passeur_version: env!("CARGO_PKG_VERSION").to_string(),
         }
     }
+}
+
+/// The pool of `threads` compute threads (default: [`crate::cpu::default_threads`]).
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let threads = threads.unwrap_or_else(crate::cpu::default_threads);
+    if threads == 0 {
+        return Err(Error::GenerationOption {
+            option: "threads",
+            problem: "must be at least 1".into(),
+        });
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("passeur-compute-{i}"))
+        .build()
+        .map_err(|e| Error::Message(format!("cannot start {threads} compute threads: {e}")))
 }
 
 /// Fails when the tokenizer's special ids do not match the model's configuration: the model would

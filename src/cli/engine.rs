@@ -45,8 +45,8 @@ pub struct EngineArgs {
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub batch_size: u32,
 
-    /// Compute threads [default: the number of physical cores; the RAYON_NUM_THREADS
-    /// environment variable works too].
+    /// Compute threads of the translator [default: the RAYON_NUM_THREADS environment variable,
+    /// else the number of physical cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
 
@@ -145,31 +145,11 @@ impl EngineArgs {
         }
     }
 
-    /// Sets the compute threads. Must run before the first tensor operation: candle and rayon
-    /// read RAYON_NUM_THREADS when they build their thread pools.
-    ///
-    /// `--threads`, else RAYON_NUM_THREADS, else the number of physical cores (two hyperthreads
-    /// of one core share its vector units, so a second thread per core only adds contention).
-    /// candle's separate pool for element-wise operations (whose idle threads spin) is limited to
-    /// the calling thread unless CANDLE_NUM_THREADS says otherwise: the engine's heavy work runs
-    /// on rayon's threads (see notes/perf.md for the measurements).
-    pub fn apply_threads(&self) {
-        // candle has no API for its thread counts: it reads these variables.
-        if let Some(threads) = self.threads {
-            std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
-        } else if std::env::var_os("RAYON_NUM_THREADS").is_none() {
-            if let Some(cores) = physical_cores() {
-                std::env::set_var("RAYON_NUM_THREADS", cores.to_string());
-            }
-        }
-        if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
-            std::env::set_var("CANDLE_NUM_THREADS", "1");
-        }
-    }
-
     /// Resolves (downloading if needed and allowed) and loads the model.
     pub fn build_translator(&self, quiet: bool) -> anyhow::Result<Translator> {
-        self.apply_threads();
+        if let Some(problem) = passeur::cpu::environment_problem() {
+            anyhow::bail!("{problem}");
+        }
         let mut resolve = ResolveOptions::from_env();
         if quiet {
             resolve.progress = false;
@@ -179,6 +159,7 @@ impl EngineArgs {
             generation: self.generation(),
             max_batch_sentences: self.batch_size as usize,
             quantization: self.quantize.unwrap_or_default(),
+            threads: self.threads.map(|n| n as usize),
             ..TranslatorOptions::default()
         };
         let spec = self.model_spec()?;
@@ -300,26 +281,4 @@ impl FidelityArgs {
             Ok(())
         }
     }
-}
-
-/// Physical cores of this machine (Linux: distinct core siblings sets in sysfs); `None` where
-/// that cannot be read, leaving rayon's default (logical CPUs).
-pub fn physical_cores() -> Option<usize> {
-    let cpus = std::fs::read_dir("/sys/devices/system/cpu").ok()?;
-    let mut cores = std::collections::BTreeSet::new();
-    for entry in cpus.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let is_cpu = name
-            .strip_prefix("cpu")
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-        if is_cpu {
-            if let Ok(siblings) =
-                std::fs::read_to_string(entry.path().join("topology/thread_siblings_list"))
-            {
-                cores.insert(siblings.trim().to_string());
-            }
-        }
-    }
-    (!cores.is_empty()).then_some(cores.len())
 }

@@ -77,8 +77,11 @@ pub fn run_models(_args: ModelsArgs) -> anyhow::Result<ExitCode> {
         "--model also accepts any hub repo id (Owner/name or Owner/name@revision) and any local \
          folder laid out like an opus-mt repo."
     );
-    println!("CPU: {}", describe_cpu());
-    println!("Threads: {}", describe_threads());
+    println!("CPU: {}", passeur::cpu::describe());
+    println!(
+        "Threads: {} by default (RAYON_NUM_THREADS, else one per physical core; --threads N to change)",
+        passeur::cpu::default_threads()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -108,62 +111,6 @@ fn print_report(report: &hub::ModelReport) {
             FileState::Missing(detail) => format!("MISSING  {detail}"),
         };
         println!("      {name:<34} {state}");
-    }
-}
-
-/// The CPU kernels translation will use on this machine.
-///
-/// Mirrors the run-time choice of `src/model/packed.rs` (`PASSEUR_KERNEL` restricts it); to be
-/// replaced by the library's own description of that choice once it has one.
-fn describe_cpu() -> String {
-    let limit = std::env::var("PASSEUR_KERNEL").unwrap_or_default();
-    #[cfg(target_arch = "x86_64")]
-    {
-        let avx2 = limit != "portable"
-            && is_x86_feature_detected!("avx2")
-            && is_x86_feature_detected!("fma");
-        let vnni = avx2
-            && limit != "avx2"
-            && is_x86_feature_detected!("avx512f")
-            && is_x86_feature_detected!("avx512bw")
-            && is_x86_feature_detected!("avx512vnni");
-        let path = match (avx2, vnni) {
-            (true, true) => {
-                "AVX2/FMA kernels, AVX-512 VNNI integer dot products for --quantize int8"
-            }
-            (true, false) => "AVX2/FMA kernels (int8 through 16-bit multiply-adds)",
-            _ => "portable kernels (no AVX2/FMA used)",
-        };
-        let restricted = if limit.is_empty() {
-            String::new()
-        } else {
-            format!(", restricted by PASSEUR_KERNEL={limit}")
-        };
-        format!("x86_64, {path}{restricted}")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = limit;
-        format!("{}, portable kernels", std::env::consts::ARCH)
-    }
-}
-
-/// How many compute threads translation will use, and why (the rule of `EngineArgs::apply_threads`).
-fn describe_threads() -> String {
-    let logical = std::thread::available_parallelism().map_or(1, |n| n.get());
-    match std::env::var("RAYON_NUM_THREADS") {
-        Ok(value) if !value.trim().is_empty() => {
-            format!(
-                "{} (RAYON_NUM_THREADS; --threads N overrides it)",
-                value.trim()
-            )
-        }
-        _ => match engine::physical_cores() {
-            Some(cores) => format!(
-                "{cores} (one per physical core, of {logical} logical CPUs; --threads N to change)"
-            ),
-            None => format!("{logical} (logical CPUs; --threads N to change)"),
-        },
     }
 }
 

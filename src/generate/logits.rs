@@ -7,17 +7,22 @@
 //! few banned-token lists.
 
 use super::options::GenerationConfig;
+#[cfg(target_arch = "x86_64")]
+use crate::cpu::KernelPath;
 use crate::Error;
 
 /// log Σ exp(row), stable; −∞ for a row where everything is banned, NaN when the row holds NaN.
 ///
 /// Run on every row of every step (59514 values for opus-mt), so the two passes (maximum, then
-/// the sum of shifted exponentials) use 8-lane vectors where the CPU has AVX2 and FMA.
+/// the sum of shifted exponentials) use 16- or 8-lane vectors on the avx512 and avx2 kernel paths
+/// ([`crate::cpu::path`]).
 pub(crate) fn log_sum_exp(row: &[f32]) -> f32 {
     #[cfg(target_arch = "x86_64")]
-    if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has AVX2 and FMA.
-        return unsafe { vector::log_sum_exp(row) };
+    match crate::cpu::path() {
+        // SAFETY: the kernel path is within what the CPU has.
+        KernelPath::Avx512 => return unsafe { vector::log_sum_exp_512(row) },
+        KernelPath::Avx2 => return unsafe { vector::log_sum_exp_256(row) },
+        KernelPath::Portable => {}
     }
     log_sum_exp_portable(row)
 }
@@ -43,14 +48,16 @@ fn log_sum_exp_portable(row: &[f32]) -> f32 {
 
 #[cfg(target_arch = "x86_64")]
 mod vector {
-    use crate::model::packed::avx2::exp;
+    use crate::model::simd::{exp256, exp512};
     use std::arch::x86_64::*;
 
-    /// Lanes per vector times independent accumulators.
-    const BLOCK: usize = 32;
-
+    /// [`super::log_sum_exp`] in 8-lane vectors, four independent accumulators.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn log_sum_exp(row: &[f32]) -> f32 {
+    pub(super) unsafe fn log_sum_exp_256(row: &[f32]) -> f32 {
+        const BLOCK: usize = 32;
         let blocks = row.len() / BLOCK * BLOCK;
         let p = row.as_ptr();
         let mut m = [_mm256_set1_ps(f32::NEG_INFINITY); 4];
@@ -77,7 +84,7 @@ mod vector {
         for i in (0..blocks).step_by(BLOCK) {
             for (j, s) in s.iter_mut().enumerate() {
                 let x = _mm256_sub_ps(_mm256_loadu_ps(p.add(i + 8 * j)), shift);
-                *s = _mm256_add_ps(*s, exp(x));
+                *s = _mm256_add_ps(*s, exp256(x));
             }
         }
         _mm256_storeu_ps(
@@ -86,6 +93,75 @@ mod vector {
         );
         let tail: f32 = row[blocks..].iter().map(|&x| (x - max).exp()).sum();
         max + (lanes.iter().sum::<f32>() + tail).ln()
+    }
+
+    /// [`super::log_sum_exp`] in 16-lane vectors, four independent accumulators; the tail in
+    /// masked vectors.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512 F (and AVX2, FMA).
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn log_sum_exp_512(row: &[f32]) -> f32 {
+        const BLOCK: usize = 64;
+        let blocks = row.len() / BLOCK * BLOCK;
+        let p = row.as_ptr();
+        let mut m = [_mm512_set1_ps(f32::NEG_INFINITY); 4];
+        for i in (0..blocks).step_by(BLOCK) {
+            for (j, m) in m.iter_mut().enumerate() {
+                *m = _mm512_max_ps(*m, _mm512_loadu_ps(p.add(i + 16 * j)));
+            }
+        }
+        let mut max = _mm512_reduce_max_ps(_mm512_max_ps(
+            _mm512_max_ps(m[0], m[1]),
+            _mm512_max_ps(m[2], m[3]),
+        ));
+        for &x in &row[blocks..] {
+            max = max.max(x);
+        }
+        if max == f32::NEG_INFINITY || max.is_nan() {
+            return super::all_banned_or_nan(row);
+        }
+        let shift = _mm512_set1_ps(max);
+        let mut s = [_mm512_setzero_ps(); 4];
+        for i in (0..blocks).step_by(BLOCK) {
+            for (j, s) in s.iter_mut().enumerate() {
+                let x = _mm512_sub_ps(_mm512_loadu_ps(p.add(i + 16 * j)), shift);
+                *s = _mm512_add_ps(*s, exp512(x));
+            }
+        }
+        let mut i = blocks;
+        while i < row.len() {
+            let mask: __mmask16 = ((1u32 << (row.len() - i).min(16)) - 1) as __mmask16;
+            // Masked-off lanes read −∞ and add e^−∞ = 0.
+            let x = _mm512_mask_loadu_ps(_mm512_set1_ps(f32::NEG_INFINITY), mask, p.add(i));
+            s[0] = _mm512_add_ps(s[0], exp512(_mm512_sub_ps(x, shift)));
+            i += 16;
+        }
+        let sum = _mm512_reduce_add_ps(_mm512_add_ps(
+            _mm512_add_ps(s[0], s[1]),
+            _mm512_add_ps(s[2], s[3]),
+        ));
+        max + sum.ln()
+    }
+
+    /// The first block of 16 values at or after `from` that holds a value above `threshold`
+    /// (`len` when none does), and the bit mask of those values.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512 F.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn next_above(row: &[f32], from: usize, threshold: f32) -> (usize, u16) {
+        let t = _mm512_set1_ps(threshold);
+        let p = row.as_ptr();
+        let mut i = from;
+        while i + 16 <= row.len() {
+            let mask = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(_mm512_loadu_ps(p.add(i)), t);
+            if mask != 0 {
+                return (i, mask);
+            }
+            i += 16;
+        }
+        (i, 0)
     }
 }
 
@@ -154,6 +230,11 @@ pub(crate) fn argmax(row: &[f32]) -> usize {
 
 /// The `k` highest values of `row` with their indices, highest first (lower index first on ties).
 pub(crate) fn top_k(row: &[f32], k: usize) -> Vec<(u32, f32)> {
+    top_k_with(row, k, crate::cpu::has_avx512())
+}
+
+/// [`top_k`], with the AVX-512 block search or without.
+fn top_k_with(row: &[f32], k: usize, avx512: bool) -> Vec<(u32, f32)> {
     let mut top: Vec<(u32, f32)> = Vec::with_capacity(k + 1);
     let insert = |top: &mut Vec<(u32, f32)>, i: usize, x: f32| {
         if top.len() == k && x <= top[k - 1].1 {
@@ -164,22 +245,43 @@ pub(crate) fn top_k(row: &[f32], k: usize) -> Vec<(u32, f32)> {
         top.truncate(k);
     };
     // Once k values are kept, most blocks of 16 hold none above the k-th: one comparison of
-    // their maximum skips them (the maximum ignores NaN, which never enters the top anyway).
+    // their maximum skips them (the maximum ignores NaN, which never enters the top anyway). On
+    // the avx512 path one vector comparison finds the next block worth looking at.
     const BLOCK: usize = 16;
-    for (b, block) in row.chunks(BLOCK).enumerate() {
-        if top.len() == k {
+    let _ = avx512;
+    let mut start = 0;
+    while start < row.len() {
+        #[cfg(target_arch = "x86_64")]
+        if top.len() == k && avx512 {
+            // SAFETY: the kernel path is within what the CPU has.
+            let (at, mask) = unsafe { vector::next_above(row, start, top[k - 1].1) };
+            if mask != 0 {
+                for j in (0..BLOCK).filter(|j| mask & (1 << j) != 0) {
+                    insert(&mut top, at + j, row[at + j]);
+                }
+                start = at + BLOCK;
+                continue;
+            }
+            // No whole block left above the k-th: the tail (under 16 values) as below.
+            start = at;
+            if start >= row.len() {
+                break;
+            }
+        }
+        let block = &row[start..(start + BLOCK).min(row.len())];
+        let skip = top.len() == k && {
             let mut lanes = [f32::NEG_INFINITY; BLOCK];
             for (l, &x) in lanes.iter_mut().zip(block) {
                 *l = l.max(x);
             }
-            let max = lanes.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
-            if max <= top[k - 1].1 {
-                continue;
+            lanes.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) <= top[k - 1].1
+        };
+        if !skip {
+            for (j, &x) in block.iter().enumerate() {
+                insert(&mut top, start + j, x);
             }
         }
-        for (j, &x) in block.iter().enumerate() {
-            insert(&mut top, b * BLOCK + j, x);
-        }
+        start += BLOCK;
     }
     top
 }
@@ -260,7 +362,10 @@ mod tests {
             .collect();
         sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         for k in [1, 8, 33] {
-            assert_eq!(top_k(&row, k), sorted[..k].to_vec(), "k = {k}");
+            for avx512 in wide_options() {
+                let got = top_k_with(&row, k, avx512);
+                assert_eq!(got, sorted[..k].to_vec(), "k = {k}, avx512 {avx512}");
+            }
         }
     }
 
@@ -273,9 +378,37 @@ mod tests {
         assert_eq!(argmax(&[1.0, 1.0]), 0);
     }
 
+    /// Every log-sum-exp this CPU can run, whatever `PASSEUR_KERNEL` says.
+    fn implementations() -> Vec<fn(&[f32]) -> f32> {
+        #[allow(unused_mut)]
+        let mut all: Vec<fn(&[f32]) -> f32> = vec![log_sum_exp, log_sum_exp_portable];
+        #[cfg(target_arch = "x86_64")]
+        {
+            let detected = crate::cpu::cpu().detected;
+            if detected >= KernelPath::Avx2 {
+                // SAFETY: the CPU has AVX2 and FMA.
+                all.push(|row| unsafe { vector::log_sum_exp_256(row) });
+            }
+            if detected >= KernelPath::Avx512 {
+                // SAFETY: the CPU has AVX-512.
+                all.push(|row| unsafe { vector::log_sum_exp_512(row) });
+            }
+        }
+        all
+    }
+
+    /// The top-k searches this CPU can run.
+    fn wide_options() -> Vec<bool> {
+        let mut options = vec![false];
+        if crate::cpu::cpu().detected >= crate::cpu::KernelPath::Avx512 {
+            options.push(true);
+        }
+        options
+    }
+
     #[test]
     fn log_sum_exp_is_stable() {
-        for lse in [log_sum_exp, log_sum_exp_portable] {
+        for lse in implementations() {
             let value = lse(&[1000.0, 1000.0]);
             assert!((value - (1000.0 + 2f32.ln())).abs() < 1e-3);
             assert_eq!(lse(&[f32::NEG_INFINITY; 3]), f32::NEG_INFINITY);
@@ -300,7 +433,7 @@ mod tests {
                     .map(|&x| (x as f64 - max).exp())
                     .sum::<f64>()
                     .ln();
-            for lse in [log_sum_exp, log_sum_exp_portable] {
+            for lse in implementations() {
                 let got = lse(&row) as f64;
                 assert!(
                     (got - want).abs() < 1e-5 * want.abs().max(1.0),

@@ -9,6 +9,7 @@
 //! The arithmetic is the same as the unfused form's (LayerNorm in two passes, softmax shifted by
 //! the row maximum), so results differ only by rounding.
 
+use super::attention::{attend_row_on, RowInputs, RowLayout};
 use super::linear::cpu_values;
 use candle_core::{Storage, Tensor};
 use rayon::prelude::*;
@@ -84,24 +85,6 @@ fn sum_squares(values: &[f32]) -> f32 {
     lanes.iter().sum::<f32>() + tail
 }
 
-#[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ac
-        .remainder()
-        .iter()
-        .zip(bc.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (ca, cb) in ac.zip(bc) {
-        for i in 0..8 {
-            lanes[i] += ca[i] * cb[i];
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
-}
-
 /// Where the keys and values of one attention live: tensors `[key rows, heads, capacity, hd]`.
 pub(crate) struct KeyValues<'a> {
     pub keys: &'a Tensor,
@@ -144,13 +127,14 @@ pub(crate) fn attend_one_query(
     };
     let mut out = vec![0f32; rows * width];
     let mask = mask.as_deref();
-    let avx2 = vector::available();
+    let path = crate::cpu::path();
     cpu_values(q, |q| {
         let layout = RowLayout {
             heads,
             hd,
             len: kv.len,
             head_stride: capacity * hd,
+            position_stride: hd,
             row_stride: heads * capacity * hd,
         };
         let job = |(row, out_row): (usize, &mut [f32])| {
@@ -161,14 +145,7 @@ pub(crate) fn attend_one_query(
                 values: &values[key_row * layout.row_stride..],
                 mask: mask.map(|m| &m[key_row * kv.len..(key_row + 1) * kv.len]),
             };
-            #[cfg(target_arch = "x86_64")]
-            if avx2 {
-                // SAFETY: the CPU has AVX2 and FMA.
-                unsafe { vector::attend_row(&inputs, &layout, out_row) };
-                return;
-            }
-            let _ = avx2;
-            attend_row(&inputs, &layout, out_row, exp_in_place);
+            attend_row_on(path, &inputs, &layout, out_row);
         };
         if rows * heads * kv.len * hd < PARALLEL_MIN_WORK {
             out.chunks_mut(width).enumerate().for_each(job);
@@ -179,106 +156,68 @@ pub(crate) fn attend_one_query(
     Tensor::from_vec(out, (rows, width), q.device())
 }
 
-/// Strides of one key row's keys (or values) and the attention's sizes.
-struct RowLayout {
+/// The encoder's self-attention: `qkv` `[b, L, 3·d]` (queries pre-scaled, then keys, then
+/// values, each `heads × hd`), `mask` additive `[b, L]`; returns `[b, L, d]`. Every position of
+/// a sentence attends to every unmasked position of the same sentence, read in place from `qkv`.
+pub(crate) fn self_attention(
+    qkv: &Tensor,
+    mask: &Tensor,
     heads: usize,
-    hd: usize,
-    /// Positions attended to.
-    len: usize,
-    head_stride: usize,
-    row_stride: usize,
+) -> candle_core::Result<Tensor> {
+    let (batch, len, width) = qkv.dims3()?;
+    let d = width / 3;
+    let hd = d / heads;
+    if mask.dims() != [batch, len] || d * 3 != width || hd * heads != d {
+        candle_core::bail!("self_attention: shapes do not match");
+    }
+    let mask = cpu_values(mask, |m| m.to_vec())?;
+    let path = crate::cpu::path();
+    let mut out = vec![0f32; batch * len * d];
+    cpu_values(qkv, |qkv| {
+        let layout = RowLayout {
+            heads,
+            hd,
+            len,
+            head_stride: hd,
+            position_stride: width,
+            row_stride: len * width,
+        };
+        let job = |(row, out_row): (usize, &mut [f32])| {
+            let sentence = row / len;
+            let base = sentence * layout.row_stride;
+            let inputs = RowInputs {
+                query: &qkv[row * width..row * width + d],
+                keys: &qkv[base + d..],
+                values: &qkv[base + 2 * d..],
+                mask: Some(&mask[sentence * len..(sentence + 1) * len]),
+            };
+            attend_row_on(path, &inputs, &layout, out_row);
+        };
+        if batch * len * heads * len * hd < PARALLEL_MIN_WORK {
+            out.chunks_mut(d).enumerate().for_each(job);
+        } else {
+            out.par_chunks_mut(d).enumerate().for_each(job);
+        }
+    })?;
+    Tensor::from_vec(out, (batch, len, d), qkv.device())
 }
 
-/// One query row and what it attends to (keys and values from its key row on).
-struct RowInputs<'a> {
-    query: &'a [f32],
-    keys: &'a [f32],
-    values: &'a [f32],
-    mask: Option<&'a [f32]>,
-}
-
-/// `e^(x)` over `scores`, in place.
-fn exp_in_place(scores: &mut [f32]) {
-    for s in scores {
-        *s = s.exp();
-    }
-}
-
-/// One row's attention, every head: scores, softmax (shifted by the maximum), weighted values.
-#[inline(always)]
-fn attend_row(inputs: &RowInputs, layout: &RowLayout, out: &mut [f32], exp: impl Fn(&mut [f32])) {
-    let hd = layout.hd;
-    let mut scores = [0f32; 256];
-    let mut heap = Vec::new();
-    let scores: &mut [f32] = if layout.len <= scores.len() {
-        &mut scores[..layout.len]
-    } else {
-        heap.resize(layout.len, 0f32);
-        &mut heap
-    };
-    for h in 0..layout.heads {
-        let query = &inputs.query[h * hd..(h + 1) * hd];
-        let keys = &inputs.keys[h * layout.head_stride..];
-        let values = &inputs.values[h * layout.head_stride..];
-        let mut max = f32::NEG_INFINITY;
-        for (p, score) in scores.iter_mut().enumerate() {
-            let m = inputs.mask.map_or(0.0, |m| m[p]);
-            *score = dot(query, &keys[p * hd..(p + 1) * hd]) + m;
-            max = max.max(*score);
-        }
-        for score in scores.iter_mut() {
-            *score -= max;
-        }
-        exp(scores);
-        let total = sum(scores);
-        let out_head = &mut out[h * hd..(h + 1) * hd];
-        for (p, &weight) in scores.iter().enumerate() {
-            let weight = weight / total;
-            for (o, &v) in out_head.iter_mut().zip(&values[p * hd..(p + 1) * hd]) {
-                *o += weight * v;
-            }
+/// `rows[r] · scale + positions[position_of(r)]` for each row of `d` values: token embeddings
+/// scaled and placed (a multiplication, then an addition, as transformers rounds them).
+pub(crate) fn scale_add_positions(
+    mut rows: Vec<f32>,
+    d: usize,
+    scale: f32,
+    positions: &[f32],
+    position_of: impl Fn(usize) -> usize,
+) -> Vec<f32> {
+    for (r, row) in rows.chunks_mut(d).enumerate() {
+        let position = &positions[position_of(r) * d..][..d];
+        for (v, &p) in row.iter_mut().zip(position) {
+            *v = *v * scale + p;
         }
     }
-}
-
-mod vector {
-    //! [`super::attend_row`] compiled for AVX2 and FMA, with the vector `exp`.
-
-    /// Whether the CPU runs this module's functions.
-    pub(super) fn available() -> bool {
-        #[cfg(target_arch = "x86_64")]
-        {
-            is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        false
-    }
-
-    /// # Safety
-    /// The CPU has AVX2 and FMA.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn attend_row(
-        inputs: &super::RowInputs,
-        layout: &super::RowLayout,
-        out: &mut [f32],
-    ) {
-        super::attend_row(inputs, layout, out, |scores| unsafe {
-            exp_in_place(scores)
-        })
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn exp_in_place(scores: &mut [f32]) {
-        use std::arch::x86_64::*;
-        let mut chunks = scores.chunks_exact_mut(8);
-        for chunk in &mut chunks {
-            let x = _mm256_loadu_ps(chunk.as_ptr());
-            _mm256_storeu_ps(chunk.as_mut_ptr(), crate::model::packed::avx2::exp(x));
-        }
-        super::exp_in_place(chunks.into_remainder());
-    }
+    rows
 }
 
 #[cfg(test)]

@@ -267,6 +267,14 @@ impl Embedding {
         }
     }
 
+    /// Rows `ids` as plain numbers, when the table is on CPU (packed), for fused operations.
+    pub(crate) fn lookup_values(&self, ids: &[u32]) -> Option<Vec<f32>> {
+        match &self.table {
+            Matrix::Packed(packed) => Some(packed.gather_rows(ids)),
+            Matrix::Tensor(_) => None,
+        }
+    }
+
     /// The table as the matrix of an output projection (tied weights), when it is stored in the
     /// form `quantization` asks for.
     pub(crate) fn as_projection(&self, quantization: Quantization) -> Option<Matrix> {

@@ -16,6 +16,7 @@
 //! candle's only by rounding; other devices (CUDA) keep candle's operations. The opt-in
 //! [`Quantization::Int8`] stores weight matrices in 8 bits (see `notes/perf.md`).
 
+mod attention;
 pub mod config;
 mod fused;
 mod json;
@@ -23,6 +24,7 @@ mod linear;
 pub mod marian;
 pub(crate) mod packed;
 mod rows;
+pub(crate) mod simd;
 mod weights;
 
 pub(crate) use json::{ConfigKind, Fields};

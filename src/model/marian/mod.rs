@@ -17,17 +17,20 @@
 //! * The compute dtype is a parameter (f32 on CPU); f16 and bf16 weights are converted at load.
 //! * Sources longer than `max_position_embeddings`, or decodings longer than it, are errors.
 
+mod layers;
+mod state;
+
+pub use state::DecoderState;
+
 use super::config::MarianConfig;
-use super::fused::{self, KeyValues};
-use super::linear::{Embedding, Linear, Matrix, OutputProjection, Quantization};
-use super::rows::{gather_rows, gather_rows_by_copy, RowLayout};
+use super::fused;
+use super::linear::{Embedding, Matrix, OutputProjection, Quantization};
 use super::weights::WeightsFile;
 use crate::{Error, Result};
-use candle_core::{DType, Device, Module, Tensor, D};
+use candle_core::{DType, Device, Module, Tensor};
+use layers::{DecoderLayer, EncoderLayer, Loader, StepInputs};
+use state::KvCache;
 use std::path::Path;
-
-/// LayerNorm epsilon of transformers' Marian layers.
-const LAYER_NORM_EPS: f64 = 1e-5;
 
 /// Converts candle errors into [`Error::Compute`] with a description of the step.
 trait Context<T> {
@@ -37,304 +40,6 @@ trait Context<T> {
 impl<T> Context<T> for candle_core::Result<T> {
     fn context(self, what: &str) -> Result<T> {
         self.map_err(|e| Error::compute(what, e))
-    }
-}
-
-impl Linear {
-    fn load(file: &WeightsFile, prefix: &str, out: usize, inp: usize, ld: &Loader) -> Result<Self> {
-        Linear::new(
-            ld.tensor(file, &format!("{prefix}.weight"), &[out, inp])?,
-            ld.tensor(file, &format!("{prefix}.bias"), &[out])?,
-        )
-    }
-}
-
-/// LayerNorm over the last dimension, computed in two passes (mean, then variance of the
-/// centred values) for the same precision as PyTorch's.
-#[derive(Debug, Clone)]
-struct LayerNorm {
-    weight: Tensor,
-    bias: Tensor,
-    /// The same as plain numbers, for the fused CPU path.
-    weight_values: Vec<f32>,
-    bias_values: Vec<f32>,
-}
-
-impl LayerNorm {
-    fn load(file: &WeightsFile, prefix: &str, dim: usize, ld: &Loader) -> Result<Self> {
-        let weight = ld.tensor(file, &format!("{prefix}.weight"), &[dim])?;
-        let bias = ld.tensor(file, &format!("{prefix}.bias"), &[dim])?;
-        let values = |t: &Tensor| {
-            t.to_dtype(DType::F32)
-                .and_then(|t| t.to_vec1::<f32>())
-                .context("loading a layer norm")
-        };
-        Ok(Self {
-            weight_values: values(&weight)?,
-            bias_values: values(&bias)?,
-            weight,
-            bias,
-        })
-    }
-
-    /// `LayerNorm(x + residual)`.
-    fn forward_residual(&self, x: &Tensor, residual: &Tensor) -> candle_core::Result<Tensor> {
-        if fused::applies(x) {
-            fused::add_layer_norm(
-                x,
-                residual,
-                &self.weight_values,
-                &self.bias_values,
-                LAYER_NORM_EPS as f32,
-            )
-        } else {
-            self.forward(&(x + residual)?)
-        }
-    }
-}
-
-impl Module for LayerNorm {
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let mean = x.mean_keepdim(D::Minus1)?;
-        let centred = x.broadcast_sub(&mean)?;
-        let variance = centred.sqr()?.mean_keepdim(D::Minus1)?;
-        let inv_std = (variance + LAYER_NORM_EPS)?.sqrt()?.recip()?;
-        centred
-            .broadcast_mul(&inv_std)?
-            .broadcast_mul(&self.weight)?
-            .broadcast_add(&self.bias)
-    }
-}
-
-/// The two-layer feed-forward block.
-#[derive(Debug, Clone)]
-struct FeedForward {
-    fc1: Linear,
-    fc2: Linear,
-    activation: super::config::Activation,
-}
-
-impl FeedForward {
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let h = self.fc1.forward_activated(x, self.activation)?;
-        self.fc2.forward(&h)
-    }
-}
-
-/// Softmax over the last dimension, then the weighted sum of `values`.
-fn attend(scores: &Tensor, values: &Tensor) -> candle_core::Result<Tensor> {
-    candle_nn::ops::softmax_last_dim(scores)?.matmul(values)
-}
-
-/// One encoder layer.
-#[derive(Debug, Clone)]
-struct EncoderLayer {
-    /// q (pre-scaled), k and v projections fused: `[3·d, d]`.
-    qkv: Linear,
-    out: Linear,
-    attn_norm: LayerNorm,
-    ffn: FeedForward,
-    ffn_norm: LayerNorm,
-    heads: usize,
-}
-
-impl EncoderLayer {
-    /// `x`: `[b, L, d]`; `mask`: additive, `[b, 1, 1, L]`.
-    fn forward(&self, x: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
-        let (b, len, d) = x.dims3()?;
-        let hd = d / self.heads;
-        let qkv = self
-            .qkv
-            .forward(x)?
-            .reshape((b, len, 3, self.heads, hd))?
-            .permute((2, 0, 3, 1, 4))?;
-        let q = qkv.get(0)?.contiguous()?;
-        let k = qkv.get(1)?.contiguous()?;
-        let v = qkv.get(2)?.contiguous()?;
-        let scores = q.matmul(&k.t()?)?.broadcast_add(mask)?;
-        let attn = attend(&scores, &v)?.transpose(1, 2)?.reshape((b, len, d))?;
-        let x = self
-            .attn_norm
-            .forward_residual(x, &self.out.forward(&attn)?)?;
-        self.ffn_norm.forward_residual(&x, &self.ffn.forward(&x)?)
-    }
-}
-
-/// One decoder layer.
-#[derive(Debug, Clone)]
-struct DecoderLayer {
-    self_qkv: Linear,
-    self_out: Linear,
-    self_norm: LayerNorm,
-    /// Cross-attention query projection (pre-scaled).
-    cross_q: Linear,
-    /// Cross-attention key and value projections fused: `[2·d, d]`.
-    cross_kv: Linear,
-    cross_out: Linear,
-    cross_norm: LayerNorm,
-    ffn: FeedForward,
-    ffn_norm: LayerNorm,
-}
-
-/// The decoder's self-attention keys and values of one layer, preallocated as
-/// `[row capacity, heads, position capacity, head_dim]`.
-#[derive(Debug, Clone)]
-struct KvCache {
-    keys: Tensor,
-    values: Tensor,
-}
-
-impl KvCache {
-    fn new(
-        rows: usize,
-        heads: usize,
-        positions: usize,
-        hd: usize,
-        dtype: DType,
-        device: &Device,
-    ) -> candle_core::Result<Self> {
-        Ok(Self {
-            keys: Tensor::zeros((rows, heads, positions, hd), dtype, device)?,
-            values: Tensor::zeros((rows, heads, positions, hd), dtype, device)?,
-        })
-    }
-
-    fn positions(&self) -> usize {
-        self.keys.dims()[2]
-    }
-
-    /// Makes room for at least `needed` positions, keeping the first `filled`.
-    fn reserve(&mut self, needed: usize, limit: usize) -> candle_core::Result<()> {
-        let capacity = self.positions();
-        if needed <= capacity {
-            return Ok(());
-        }
-        let new_capacity = (capacity * 2).max(needed).min(limit.max(needed));
-        let (rows, heads, _, hd) = self.keys.dims4()?;
-        let grown = Self::new(
-            rows,
-            heads,
-            new_capacity,
-            hd,
-            self.keys.dtype(),
-            self.keys.device(),
-        )?;
-        grown.keys.slice_set(&self.keys, 2, 0)?;
-        grown.values.slice_set(&self.values, 2, 0)?;
-        *self = grown;
-        Ok(())
-    }
-
-    fn row_layout(&self, filled: usize) -> RowLayout {
-        let (_, heads, positions, hd) = self.keys.dims4().expect("rank 4");
-        RowLayout {
-            row_stride: heads * positions * hd,
-            segments: heads,
-            segment_stride: positions * hd,
-            segment_len: filled * hd,
-        }
-    }
-}
-
-/// Everything one decoding needs between steps: the cross-attention keys and values of its
-/// sentences, the source mask, and the self-attention caches of its rows.
-///
-/// Rows are grouped by sentence: the rows of live sentence `s` are `s·beams .. (s+1)·beams`.
-#[derive(Debug)]
-pub struct DecoderState {
-    /// Live sentences.
-    sentences: usize,
-    /// Rows per sentence.
-    beams: usize,
-    /// Tokens fed so far: the position of the next decoder input.
-    position: usize,
-    /// Most decoder steps this state may run (bounded by `max_position_embeddings`).
-    max_steps: usize,
-    /// Additive source mask `[sentence capacity, 1, 1, L]`.
-    mask: Tensor,
-    /// Per decoder layer: keys and values of the encoder output, `[sentence capacity, heads, L, hd]`.
-    cross: Vec<(Tensor, Tensor)>,
-    /// Per decoder layer.
-    caches: Vec<KvCache>,
-}
-
-impl DecoderState {
-    /// Live sentences.
-    pub fn sentences(&self) -> usize {
-        self.sentences
-    }
-
-    /// Rows per live sentence.
-    pub fn beams(&self) -> usize {
-        self.beams
-    }
-
-    /// Rows (sentences × beams).
-    pub fn rows(&self) -> usize {
-        self.sentences * self.beams
-    }
-
-    /// Decoder steps run so far.
-    pub fn position(&self) -> usize {
-        self.position
-    }
-
-    /// Rearranges the state for the next step: new row `i` continues old row `rows[i]`, new
-    /// sentence `j` is old sentence `sentences[j]`. `rows` must list, sentence by sentence, rows of
-    /// the sentence it continues, and the same number of rows for every sentence.
-    pub fn reorder(&mut self, rows: &[usize], sentences: &[usize]) -> Result<()> {
-        let invalid = |problem: String| {
-            Error::compute("reordering decoder rows", candle_core::Error::Msg(problem))
-        };
-        if sentences.is_empty() {
-            if !rows.is_empty() {
-                return Err(invalid("rows given without sentences".into()));
-            }
-            self.sentences = 0;
-            return Ok(());
-        }
-        if !rows.len().is_multiple_of(sentences.len()) {
-            return Err(invalid(format!(
-                "{} rows for {} sentences",
-                rows.len(),
-                sentences.len()
-            )));
-        }
-        let beams = rows.len() / sentences.len();
-        for (i, &row) in rows.iter().enumerate() {
-            let old_sentence = row / self.beams;
-            let ok = row < self.rows() && sentences.get(i / beams) == Some(&old_sentence);
-            if !ok {
-                return Err(invalid(format!("row {i} cannot continue old row {row}")));
-            }
-        }
-        if sentences.iter().enumerate().any(|(j, &s)| s != j) {
-            self.mask =
-                gather_rows_by_copy(&self.mask, sentences).context("reordering the source mask")?;
-            for (keys, values) in &mut self.cross {
-                let (_, heads, len, hd) = keys.dims4().context("reordering cross-attention")?;
-                let layout = RowLayout {
-                    row_stride: heads * len * hd,
-                    segments: 1,
-                    segment_stride: 0,
-                    segment_len: heads * len * hd,
-                };
-                *keys =
-                    gather_rows(keys, sentences, layout).context("reordering cross-attention")?;
-                *values =
-                    gather_rows(values, sentences, layout).context("reordering cross-attention")?;
-            }
-        }
-        for cache in &mut self.caches {
-            let layout = cache.row_layout(self.position);
-            cache.keys =
-                gather_rows(&cache.keys, rows, layout).context("reordering the decoder cache")?;
-            cache.values =
-                gather_rows(&cache.values, rows, layout).context("reordering the decoder cache")?;
-        }
-        self.sentences = sentences.len();
-        self.beams = beams;
-        Ok(())
     }
 }
 
@@ -375,21 +80,11 @@ pub struct MarianModel {
     output: OutputProjection,
     /// Sinusoidal table `[max_position_embeddings, d]`.
     positions: Tensor,
+    /// The same table as numbers, for the fused CPU path.
+    position_values: Vec<f32>,
     embed_scale: f64,
     encoder: Vec<EncoderLayer>,
     decoder: Vec<DecoderLayer>,
-}
-
-/// Loads tensors in the model's dtype and device.
-struct Loader<'a> {
-    device: &'a Device,
-    dtype: DType,
-}
-
-impl Loader<'_> {
-    fn tensor(&self, file: &WeightsFile, name: &str, shape: &[usize]) -> Result<Tensor> {
-        file.load(name, shape, self.device, self.dtype)
-    }
 }
 
 /// The sinusoidal position table of transformers' `MarianSinusoidalPositionalEmbedding`,
@@ -457,7 +152,12 @@ impl MarianModel {
             });
         }
         let file = WeightsFile::open(weights)?;
-        let ld = Loader { device, dtype };
+        let ld = Loader {
+            file: &file,
+            device,
+            dtype,
+            quantization,
+        };
         let c = config;
         let d = c.d_model;
 
@@ -474,17 +174,14 @@ impl MarianModel {
                 .copied()
                 .find(|n| file.contains(n))
                 .unwrap_or(shared[0]);
-            let e = Embedding::prepare(ld.tensor(&file, name, &[c.vocab_size, d])?)?;
+            let e = Embedding::prepare(ld.tensor(name, &[c.vocab_size, d])?)?;
             (e.clone(), e)
         } else {
             (
+                Embedding::prepare(
+                    ld.tensor("model.encoder.embed_tokens.weight", &[c.vocab_size, d])?,
+                )?,
                 Embedding::prepare(ld.tensor(
-                    &file,
-                    "model.encoder.embed_tokens.weight",
-                    &[c.vocab_size, d],
-                )?)?,
-                Embedding::prepare(ld.tensor(
-                    &file,
                     "model.decoder.embed_tokens.weight",
                     &[c.decoder_vocab_size, d],
                 )?)?,
@@ -497,75 +194,24 @@ impl MarianModel {
             }
         } else {
             Matrix::prepare(
-                ld.tensor(&file, "lm_head.weight", &[c.decoder_vocab_size, d])?,
+                ld.tensor("lm_head.weight", &[c.decoder_vocab_size, d])?,
                 quantization,
             )?
         };
         let final_logits_bias = ld
-            .tensor(&file, "final_logits_bias", &[1, c.decoder_vocab_size])?
+            .tensor("final_logits_bias", &[1, c.decoder_vocab_size])?
             .to_dtype(DType::F32)
             .context("loading final_logits_bias")?;
         let output = OutputProjection::new(lm_head, final_logits_bias)?;
-        let linear = |prefix: &str, out: usize, inp: usize| -> Result<Linear> {
-            Linear::load(&file, prefix, out, inp, &ld)?.prepare(quantization)
-        };
-
-        let ffn = |prefix: &str, inner: usize| -> Result<FeedForward> {
-            Ok(FeedForward {
-                fc1: linear(&format!("{prefix}.fc1"), inner, d)?,
-                fc2: linear(&format!("{prefix}.fc2"), d, inner)?,
-                activation: c.activation,
-            })
-        };
-        let attention = |prefix: &str, heads: usize| -> Result<(Linear, Linear, Linear, Linear)> {
-            let scaling = ((d / heads) as f64).powf(-0.5);
-            Ok((
-                Linear::load(&file, &format!("{prefix}.q_proj"), d, d, &ld)?.scaled(scaling)?,
-                Linear::load(&file, &format!("{prefix}.k_proj"), d, d, &ld)?,
-                Linear::load(&file, &format!("{prefix}.v_proj"), d, d, &ld)?,
-                linear(&format!("{prefix}.out_proj"), d, d)?,
-            ))
-        };
-
-        let mut encoder = Vec::with_capacity(c.encoder_layers);
-        for i in 0..c.encoder_layers {
-            let p = format!("model.encoder.layers.{i}");
-            let (q, k, v, out) = attention(&format!("{p}.self_attn"), c.encoder_attention_heads)?;
-            encoder.push(EncoderLayer {
-                qkv: Linear::fuse(&[q, k, v])?.prepare(quantization)?,
-                out,
-                attn_norm: LayerNorm::load(&file, &format!("{p}.self_attn_layer_norm"), d, &ld)?,
-                ffn: ffn(&p, c.encoder_ffn_dim)?,
-                ffn_norm: LayerNorm::load(&file, &format!("{p}.final_layer_norm"), d, &ld)?,
-                heads: c.encoder_attention_heads,
-            });
-        }
-        let mut decoder = Vec::with_capacity(c.decoder_layers);
-        for i in 0..c.decoder_layers {
-            let p = format!("model.decoder.layers.{i}");
-            let heads = c.decoder_attention_heads;
-            let (q, k, v, self_out) = attention(&format!("{p}.self_attn"), heads)?;
-            let (cross_q, ck, cv, cross_out) = attention(&format!("{p}.encoder_attn"), heads)?;
-            decoder.push(DecoderLayer {
-                self_qkv: Linear::fuse(&[q, k, v])?.prepare(quantization)?,
-                self_out,
-                self_norm: LayerNorm::load(&file, &format!("{p}.self_attn_layer_norm"), d, &ld)?,
-                cross_q: cross_q.prepare(quantization)?,
-                cross_kv: Linear::fuse(&[ck, cv])?.prepare(quantization)?,
-                cross_out,
-                cross_norm: LayerNorm::load(
-                    &file,
-                    &format!("{p}.encoder_attn_layer_norm"),
-                    d,
-                    &ld,
-                )?,
-                ffn: ffn(&p, c.decoder_ffn_dim)?,
-                ffn_norm: LayerNorm::load(&file, &format!("{p}.final_layer_norm"), d, &ld)?,
-            });
-        }
+        let encoder = (0..c.encoder_layers)
+            .map(|i| EncoderLayer::load(&ld, c, i))
+            .collect::<Result<Vec<_>>>()?;
+        let decoder = (0..c.decoder_layers)
+            .map(|i| DecoderLayer::load(&ld, c, i))
+            .collect::<Result<Vec<_>>>()?;
 
         let table = sinusoidal_positions(c.max_position_embeddings, d);
-        let positions = Tensor::from_vec(table, (c.max_position_embeddings, d), device)
+        let positions = Tensor::from_vec(table.clone(), (c.max_position_embeddings, d), device)
             .and_then(|t| t.to_dtype(dtype))
             .context("building the position table")?;
         Ok(Self {
@@ -577,6 +223,7 @@ impl MarianModel {
             decoder_embedding,
             output,
             positions,
+            position_values: table,
             embed_scale: if c.scale_embedding {
                 (d as f64).sqrt()
             } else {
@@ -672,11 +319,8 @@ impl MarianModel {
             let mask =
                 Tensor::from_vec(mask, (batch, 1, 1, len), &self.device)?.to_dtype(self.dtype)?;
             let mut x = self
-                .encoder_embedding
-                .lookup(&ids, &self.device)?
-                .affine(self.embed_scale, 0.0)?
-                .reshape((batch, len, self.config.d_model))?
-                .broadcast_add(&self.positions.narrow(0, 0, len)?)?;
+                .embed(&self.encoder_embedding, &ids, |row| row % len)?
+                .reshape((batch, len, self.config.d_model))?;
             for layer in &self.encoder {
                 x = layer.forward(&x, &mask)?;
             }
@@ -821,83 +465,62 @@ impl MarianModel {
         state: &mut DecoderState,
         tokens: &[u32],
     ) -> candle_core::Result<Tensor> {
-        let rows = tokens.len();
         let (sentences, beams) = (state.sentences, state.beams);
-        let d = self.config.d_model;
         let heads = self.config.decoder_attention_heads;
-        let hd = d / heads;
         let pos = state.position;
-        let mut x = self
-            .decoder_embedding
-            .lookup(tokens, &self.device)?
-            .affine(self.embed_scale, 0.0)?
-            .broadcast_add(&self.positions.narrow(0, pos, 1)?)?;
+        let mut x = self.embed(&self.decoder_embedding, tokens, |_| pos)?;
         let mask = state.mask.narrow(0, 0, sentences)?;
         for (i, layer) in self.decoder.iter().enumerate() {
-            // Self-attention over the cached positions plus this one.
+            // This step's keys and values join the cache; then the layer attends to it.
             let cache = &mut state.caches[i];
             cache.reserve(pos + 1, state.max_steps)?;
-            let qkv = layer.self_qkv.forward(&x)?;
-            let q = qkv.narrow(1, 0, d)?.reshape((rows, heads, 1, hd))?;
-            let k = qkv.narrow(1, d, d)?.reshape((rows, heads, 1, hd))?;
-            let v = qkv.narrow(1, 2 * d, d)?.reshape((rows, heads, 1, hd))?;
-            let keys = cache.keys.narrow(0, 0, rows)?;
-            let values = cache.values.narrow(0, 0, rows)?;
-            keys.slice_set(&k, 2, pos)?;
-            values.slice_set(&v, 2, pos)?;
-            let attn = if fused::applies(&x) {
-                let self_kv = KeyValues {
-                    keys: &cache.keys,
-                    values: &cache.values,
-                    len: pos + 1,
-                    queries_per_key_row: 1,
-                    mask: None,
-                };
-                fused::attend_one_query(&qkv.narrow(1, 0, d)?, &self_kv, heads)?
-            } else {
-                let keys = keys.narrow(2, 0, pos + 1)?;
-                let values = values.narrow(2, 0, pos + 1)?;
-                attend(&q.matmul(&keys.t()?)?, &values)?.reshape((rows, d))?
-            };
-            x = layer
-                .self_norm
-                .forward_residual(&x, &layer.self_out.forward(&attn)?)?;
-
-            // Cross-attention: the beams of a sentence are the query rows against its keys.
+            let qkv = layer.self_qkv(&x)?;
+            cache.write(&qkv, heads, pos)?;
             let (cross_keys, cross_values) = &state.cross[i];
-            let q = layer.cross_q.forward(&x)?;
-            let attn = if fused::applies(&x) {
-                let len = cross_keys.dim(2)?;
-                let cross_kv = KeyValues {
-                    keys: cross_keys,
-                    values: cross_values,
-                    len,
-                    queries_per_key_row: beams,
-                    mask: Some(&mask.reshape((sentences, len))?),
-                };
-                fused::attend_one_query(&q, &cross_kv, heads)?
-            } else {
-                let q = q
-                    .reshape((sentences, beams, heads, hd))?
-                    .transpose(1, 2)?
-                    .contiguous()?;
-                let scores = q
-                    .matmul(&cross_keys.narrow(0, 0, sentences)?.t()?)?
-                    .broadcast_add(&mask)?;
-                attend(&scores, &cross_values.narrow(0, 0, sentences)?)?
-                    .transpose(1, 2)?
-                    .reshape((rows, d))?
+            let step = StepInputs {
+                cache: (&cache.keys, &cache.values),
+                positions: pos + 1,
+                cross: (cross_keys, cross_values),
+                mask: &mask,
+                sentences,
+                beams,
+                heads,
             };
-            x = layer
-                .cross_norm
-                .forward_residual(&x, &layer.cross_out.forward(&attn)?)?;
-
-            x = layer
-                .ffn_norm
-                .forward_residual(&x, &layer.ffn.forward(&x)?)?;
+            x = layer.forward_step(&x, &qkv, &step)?;
         }
         state.position += 1;
         Ok(x)
+    }
+
+    /// Token embeddings of `ids` × `embed_scale` plus the sinusoid of each row's position
+    /// (`position_of(row)`), `[ids.len(), d]`: one pass over the rows on CPU.
+    fn embed(
+        &self,
+        table: &Embedding,
+        ids: &[u32],
+        position_of: impl Fn(usize) -> usize + Sync,
+    ) -> candle_core::Result<Tensor> {
+        let d = self.config.d_model;
+        match table.lookup_values(ids) {
+            Some(rows) => {
+                let rows = fused::scale_add_positions(
+                    rows,
+                    d,
+                    self.embed_scale as f32,
+                    &self.position_values,
+                    position_of,
+                );
+                Tensor::from_vec(rows, (ids.len(), d), &self.device)
+            }
+            None => {
+                let positions: Vec<u32> = (0..ids.len()).map(|r| position_of(r) as u32).collect();
+                let positions = Tensor::from_vec(positions, ids.len(), &self.device)?;
+                table
+                    .lookup(ids, &self.device)?
+                    .affine(self.embed_scale, 0.0)?
+                    .add(&self.positions.index_select(&positions, 0)?)
+            }
+        }
     }
 }
 

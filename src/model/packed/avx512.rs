@@ -1,0 +1,216 @@
+//! The AVX-512 kernels: f32 tiles of up to [`F32_TILE_ROWS`] rows × two panels (one 16-lane
+//! register per row and panel), and the integer dot-product kernel (VNNI) for 8-bit weights.
+//!
+//! Each output is the same chain of multiply-adds along the inner dimension as in the AVX2
+//! kernels, lane for lane, so both paths give the same bits; the wider registers halve the
+//! instructions per multiply-add and let a tile cover 32 columns, so that each broadcast
+//! activation feeds two multiply-adds and each weight load `F32_TILE_ROWS` of them.
+
+use super::{Epilogue, PanelQuad, PanelRow, Tile, PANEL};
+use crate::model::simd::exp512;
+use std::arch::x86_64::*;
+
+/// Activation rows per f32 tile: 6 rows × 2 panels = 12 accumulators. Measured on a Xeon
+/// (Emerald Rapids) against 3 to 14 rows and one or two panels (`notes/perf.md`, issue 16):
+/// 5–6 rows × 2 panels ran fastest, 1.7× the AVX2 tile in cache; 7 rows or more fell to
+/// 0.7× the AVX2 tile.
+pub(super) const F32_TILE_ROWS: usize = 6;
+
+/// A tile of `rows` rows (1..=F32_TILE_ROWS) against the one or two panels of `weights`.
+///
+/// # Safety
+/// The CPU has AVX-512 F/BW/VL/DQ, AVX2 and FMA; `tile` satisfies `Kernel::tile`'s contract.
+pub(super) unsafe fn tile_f32(t: &Tile, w: &[PanelRow], rows: usize) {
+    macro_rules! by_rows {
+        ($p:literal) => {
+            match rows {
+                1 => tile_one_row::<$p>(t, w),
+                2 => tile::<2, $p>(t, w),
+                3 => tile::<3, $p>(t, w),
+                4 => tile::<4, $p>(t, w),
+                5 => tile::<5, $p>(t, w),
+                _ => tile::<6, $p>(t, w),
+            }
+        };
+    }
+    if w.len() == 2 * t.inp {
+        by_rows!(2)
+    } else {
+        by_rows!(1)
+    }
+}
+
+/// `ROWS × (PANELS·16)` outputs held in `ROWS·PANELS` registers while the inner dimension is
+/// walked.
+///
+/// # Safety
+/// As [`tile_f32`].
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")]
+unsafe fn tile<const ROWS: usize, const PANELS: usize>(tile: &Tile, weights: &[PanelRow]) {
+    let inp = tile.inp;
+    debug_assert!(tile.a.len() >= ROWS * inp && weights.len() >= PANELS * inp);
+    let mut acc = [[_mm512_setzero_ps(); PANELS]; ROWS];
+    let a = tile.a.as_ptr();
+    let w = weights.as_ptr() as *const f32;
+    // One step of the inner dimension: PANELS weight vectors, one broadcast per row (a macro,
+    // not a closure, so that the accumulators stay in registers).
+    macro_rules! step {
+        ($k:expr) => {{
+            let k = $k;
+            let mut wk = [_mm512_setzero_ps(); PANELS];
+            for (c, wk) in wk.iter_mut().enumerate() {
+                *wk = _mm512_load_ps(w.add((c * inp + k) * PANEL));
+            }
+            for (i, acc) in acc.iter_mut().enumerate() {
+                let x = _mm512_set1_ps(*a.add(i * inp + k));
+                for (acc, &wk) in acc.iter_mut().zip(&wk) {
+                    *acc = _mm512_fmadd_ps(x, wk, *acc);
+                }
+            }
+        }};
+    }
+    // The loop is written twice so that the prefetch choice stays out of the hot loop; the next
+    // block is PANELS·inp lines, PANELS of them per step.
+    if tile.next.is_null() {
+        for k in 0..inp {
+            step!(k);
+        }
+    } else {
+        for k in 0..inp {
+            for c in 0..PANELS {
+                _mm_prefetch::<_MM_HINT_T0>(tile.next.add((k * PANELS + c) * 64) as *const i8);
+            }
+            step!(k);
+        }
+    }
+    for c in 0..PANELS {
+        let bias = _mm512_loadu_ps(tile.bias.as_ptr().add(c * PANEL));
+        for (i, acc) in acc.iter().enumerate() {
+            let y = activate(_mm512_add_ps(acc[c], bias), tile.epilogue);
+            _mm512_storeu_ps(tile.out.add(i * tile.out_stride + c * PANEL), y);
+        }
+    }
+}
+
+/// One activation row against one or two panels (matrix-vector products: batch 1). The inner
+/// dimension is split four ways, as in the AVX2 kernel, so that four independent chains of
+/// multiply-adds hide the FMA latency; the partial sums are added at the end in the same order.
+///
+/// # Safety
+/// As [`tile_f32`].
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")]
+unsafe fn tile_one_row<const PANELS: usize>(tile: &Tile, weights: &[PanelRow]) {
+    let inp = tile.inp;
+    debug_assert!(tile.a.len() >= inp && weights.len() >= PANELS * inp);
+    let a = tile.a.as_ptr();
+    let w = weights.as_ptr() as *const f32;
+    let mut acc = [[_mm512_setzero_ps(); 4]; PANELS];
+    let unrolled = inp - inp % 4;
+    for k in (0..unrolled).step_by(4) {
+        for u in 0..4 {
+            let x = _mm512_set1_ps(*a.add(k + u));
+            for (c, acc) in acc.iter_mut().enumerate() {
+                let wk = _mm512_load_ps(w.add((c * inp + k + u) * PANEL));
+                acc[u] = _mm512_fmadd_ps(x, wk, acc[u]);
+            }
+        }
+    }
+    for k in unrolled..inp {
+        let x = _mm512_set1_ps(*a.add(k));
+        for (c, acc) in acc.iter_mut().enumerate() {
+            acc[0] = _mm512_fmadd_ps(x, _mm512_load_ps(w.add((c * inp + k) * PANEL)), acc[0]);
+        }
+    }
+    for (c, v) in acc.iter().enumerate() {
+        let sum = _mm512_add_ps(_mm512_add_ps(v[0], v[1]), _mm512_add_ps(v[2], v[3]));
+        let y = _mm512_add_ps(sum, _mm512_loadu_ps(tile.bias.as_ptr().add(c * PANEL)));
+        _mm512_storeu_ps(tile.out.add(c * PANEL), activate(y, tile.epilogue));
+    }
+}
+
+/// [`tile_int8_dot_rows`] for `rows` rows (1..=6).
+///
+/// # Safety
+/// As [`tile_int8_dot_rows`].
+pub(super) unsafe fn tile_int8_dot(
+    t: &Tile,
+    quads: &[PanelQuad],
+    scales: &[f32; PANEL],
+    offsets: &[i32; PANEL],
+    rows: usize,
+) {
+    match rows {
+        1 => tile_int8_dot_rows::<1>(t, quads, scales, offsets),
+        2 => tile_int8_dot_rows::<2>(t, quads, scales, offsets),
+        3 => tile_int8_dot_rows::<3>(t, quads, scales, offsets),
+        4 => tile_int8_dot_rows::<4>(t, quads, scales, offsets),
+        5 => tile_int8_dot_rows::<5>(t, quads, scales, offsets),
+        _ => tile_int8_dot_rows::<6>(t, quads, scales, offsets),
+    }
+}
+
+/// `ROWS × PANEL` outputs, two 16-lane integer accumulators per row (coarse and fine
+/// activations): each `vpdpbusd` adds four steps of one row (broadcast) times four steps of
+/// 16 columns.
+///
+/// # Safety
+/// The CPU has AVX-512 F/BW/VNNI and AVX2/FMA; `tile` satisfies `Kernel::tile`'s contract
+/// and carries quantized rows.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma")]
+unsafe fn tile_int8_dot_rows<const ROWS: usize>(
+    tile: &Tile,
+    quads: &[PanelQuad],
+    scales: &[f32; PANEL],
+    offsets: &[i32; PANEL],
+) {
+    let q = tile
+        .quantized
+        .expect("int8 dot weights come with quantized rows");
+    debug_assert!(q.coarse.len() >= ROWS * q.stride && quads.len() * 4 >= q.stride);
+    let mut coarse = [_mm512_setzero_si512(); ROWS];
+    let mut fine = [_mm512_setzero_si512(); ROWS];
+    let (c, f) = (q.coarse.as_ptr(), q.fine.as_ptr());
+    for (g, quad) in quads.iter().enumerate() {
+        if !tile.next.is_null() {
+            _mm_prefetch::<_MM_HINT_T0>(tile.next.add(g * 4 * PANEL) as *const i8);
+        }
+        let w = _mm512_load_si512(quad.0.as_ptr() as *const __m512i);
+        for i in 0..ROWS {
+            let at = i * q.stride + 4 * g;
+            let four = (c.add(at) as *const i32).read_unaligned();
+            coarse[i] = _mm512_dpbusd_epi32(coarse[i], _mm512_set1_epi32(four), w);
+            let four = (f.add(at) as *const i32).read_unaligned();
+            fine[i] = _mm512_dpbusd_epi32(fine[i], _mm512_set1_epi32(four), w);
+        }
+    }
+    let offset = _mm512_loadu_si512(offsets.as_ptr() as *const __m512i);
+    let scale = _mm512_loadu_ps(scales.as_ptr());
+    let bias = _mm512_loadu_ps(tile.bias.as_ptr());
+    for i in 0..ROWS {
+        let to_f32 = |acc| _mm512_cvtepi32_ps(_mm512_sub_epi32(acc, offset));
+        let sums = _mm512_fmadd_ps(
+            to_f32(fine[i]),
+            _mm512_set1_ps(q.fine_scales[i]),
+            _mm512_mul_ps(to_f32(coarse[i]), _mm512_set1_ps(q.coarse_scales[i])),
+        );
+        let y = _mm512_fmadd_ps(sums, scale, bias);
+        _mm512_storeu_ps(
+            tile.out.add(i * tile.out_stride),
+            activate(y, tile.epilogue),
+        );
+    }
+}
+
+/// The epilogue on 16 lanes: the same operations as the AVX2 kernels' on 8.
+#[inline]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn activate(v: __m512, epilogue: Epilogue) -> __m512 {
+    match epilogue {
+        Epilogue::Bias => v,
+        Epilogue::BiasRelu => _mm512_max_ps(v, _mm512_setzero_ps()),
+        Epilogue::BiasSilu => {
+            let e = exp512(_mm512_sub_ps(_mm512_setzero_ps(), v));
+            _mm512_div_ps(v, _mm512_add_ps(_mm512_set1_ps(1.0), e))
+        }
+    }
+}

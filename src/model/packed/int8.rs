@@ -1,0 +1,365 @@
+//! The opt-in int8 path: 8-bit weights with one scale per output, and the activations quantized
+//! at each product for the integer kernels (see `notes/perf.md`, "The opt-in int8 path").
+//!
+//! Three layouts, chosen at packing time by the process's instruction-set decision:
+//! * `Int8Dot` (AVX-512 VNNI): weights in groups of four steps, activations in two 8-bit levels
+//!   ([`QuantizedRows`]), multiplied in `vpdpbusd`;
+//! * `Int8Pairs` (AVX2): weights in pairs of steps, activations in 13 bits ([`Rows16`]),
+//!   multiplied in `vpmaddwd`;
+//! * `Int8` (portable): weights widened to f32 in the kernel.
+
+use super::{pages, PackedMatrix, PanelPair, PanelQuad, PanelRowInt8, Panels, PANEL};
+use crate::cpu::KernelPath;
+use rayon::prelude::*;
+
+impl PackedMatrix {
+    /// Packs `weights` (row-major `out × inp`) as 8-bit integers with one scale per output
+    /// (symmetric: the largest magnitude of each row maps to 127). Where the CPU has integer
+    /// dot products (AVX-512 VNNI), activations are quantized too, row by row, at each product,
+    /// in two 8-bit levels; with AVX2 alone, to 13 bits for 16-bit multiply-adds (inner
+    /// dimensions up to [`MAX_PAIRS_INP`]); elsewhere the weights are widened to f32.
+    pub(crate) fn pack_int8(weights: &[f32], out: usize, inp: usize) -> Self {
+        let cpu = crate::cpu::cpu();
+        if cpu.int8_dot {
+            Self::pack_int8_dot(weights, out, inp)
+        } else if cpu.path >= KernelPath::Avx2 && inp <= MAX_PAIRS_INP {
+            Self::pack_int8_pairs(weights, out, inp)
+        } else {
+            Self::pack_int8_widened(weights, out, inp)
+        }
+    }
+
+    /// One scale per row of `weights`: its largest magnitude over 127.
+    fn int8_scales(weights: &[f32], inp: usize) -> Vec<f32> {
+        weights
+            .par_chunks(inp)
+            .map(|row| row.iter().fold(0f32, |m, w| m.max(w.abs())) / 127.0)
+            .collect()
+    }
+
+    fn quantize(w: f32, scale: f32) -> i8 {
+        // 1.5 · 2^23: adding and subtracting it rounds |v| < 2^22 to the nearest integer (ties
+        // to even) in plain arithmetic, without a libm call per weight.
+        const ROUND: f32 = 12_582_912.0;
+        if scale > 0.0 {
+            let v = (w / scale).clamp(-127.0, 127.0);
+            ((v + ROUND) - ROUND) as i8
+        } else {
+            0
+        }
+    }
+
+    /// Quantizes `weights` (row-major `out × inp`) row by row and lays the 8-bit values out in
+    /// panels of `per_panel` blocks each, starting from `empty` blocks (zero padding):
+    /// `place(panel, j, k, q)` stores the weight of column `j` of the panel at step `k`. Returns
+    /// the blocks and the scale of each row.
+    fn pack_int8_blocks<B: Copy + Send + Sync>(
+        weights: &[f32],
+        out: usize,
+        inp: usize,
+        per_panel: usize,
+        empty: B,
+        place: impl Fn(&mut [B], usize, usize, i8) + Sync,
+    ) -> (Vec<B>, Vec<f32>) {
+        assert_eq!(weights.len(), out * inp, "weights must be out × inp");
+        let scales = Self::int8_scales(weights, inp);
+        let mut blocks = pages::filled(out.div_ceil(PANEL) * per_panel, empty);
+        blocks
+            .par_chunks_mut(per_panel)
+            .enumerate()
+            .for_each(|(p, panel)| {
+                for j in 0..PANEL.min(out - p * PANEL) {
+                    let column = p * PANEL + j;
+                    let row = &weights[column * inp..][..inp];
+                    for (k, &w) in row.iter().enumerate() {
+                        place(panel, j, k, Self::quantize(w, scales[column]));
+                    }
+                }
+            });
+        (blocks, scales)
+    }
+
+    /// [`Self::pack_int8`] for integer dot products.
+    pub(super) fn pack_int8_dot(weights: &[f32], out: usize, inp: usize) -> Self {
+        let empty = PanelQuad([0; 4 * PANEL]);
+        let (quads, scales) = Self::pack_int8_blocks(
+            weights,
+            out,
+            inp,
+            inp.div_ceil(4),
+            empty,
+            |panel, j, k, q| panel[k / 4].0[j * 4 + k % 4] = q,
+        );
+        let offsets = weights
+            .par_chunks(inp)
+            .zip(&scales)
+            .map(|(row, &scale)| {
+                row.iter()
+                    .map(|&w| 128 * Self::quantize(w, scale) as i32)
+                    .sum()
+            })
+            .collect();
+        Self {
+            out,
+            inp,
+            panels: Panels::Int8Dot {
+                quads,
+                scales,
+                offsets,
+            },
+        }
+    }
+
+    /// [`Self::pack_int8`] for 16-bit multiply-adds.
+    pub(super) fn pack_int8_pairs(weights: &[f32], out: usize, inp: usize) -> Self {
+        let empty = PanelPair([0; 2 * PANEL]);
+        let (pairs, scales) = Self::pack_int8_blocks(
+            weights,
+            out,
+            inp,
+            inp.div_ceil(2),
+            empty,
+            |panel, j, k, q| panel[k / 2].0[j * 2 + k % 2] = q,
+        );
+        Self {
+            out,
+            inp,
+            panels: Panels::Int8Pairs { pairs, scales },
+        }
+    }
+
+    /// [`Self::pack_int8`] for widening to f32.
+    pub(super) fn pack_int8_widened(weights: &[f32], out: usize, inp: usize) -> Self {
+        let empty = PanelRowInt8([0; PANEL]);
+        let (panels, scales) =
+            Self::pack_int8_blocks(weights, out, inp, inp, empty, |panel, j, k, q| {
+                panel[k].0[j] = q
+            });
+        Self {
+            out,
+            inp,
+            panels: Panels::Int8 { panels, scales },
+        }
+    }
+
+    /// Row `r` of quantized weights, dequantized, appended to `into`.
+    pub(super) fn quantized_row_into(&self, panels: &Panels, r: usize, into: &mut Vec<f32>) {
+        let start = (r / PANEL) * self.inp;
+        match panels {
+            Panels::F32(_) => unreachable!("f32 rows are read directly"),
+            Panels::Int8 { panels, scales } => into.extend(
+                panels[start..][..self.inp]
+                    .iter()
+                    .map(|row| row.0[r % PANEL] as f32 * scales[r]),
+            ),
+            Panels::Int8Dot { quads, scales, .. } => {
+                let quads = &quads[(r / PANEL) * self.inp.div_ceil(4)..];
+                into.extend(
+                    (0..self.inp)
+                        .map(|k| quads[k / 4].0[(r % PANEL) * 4 + k % 4] as f32 * scales[r]),
+                )
+            }
+            Panels::Int8Pairs { pairs, scales } => {
+                let pairs = &pairs[(r / PANEL) * self.inp.div_ceil(2)..];
+                into.extend(
+                    (0..self.inp)
+                        .map(|k| pairs[k / 2].0[(r % PANEL) * 2 + k % 2] as f32 * scales[r]),
+                )
+            }
+        }
+    }
+}
+
+/// Activation rows quantized for integer dot products, in two levels: a coarse one, and a fine
+/// one for what the coarse one leaves out, so that
+/// `x[i][k] ≈ coarse_scale[i] · (coarse[i][k] − 128) + fine_scale[i] · (fine[i][k] − 128)`.
+///
+/// One level (8 bits per row, scaled to the row's largest magnitude) moved too many of the
+/// fixture's greedy tokens (86 % agreement with f32); the second level makes the activations
+/// about 15-bit precise for a second dot product per step, still half the cost of f32
+/// multiply-adds. Rows are padded with 128 (zero) to a multiple of four steps.
+pub(super) struct QuantizedRows {
+    pub(super) coarse: Vec<u8>,
+    pub(super) fine: Vec<u8>,
+    pub(super) stride: usize,
+    pub(super) coarse_scales: Vec<f32>,
+    pub(super) fine_scales: Vec<f32>,
+}
+
+/// Runs `build` compiled for AVX2 where the CPU has it, so that the loops it inlines vectorize.
+#[inline(always)]
+fn with_avx2<T>(build: impl FnOnce() -> T) -> T {
+    #[cfg(target_arch = "x86_64")]
+    if crate::cpu::has_avx2() {
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn compiled_for_avx2<T>(build: impl FnOnce() -> T) -> T {
+            build()
+        }
+        // SAFETY: the CPU has AVX2 and FMA.
+        return unsafe { compiled_for_avx2(build) };
+    }
+    build()
+}
+
+/// The largest magnitude in `row`, or `None` if it holds a NaN or an infinity (eight lanes, so
+/// that the loop vectorizes).
+#[inline(always)]
+fn finite_max_abs(row: &[f32]) -> Option<f32> {
+    let mut lanes = [0f32; 8];
+    let mut nan = false;
+    for chunk in row.chunks(8) {
+        for (l, &v) in lanes.iter_mut().zip(chunk) {
+            *l = l.max(v.abs());
+            nan |= v.is_nan();
+        }
+    }
+    let max = lanes.iter().fold(0f32, |m, &v| m.max(v));
+    (!nan && max.is_finite()).then_some(max)
+}
+
+/// Quantizes `row` into `out` (symmetric: the largest magnitude maps to 127, then +128) and
+/// returns the scale; NaN or infinity gives a NaN scale, which keeps them visible in the output.
+#[inline(always)]
+fn quantize_row(row: &[f32], out: &mut [u8]) -> f32 {
+    let Some(max) = finite_max_abs(row) else {
+        return f32::NAN;
+    };
+    if max == 0.0 {
+        return 0.0;
+    }
+    let inverse = 127.0 / max;
+    for (o, &v) in out.iter_mut().zip(row) {
+        // In [1.5, 255.5] before truncation: rounds to the nearest step.
+        let shifted = (v * inverse + 128.5).clamp(0.0, 255.0);
+        // SAFETY: finite (checked above) and within 0..=255 (clamped).
+        *o = unsafe { shifted.to_int_unchecked::<i32>() } as u8;
+    }
+    max / 127.0
+}
+
+impl QuantizedRows {
+    pub(super) fn new(x: &[f32], inp: usize) -> Self {
+        with_avx2(|| Self::build(x, inp))
+    }
+
+    #[inline(always)]
+    fn build(x: &[f32], inp: usize) -> Self {
+        let stride = inp.div_ceil(4) * 4;
+        let rows = x.len() / inp;
+        let mut coarse = vec![128u8; rows * stride];
+        let mut fine = vec![128u8; rows * stride];
+        let mut coarse_scales = vec![0f32; rows];
+        let mut fine_scales = vec![0f32; rows];
+        let mut residual = vec![0f32; inp];
+        for (i, row) in x.chunks(inp).enumerate() {
+            let c = &mut coarse[i * stride..(i + 1) * stride];
+            let scale = quantize_row(row, c);
+            coarse_scales[i] = scale;
+            if !scale.is_finite() || scale == 0.0 {
+                continue;
+            }
+            for ((r, &v), &q) in residual.iter_mut().zip(row).zip(c.iter()) {
+                *r = v - scale * (q as f32 - 128.0);
+            }
+            fine_scales[i] = quantize_row(&residual, &mut fine[i * stride..(i + 1) * stride]);
+        }
+        Self {
+            coarse,
+            fine,
+            stride,
+            coarse_scales,
+            fine_scales,
+        }
+    }
+
+    pub(super) fn rows(&self, first: usize, count: usize) -> QuantizedTile<'_> {
+        let values = first * self.stride..(first + count) * self.stride;
+        QuantizedTile {
+            coarse: &self.coarse[values.clone()],
+            fine: &self.fine[values],
+            stride: self.stride,
+            coarse_scales: &self.coarse_scales[first..first + count],
+            fine_scales: &self.fine_scales[first..first + count],
+        }
+    }
+}
+
+/// Largest inner dimension for [`Panels::Int8Pairs`]: with activations within ±4095 and weights
+/// within ±127, a sum of up to 4096 products stays inside `i32` (4096 · 4095 · 127 < 2³¹).
+pub(super) const MAX_PAIRS_INP: usize = 4096;
+
+/// Largest magnitude of a 13-bit activation.
+pub(super) const ROWS16_MAX: f32 = 4095.0;
+
+/// Activation rows quantized for 16-bit multiply-adds: `x[i][k] ≈ scales[i] · values[i][k]`, the
+/// row's largest magnitude mapped to ±4095 (13 bits: 32 times finer than one 8-bit level, and
+/// small enough that the `i32` sums cannot overflow, see [`MAX_PAIRS_INP`]). Rows are padded
+/// with zeros to an even length.
+pub(super) struct Rows16 {
+    pub(super) values: Vec<i16>,
+    pub(super) stride: usize,
+    pub(super) scales: Vec<f32>,
+}
+
+impl Rows16 {
+    pub(super) fn new(x: &[f32], inp: usize) -> Self {
+        with_avx2(|| Self::build(x, inp))
+    }
+
+    #[inline(always)]
+    fn build(x: &[f32], inp: usize) -> Self {
+        // 1.5 · 2^23: adding and subtracting it rounds to the nearest integer (ties to even).
+        const ROUND: f32 = 12_582_912.0;
+        let stride = inp.div_ceil(2) * 2;
+        let rows = x.len() / inp;
+        let mut values = vec![0i16; rows * stride];
+        let mut scales = vec![0f32; rows];
+        for (i, row) in x.chunks(inp).enumerate() {
+            let Some(max) = finite_max_abs(row) else {
+                // NaN or infinity: a NaN scale keeps them visible in the output.
+                scales[i] = f32::NAN;
+                continue;
+            };
+            if max == 0.0 {
+                continue;
+            }
+            let inverse = ROWS16_MAX / max;
+            for (q, &v) in values[i * stride..].iter_mut().zip(row) {
+                let scaled = (v * inverse).clamp(-ROWS16_MAX, ROWS16_MAX);
+                *q = ((scaled + ROUND) - ROUND) as i16;
+            }
+            scales[i] = max / ROWS16_MAX;
+        }
+        Self {
+            values,
+            stride,
+            scales,
+        }
+    }
+
+    pub(super) fn rows(&self, first: usize, count: usize) -> Rows16Tile<'_> {
+        Rows16Tile {
+            values: &self.values[first * self.stride..(first + count) * self.stride],
+            stride: self.stride,
+            scales: &self.scales[first..first + count],
+        }
+    }
+}
+
+/// The 13-bit rows of one tile.
+#[derive(Clone, Copy)]
+pub(super) struct Rows16Tile<'a> {
+    pub(super) values: &'a [i16],
+    pub(super) stride: usize,
+    pub(super) scales: &'a [f32],
+}
+
+/// The quantized rows of one tile.
+#[derive(Clone, Copy)]
+pub(super) struct QuantizedTile<'a> {
+    pub(super) coarse: &'a [u8],
+    pub(super) fine: &'a [u8],
+    pub(super) stride: usize,
+    pub(super) coarse_scales: &'a [f32],
+    pub(super) fine_scales: &'a [f32],
+}

@@ -1,0 +1,452 @@
+//! Dense layers on CPU with the weights packed once, at load, for register-blocked kernels.
+//!
+//! Every matrix product of a decoder step is `x · Wᵀ (+ b)`: a few activation rows (1 to 64:
+//! sentences × beams) against a weight matrix `W` of `out × in` (up to 59514 × 512 for the output
+//! projection). Such products are dominated by reading `W`, and a general-purpose GEMM repacks
+//! `W` into its own panel layout on every call. Here `W` is stored in that layout from the start:
+//! panels of [`PANEL`] consecutive output columns, each panel `in × PANEL` contiguous, so that the
+//! kernel streams the weights once per call from start to end and keeps a tile of
+//! `rows × columns` outputs in registers while it walks the inner dimension.
+//!
+//! Rules:
+//! * The packed matrix replaces the checkpoint tensor (no second copy): an embedding row is read
+//!   back from the panels ([`PackedMatrix::gather_rows`]), so a tied output projection still
+//!   shares its memory with the token embeddings.
+//! * Bias and activation are applied to the tile while it is in registers (no extra pass over the
+//!   output, no temporary tensor).
+//! * The arithmetic is plain f32 multiply-adds along the inner dimension, in order, per output:
+//!   results differ from other f32 GEMMs only by rounding (they sum in another order), and the
+//!   AVX2 and AVX-512 kernels give the same bits.
+//! * The kernels follow the process's one instruction-set decision ([`crate::cpu::path`]):
+//!   AVX-512 (`avx512.rs`: tiles of up to 6 rows × 2 panels in 16-lane registers), AVX2 + FMA
+//!   (`avx2.rs`: 6 rows × 1 panel in 8-lane registers), or portable loops (`portable.rs`).
+//! * 8-bit weights (the opt-in int8 path, `int8.rs`) keep one f32 scale per output. Where the CPU
+//!   has AVX-512 VNNI, the activations are quantized too, in two 8-bit levels, and multiplied in
+//!   integer dot products; with AVX2, activations are quantized to 13 bits and multiplied in
+//!   16-bit multiply-adds (`vpmaddwd`); elsewhere the weights are widened to f32.
+//! * Work is split across rayon's threads (the caller's pool) by blocks of output columns;
+//!   products too small to pay for a thread hand-off run on the calling thread.
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+mod int8;
+mod pages;
+mod portable;
+#[cfg(test)]
+mod tests;
+
+use crate::cpu::{self, KernelPath};
+use int8::{QuantizedRows, QuantizedTile, Rows16, Rows16Tile};
+use rayon::prelude::*;
+
+/// Output columns per panel: one 16-lane vector, two 8-lane vectors, one cache line of f32.
+pub(crate) const PANEL: usize = 16;
+
+/// Most activation rows in one register tile, over all kernels.
+const MAX_TILE_ROWS: usize = 6;
+
+/// Most panels in one register tile, over all kernels.
+const MAX_TILE_PANELS: usize = 2;
+
+/// Multiply-adds below which a product runs on the calling thread.
+const PARALLEL_MIN_WORK: usize = 1 << 18;
+
+/// The activation applied to a layer's output in the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Epilogue {
+    /// `x·Wᵀ + b`.
+    Bias,
+    /// `silu(x·Wᵀ + b)`.
+    BiasSilu,
+    /// `relu(x·Wᵀ + b)`.
+    BiasRelu,
+}
+
+/// One panel row: `PANEL` weights, one cache line.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+struct PanelRow([f32; PANEL]);
+
+/// One panel row of 8-bit weights.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(16))]
+struct PanelRowInt8([i8; PANEL]);
+
+/// Four inner-dimension steps of one panel, for integer dot products: `[column][step]`, so that
+/// each 32-bit lane holds one column's four consecutive weights.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+struct PanelQuad([i8; 4 * PANEL]);
+
+/// Two inner-dimension steps of one panel, for 16-bit multiply-adds: `[column][step]`, so that
+/// each 32-bit lane, once widened to 16 bits, holds one column's two consecutive weights.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(32))]
+struct PanelPair([i8; 2 * PANEL]);
+
+/// The weights of a packed matrix: `ceil(out / PANEL)` panels of `inp` rows of `PANEL` weights
+/// (or the 8-bit blocks standing for them); padding columns are zero.
+#[derive(Debug)]
+enum Panels {
+    F32(Vec<PanelRow>),
+    /// `W[j][k] ≈ scales[j] · q[j][k]`, `q` in −127..=127; the arithmetic in f32.
+    Int8 {
+        panels: Vec<PanelRowInt8>,
+        scales: Vec<f32>,
+    },
+    /// The same 8-bit weights in groups of four steps (`ceil(inp / 4)` per panel, zero-padded),
+    /// multiplied with 8-bit activations in integer dot products (AVX-512 VNNI);
+    /// `offsets[j] = 128 · Σₖ q[j][k]` undoes the +128 that makes activations unsigned.
+    Int8Dot {
+        quads: Vec<PanelQuad>,
+        scales: Vec<f32>,
+        offsets: Vec<i32>,
+    },
+    /// The same 8-bit weights in pairs of steps (`ceil(inp / 2)` per panel, zero-padded),
+    /// multiplied with 13-bit activations in 16-bit multiply-adds (AVX2).
+    Int8Pairs {
+        pairs: Vec<PanelPair>,
+        scales: Vec<f32>,
+    },
+}
+
+/// A weight matrix `W` (`out × in`, as checkpoints store it) packed for `x · Wᵀ`.
+#[derive(Debug)]
+pub(crate) struct PackedMatrix {
+    /// Output columns (rows of `W`).
+    out: usize,
+    /// Inner dimension (columns of `W`).
+    inp: usize,
+    panels: Panels,
+}
+
+impl PackedMatrix {
+    /// Packs `weights`, row-major `out × inp`.
+    pub(crate) fn pack(weights: &[f32], out: usize, inp: usize) -> Self {
+        assert_eq!(weights.len(), out * inp, "weights must be out × inp");
+        let panel_count = out.div_ceil(PANEL);
+        let mut panels = pages::filled(panel_count * inp, PanelRow([0.0; PANEL]));
+        // Panels are independent: packing the model's 75 M weights is shared among the threads.
+        panels
+            .par_chunks_mut(inp)
+            .enumerate()
+            .for_each(|(p, panel)| {
+                for j in 0..PANEL.min(out - p * PANEL) {
+                    let row = &weights[(p * PANEL + j) * inp..][..inp];
+                    for (slot, &w) in panel.iter_mut().zip(row) {
+                        slot.0[j] = w;
+                    }
+                }
+            });
+        Self {
+            out,
+            inp,
+            panels: Panels::F32(panels),
+        }
+    }
+
+    /// Output columns (rows of `W`).
+    pub(crate) fn out_dim(&self) -> usize {
+        self.out
+    }
+
+    /// Inner dimension (columns of `W`).
+    pub(crate) fn in_dim(&self) -> usize {
+        self.inp
+    }
+
+    /// Row `r` of `W` (dequantized for int8), appended to `into` (an embedding lookup when `W`
+    /// is an embedding matrix).
+    pub(crate) fn row_into(&self, r: usize, into: &mut Vec<f32>) {
+        let start = (r / PANEL) * self.inp;
+        match &self.panels {
+            Panels::F32(panels) => into.extend(
+                panels[start..][..self.inp]
+                    .iter()
+                    .map(|row| row.0[r % PANEL]),
+            ),
+            quantized => self.quantized_row_into(quantized, r, into),
+        }
+    }
+
+    /// Rows `ids` of `W`, one after the other.
+    pub(crate) fn gather_rows(&self, ids: &[u32]) -> Vec<f32> {
+        let mut out = Vec::with_capacity(ids.len() * self.inp);
+        for &id in ids {
+            self.row_into(id as usize, &mut out);
+        }
+        out
+    }
+
+    /// `y = epilogue(x · Wᵀ + bias)` for `x` of `rows × inp` (row-major), into `y` of
+    /// `rows × out`. `bias` has `out` values.
+    pub(crate) fn matmul_into(&self, x: &[f32], bias: &[f32], epilogue: Epilogue, y: &mut [f32]) {
+        self.matmul_with(Kernel::current(), x, bias, epilogue, y)
+    }
+
+    /// [`Self::matmul_into`] with the given kernels.
+    fn matmul_with(
+        &self,
+        kernel: Kernel,
+        x: &[f32],
+        bias: &[f32],
+        epilogue: Epilogue,
+        y: &mut [f32],
+    ) {
+        let rows = x.len() / self.inp;
+        assert_eq!(x.len(), rows * self.inp, "x must be rows × in");
+        assert_eq!(y.len(), rows * self.out, "y must be rows × out");
+        assert_eq!(bias.len(), self.out, "one bias per output");
+        if rows == 0 {
+            return;
+        }
+        let panel_count = self.out.div_ceil(PANEL);
+        let quantized = match &self.panels {
+            Panels::Int8Dot { .. } => Some(QuantizedRows::new(x, self.inp)),
+            _ => None,
+        };
+        let rows16 = match &self.panels {
+            Panels::Int8Pairs { .. } => Some(Rows16::new(x, self.inp)),
+            _ => None,
+        };
+        let (tile_rows, block) = kernel.tile_shape(&self.panels);
+        let block_count = panel_count.div_ceil(block);
+        let output = OutPtr(y.as_mut_ptr());
+        let job = |blocks: std::ops::Range<usize>| {
+            // Each job writes only the columns of its own blocks.
+            let output = &output;
+            // Several tiles per block: the first one fetches the next block into cache while it
+            // reads this one from memory; the others find this block in cache. (Every tile
+            // prefetching cost the AVX-512 tile 60 % of its speed; a single tile streams the
+            // weights in order, which the hardware prefetcher handles alone.)
+            let prefetch = rows > tile_rows;
+            for b in blocks {
+                let p = b * block;
+                let panels = block.min(panel_count - p);
+                let next = self.block_start(((b + 1) % block_count) * block);
+                let first = p * PANEL;
+                let cols = (panels * PANEL).min(self.out - first);
+                let mut bias_block = [0f32; MAX_TILE_PANELS * PANEL];
+                bias_block[..cols].copy_from_slice(&bias[first..first + cols]);
+                let mut scale_panel = [0f32; PANEL];
+                let mut offset_panel = [0i32; PANEL];
+                let weights = self.weights(p, panels, &mut scale_panel, &mut offset_panel);
+                for r0 in (0..rows).step_by(tile_rows) {
+                    let tile_rows = tile_rows.min(rows - r0);
+                    let mut tile = Tile {
+                        a: &x[r0 * self.inp..(r0 + tile_rows) * self.inp],
+                        quantized: quantized.as_ref().map(|q| q.rows(r0, tile_rows)),
+                        rows16: rows16.as_ref().map(|q| q.rows(r0, tile_rows)),
+                        inp: self.inp,
+                        weights,
+                        next: if prefetch && r0 == 0 {
+                            next
+                        } else {
+                            std::ptr::null()
+                        },
+                        bias: &bias_block[..panels * PANEL],
+                        epilogue,
+                        // SAFETY: row r0, column `first` is inside `y`.
+                        out: unsafe { output.0.add(r0 * self.out + first) },
+                        out_stride: self.out,
+                    };
+                    if cols == panels * PANEL {
+                        // SAFETY: rows r0.., columns first..first+cols are inside `y` and belong
+                        // to this block only; no other job writes them.
+                        unsafe { kernel.tile(&tile) };
+                    } else {
+                        let mut partial = [0f32; MAX_TILE_ROWS * MAX_TILE_PANELS * PANEL];
+                        tile.out = partial.as_mut_ptr();
+                        tile.out_stride = panels * PANEL;
+                        // SAFETY: `partial` holds tile_rows × panels·PANEL values.
+                        unsafe { kernel.tile(&tile) };
+                        for i in 0..tile_rows {
+                            // SAFETY: as above, for the `cols` columns that exist.
+                            unsafe {
+                                let dst = output.0.add((r0 + i) * self.out + first);
+                                std::ptr::copy_nonoverlapping(
+                                    partial[i * panels * PANEL..].as_ptr(),
+                                    dst,
+                                    cols,
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        let work = rows * self.out * self.inp;
+        let threads = rayon::current_num_threads();
+        if work < PARALLEL_MIN_WORK || threads == 1 || block_count == 1 {
+            job(0..block_count);
+        } else {
+            // A few chunks per thread balance uneven progress without many hand-offs.
+            let chunks = (threads * 4).min(block_count);
+            let per_chunk = block_count.div_ceil(chunks);
+            (0..block_count.div_ceil(per_chunk))
+                .into_par_iter()
+                .for_each(|c| job(c * per_chunk..((c + 1) * per_chunk).min(block_count)));
+        }
+    }
+
+    /// The first byte of panel `p`'s weights.
+    fn block_start(&self, p: usize) -> *const u8 {
+        let inp = self.inp;
+        match &self.panels {
+            Panels::F32(all) => all[p * inp..].as_ptr() as *const u8,
+            Panels::Int8 { panels, .. } => panels[p * inp..].as_ptr() as *const u8,
+            Panels::Int8Dot { quads, .. } => quads[p * inp.div_ceil(4)..].as_ptr() as *const u8,
+            Panels::Int8Pairs { pairs, .. } => pairs[p * inp.div_ceil(2)..].as_ptr() as *const u8,
+        }
+    }
+
+    /// The weights of panels `p..p + panels` (several only for f32), with the scales and
+    /// offsets of an 8-bit panel copied into `scale_panel` and `offset_panel`.
+    fn weights<'a>(
+        &'a self,
+        p: usize,
+        panels: usize,
+        scale_panel: &'a mut [f32; PANEL],
+        offset_panel: &'a mut [i32; PANEL],
+    ) -> Weights<'a> {
+        let inp = self.inp;
+        let first = p * PANEL;
+        let cols = PANEL.min(self.out - first);
+        match &self.panels {
+            Panels::F32(all) => Weights::F32(&all[p * inp..][..panels * inp]),
+            Panels::Int8 {
+                panels: all,
+                scales,
+            } => {
+                scale_panel[..cols].copy_from_slice(&scales[first..first + cols]);
+                Weights::Int8(&all[p * inp..][..inp], scale_panel)
+            }
+            Panels::Int8Dot {
+                quads,
+                scales,
+                offsets,
+            } => {
+                let per_panel = inp.div_ceil(4);
+                scale_panel[..cols].copy_from_slice(&scales[first..first + cols]);
+                offset_panel[..cols].copy_from_slice(&offsets[first..first + cols]);
+                Weights::Int8Dot(
+                    &quads[p * per_panel..][..per_panel],
+                    scale_panel,
+                    offset_panel,
+                )
+            }
+            Panels::Int8Pairs { pairs, scales } => {
+                let per_panel = inp.div_ceil(2);
+                scale_panel[..cols].copy_from_slice(&scales[first..first + cols]);
+                Weights::Int8Pairs(&pairs[p * per_panel..][..per_panel], scale_panel)
+            }
+        }
+    }
+}
+
+/// The output pointer, shared by jobs that write disjoint columns.
+struct OutPtr(*mut f32);
+// SAFETY: jobs write disjoint elements (see `matmul_with`).
+unsafe impl Sync for OutPtr {}
+unsafe impl Send for OutPtr {}
+
+/// Which tile kernels run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kernel {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512 {
+        /// Integer dot products (VNNI) for [`Weights::Int8Dot`].
+        int8_dot: bool,
+    },
+}
+
+impl Kernel {
+    /// The kernels of this process's instruction-set decision.
+    fn current() -> Self {
+        let cpu = cpu::cpu();
+        match cpu.path {
+            KernelPath::Portable => Kernel::Portable,
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx2 => Kernel::Avx2,
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx512 => Kernel::Avx512 {
+                int8_dot: cpu.int8_dot,
+            },
+            #[allow(unreachable_patterns)]
+            _ => Kernel::Portable,
+        }
+    }
+
+    /// Rows per register tile and panels per tile for these weights.
+    fn tile_shape(self, panels: &Panels) -> (usize, usize) {
+        match (self, panels) {
+            #[cfg(target_arch = "x86_64")]
+            (Kernel::Avx512 { .. }, Panels::F32(_)) => (avx512::F32_TILE_ROWS, 2),
+            _ => (6, 1),
+        }
+    }
+
+    /// Computes one tile.
+    ///
+    /// # Safety
+    /// `tile.out` must be valid for writing the tile's rows × columns at stride
+    /// `tile.out_stride`, and `tile.next`, when not null, must point into the packed matrix.
+    unsafe fn tile(self, tile: &Tile) {
+        let rows = tile.a.len() / tile.inp;
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 { int8_dot } => match tile.weights {
+                Weights::F32(w) => avx512::tile_f32(tile, w, rows),
+                Weights::Int8Dot(w, s, o) if int8_dot => avx512::tile_int8_dot(tile, w, s, o, rows),
+                _ => Kernel::Avx2.tile(tile),
+            },
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => match tile.weights {
+                Weights::F32(w) => avx2::tile_f32(tile, w, rows),
+                Weights::Int8(w, s) => avx2::tile_int8_rows(tile, w, s, rows),
+                Weights::Int8Pairs(w, s) => avx2::tile_int8_pairs_rows(tile, w, s, rows),
+                Weights::Int8Dot(..) => portable::tile(tile, rows),
+            },
+            Kernel::Portable => portable::tile(tile, rows),
+        }
+    }
+}
+
+/// The weights of a tile's panels.
+#[derive(Clone, Copy)]
+enum Weights<'a> {
+    /// One or more consecutive panels, `inp` rows each.
+    F32(&'a [PanelRow]),
+    /// 8-bit weights and the scale of each column.
+    Int8(&'a [PanelRowInt8], &'a [f32; PANEL]),
+    /// 8-bit weights in groups of four steps, the scale and the offset of each column.
+    Int8Dot(&'a [PanelQuad], &'a [f32; PANEL], &'a [i32; PANEL]),
+    /// 8-bit weights in pairs of steps and the scale of each column.
+    Int8Pairs(&'a [PanelPair], &'a [f32; PANEL]),
+}
+
+/// One register tile's work: 1..=MAX_TILE_ROWS activation rows against one or two panels.
+struct Tile<'a> {
+    /// The rows, `inp` values each.
+    a: &'a [f32],
+    /// The same rows quantized, for [`Weights::Int8Dot`].
+    quantized: Option<QuantizedTile<'a>>,
+    /// The same rows in 13 bits, for [`Weights::Int8Pairs`].
+    rows16: Option<Rows16Tile<'a>>,
+    inp: usize,
+    weights: Weights<'a>,
+    /// The next block's weights, to fetch into cache meanwhile, or null.
+    next: *const u8,
+    /// One bias per column of the tile.
+    bias: &'a [f32],
+    epilogue: Epilogue,
+    /// Where output row 0, column 0 of the tile goes.
+    out: *mut f32,
+    /// Elements between output rows.
+    out_stride: usize,
+}

@@ -1,0 +1,272 @@
+use super::int8::{MAX_PAIRS_INP, ROWS16_MAX};
+use super::*;
+
+/// A deterministic matrix of values in [-1, 1).
+fn values(n: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed;
+    (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+/// `x · Wᵀ + b` in f64, the straightforward way.
+fn reference(x: &[f32], w: &[f32], b: &[f32], out: usize, inp: usize) -> Vec<f64> {
+    let rows = x.len() / inp;
+    let mut y = vec![0f64; rows * out];
+    for i in 0..rows {
+        for j in 0..out {
+            let dot: f64 = (0..inp)
+                .map(|k| x[i * inp + k] as f64 * w[j * inp + k] as f64)
+                .sum();
+            y[i * out + j] = dot + b[j] as f64;
+        }
+    }
+    y
+}
+
+/// Every kernel this CPU can run, whatever `PASSEUR_KERNEL` says: the portable one, AVX2, and
+/// AVX-512 with and without integer dot products.
+fn kernels() -> Vec<Kernel> {
+    #[allow(unused_mut)]
+    let mut kernels = vec![Kernel::Portable];
+    #[cfg(target_arch = "x86_64")]
+    {
+        let detected = crate::cpu::cpu().detected;
+        if detected >= KernelPath::Avx2 {
+            kernels.push(Kernel::Avx2);
+        }
+        if detected >= KernelPath::Avx512 {
+            kernels.push(Kernel::Avx512 { int8_dot: false });
+            if is_x86_feature_detected!("avx512vnni") {
+                kernels.push(Kernel::Avx512 { int8_dot: true });
+            }
+        }
+    }
+    kernels
+}
+
+fn activated(value: f64, epilogue: Epilogue) -> f64 {
+    match epilogue {
+        Epilogue::Bias => value,
+        Epilogue::BiasRelu => value.max(0.0),
+        Epilogue::BiasSilu => value / (1.0 + (-value).exp()),
+    }
+}
+
+/// Runs `packed` with every kernel and compares with `expected` (before the epilogue).
+fn compare(
+    packed: &PackedMatrix,
+    x: &[f32],
+    b: &[f32],
+    epilogue: Epilogue,
+    expected: &[f64],
+    what: &str,
+) {
+    let inp = packed.in_dim();
+    for kernel in kernels() {
+        let mut y = vec![f32::NAN; expected.len()];
+        packed.matmul_with(kernel, x, b, epilogue, &mut y);
+        for (i, (&got, &want)) in y.iter().zip(expected).enumerate() {
+            let want = activated(want, epilogue);
+            let tolerance = 1e-5 * (inp as f64).sqrt() * (1.0 + want.abs());
+            assert!(
+                (got as f64 - want).abs() <= tolerance,
+                "{what} {epilogue:?} {kernel:?}: element {i} is {got}, expected {want}"
+            );
+        }
+    }
+}
+
+fn check(rows: usize, out: usize, inp: usize, epilogue: Epilogue) {
+    let w = values(out * inp, 1);
+    let x = values(rows * inp, 2);
+    let b = values(out, 3);
+    let packed = PackedMatrix::pack(&w, out, inp);
+    let expected = reference(&x, &w, &b, out, inp);
+    let what = format!("{rows}×{inp}·({out}×{inp})ᵀ");
+    compare(&packed, &x, &b, epilogue, &expected, &what);
+}
+
+#[test]
+fn products_match_a_direct_computation_for_every_tile_shape() {
+    // Row counts cover full and partial tiles; output counts cover full and partial panels.
+    for rows in [1, 2, 3, 5, 6, 7, 13] {
+        for out in [1, 16, 17, 40] {
+            check(rows, out, 9, Epilogue::Bias);
+        }
+    }
+    check(64, 600, 512, Epilogue::Bias);
+    check(7, 100, 33, Epilogue::BiasSilu);
+    check(7, 100, 33, Epilogue::BiasRelu);
+}
+
+/// The weights as the packed matrix holds them, checked to be within half a quantization
+/// step (max |row| / 254) of the originals.
+fn dequantized(packed: &PackedMatrix, w: &[f32]) -> Vec<f32> {
+    let (out, inp) = (packed.out_dim(), packed.in_dim());
+    let ids: Vec<u32> = (0..out as u32).collect();
+    let dequantized = packed.gather_rows(&ids);
+    for (j, (row, original)) in dequantized.chunks(inp).zip(w.chunks(inp)).enumerate() {
+        let step = original.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
+        for (&q, &o) in row.iter().zip(original) {
+            assert!((q - o).abs() <= step * 0.5 + 1e-7, "row {j}: {q} for {o}");
+        }
+    }
+    dequantized
+}
+
+const INT8_SHAPES: [(usize, usize, usize); 5] = [
+    (1, 40, 33),
+    (2, 16, 8),
+    (6, 16, 8),
+    (13, 37, 64),
+    (64, 100, 512),
+];
+
+#[test]
+fn widened_int8_products_match_the_dequantized_weights() {
+    for (rows, out, inp) in INT8_SHAPES {
+        let (w, x, b) = (values(out * inp, 5), values(rows * inp, 6), values(out, 7));
+        let packed = PackedMatrix::pack_int8_widened(&w, out, inp);
+        let expected = reference(&x, &dequantized(&packed, &w), &b, out, inp);
+        let what = format!("int8 {rows}×{out}×{inp}");
+        for epilogue in [Epilogue::Bias, Epilogue::BiasSilu] {
+            compare(&packed, &x, &b, epilogue, &expected, &what);
+        }
+    }
+}
+
+#[test]
+fn int8_dot_products_match_dequantized_weights_and_activations() {
+    for (rows, out, inp) in INT8_SHAPES {
+        let (w, x, b) = (values(out * inp, 8), values(rows * inp, 9), values(out, 10));
+        let packed = PackedMatrix::pack_int8_dot(&w, out, inp);
+        let weights = dequantized(&packed, &w);
+        // The activations as the kernel sees them (two levels of 8 bits), checked to be
+        // within half a fine step of the originals.
+        let q = QuantizedRows::new(&x, inp);
+        let mut x_seen = Vec::with_capacity(x.len());
+        for (i, original) in x.chunks(inp).enumerate() {
+            // Half a fine step at most: max |row| / 127 / 2 / 127 / 2.
+            let bound = original.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0 / 254.0;
+            for (k, &o) in original.iter().enumerate() {
+                let at = i * q.stride + k;
+                let seen = (q.coarse[at] as f32 - 128.0) * q.coarse_scales[i]
+                    + (q.fine[at] as f32 - 128.0) * q.fine_scales[i];
+                assert!((seen - o).abs() <= bound + 1e-7, "row {i}: {seen} for {o}");
+                x_seen.push(seen);
+            }
+        }
+        let expected = reference(&x_seen, &weights, &b, out, inp);
+        let what = format!("int8 dot {rows}×{out}×{inp}");
+        for epilogue in [Epilogue::Bias, Epilogue::BiasRelu] {
+            compare(&packed, &x, &b, epilogue, &expected, &what);
+        }
+    }
+}
+
+#[test]
+fn int8_pair_products_match_dequantized_weights_and_13_bit_activations() {
+    for (rows, out, inp) in INT8_SHAPES.into_iter().chain([(3, 20, 7)]) {
+        let (w, x, b) = (
+            values(out * inp, 11),
+            values(rows * inp, 12),
+            values(out, 13),
+        );
+        let packed = PackedMatrix::pack_int8_pairs(&w, out, inp);
+        let weights = dequantized(&packed, &w);
+        // The activations as the kernel sees them, within half a step of the originals.
+        let q = Rows16::new(&x, inp);
+        let mut x_seen = Vec::with_capacity(x.len());
+        for (i, original) in x.chunks(inp).enumerate() {
+            let max = original.iter().fold(0f32, |m, v| m.max(v.abs()));
+            for (k, &o) in original.iter().enumerate() {
+                let seen = q.values[i * q.stride + k] as f32 * q.scales[i];
+                assert!(
+                    (seen - o).abs() <= max / ROWS16_MAX / 2.0 + 1e-7,
+                    "row {i}: {seen} for {o}"
+                );
+                x_seen.push(seen);
+            }
+        }
+        let expected = reference(&x_seen, &weights, &b, out, inp);
+        let what = format!("int8 pairs {rows}×{out}×{inp}");
+        for epilogue in [Epilogue::Bias, Epilogue::BiasSilu] {
+            compare(&packed, &x, &b, epilogue, &expected, &what);
+        }
+    }
+}
+
+#[test]
+fn the_largest_pair_sums_stay_inside_i32() {
+    // Every weight and activation at its extreme: the sum the bound is computed for.
+    let inp = MAX_PAIRS_INP;
+    let w = vec![1.0f32; 16 * inp];
+    let x = vec![-1.0f32; inp];
+    let packed = PackedMatrix::pack_int8_pairs(&w, 16, inp);
+    let mut y = vec![0f32; 16];
+    for kernel in kernels() {
+        packed.matmul_with(kernel, &x, &[0.0; 16], Epilogue::Bias, &mut y);
+        // An overflow would wrap to a large positive sum.
+        let expected = -(inp as f32);
+        assert!(
+            y.iter().all(|&v| (v - expected).abs() <= 1e-4 * inp as f32),
+            "{kernel:?}: {y:?}"
+        );
+    }
+}
+
+#[test]
+fn gathered_rows_are_the_rows_of_the_matrix() {
+    let (out, inp) = (37, 5);
+    let w = values(out * inp, 4);
+    let packed = PackedMatrix::pack(&w, out, inp);
+    let rows = packed.gather_rows(&[0, 36, 17, 16]);
+    let expected: Vec<f32> = [0, 36, 17, 16]
+        .iter()
+        .flat_map(|&r| w[r * inp..(r + 1) * inp].to_vec())
+        .collect();
+    assert_eq!(rows, expected);
+}
+
+#[test]
+fn vector_kernels_give_the_portable_kernels_order_and_each_other_bits() {
+    // The same sums in the same order: AVX2 and AVX-512 agree to the bit, for every tile shape
+    // (rows 1..=13 cover one-row, partial and full tiles of both widths; 40 outputs cover one,
+    // two and a partial panel).
+    let kernels = kernels();
+    for rows in [1, 2, 5, 6, 7, 8, 9, 13] {
+        for (out, inp) in [(40, 9), (48, 64), (100, 33)] {
+            let w = values(out * inp, 21);
+            let x = values(rows * inp, 22);
+            let b = values(out, 23);
+            let packed = PackedMatrix::pack(&w, out, inp);
+            for epilogue in [Epilogue::Bias, Epilogue::BiasSilu] {
+                let results: Vec<Vec<f32>> = kernels
+                    .iter()
+                    .filter(|k| **k != Kernel::Portable)
+                    .map(|&kernel| {
+                        let mut y = vec![f32::NAN; rows * out];
+                        packed.matmul_with(kernel, &x, &b, epilogue, &mut y);
+                        y
+                    })
+                    .collect();
+                for other in results.iter().skip(1) {
+                    let same = other
+                        .iter()
+                        .zip(&results[0])
+                        .all(|(a, b)| a.to_bits() == b.to_bits());
+                    assert!(
+                        same,
+                        "{rows}×{out}×{inp} {epilogue:?}: the vector kernels differ"
+                    );
+                }
+            }
+        }
+    }
+}
