@@ -41,6 +41,9 @@ pub enum Detection {
     ValidUtf8,
     /// Guessed from the bytes (chardetng, then the ISO-8859-15 rule of the module docs).
     Guessed,
+    /// Declared by the input itself: a web page's `<meta charset>` or its HTTP `Content-Type`
+    /// (see [`crate::html::decode`]).
+    Declared,
 }
 
 /// How many line endings were rewritten to `\n`.
@@ -73,6 +76,7 @@ impl DecodedText {
             Detection::Forced => "forced",
             Detection::ValidUtf8 => "valid UTF-8",
             Detection::Guessed => "guessed",
+            Detection::Declared => "declared by the page",
         };
         format!("{} ({how})", self.encoding.name())
     }

@@ -17,12 +17,15 @@
 //! * [`translate`] ties tokenizer, model and search into a `Translator`.
 //! * [`mod@write`] renders a bilingual document as Markdown, HTML, text, JSONL or TMX.
 //! * [`batch`] runs whole directories.
+//! * [`html`] reads web pages (charset, HTML5 parsing with source spans); [`article`] keeps the
+//!   main content of a page or article; [`web`] downloads a page.
 
 pub mod batch;
 pub mod document;
 pub mod error;
 pub mod fidelity;
 pub mod generate;
+pub mod html;
 pub mod hub;
 pub mod input;
 pub mod model;

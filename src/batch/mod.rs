@@ -303,7 +303,7 @@ pub fn run(
         output_dir: options.output_dir.clone(),
         shard: options.shard.map(|s| s.to_string()),
         provenance,
-        formats: formats.iter().map(|f| f.extension().to_string()).collect(),
+        formats: formats.iter().map(|f| f.name().to_string()).collect(),
         fingerprint,
         inputs: selected,
         done: tally.done,

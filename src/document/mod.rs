@@ -38,13 +38,16 @@
 //! translations into a [`Bilingual`] document; [`Plan`] is the same in two steps, for callers that
 //! batch several documents.
 
+mod html;
 mod inline;
+pub mod markup;
 mod parse;
 mod pipeline;
 mod split;
 
 pub use crate::translate::Flag;
-pub use inline::{InlineText, Link};
+pub use html::{HtmlSource, Slot, UnitPlace, UnitSource};
+pub use inline::{InlineText, Link, Tag, TagKind};
 pub use pipeline::{
     Bilingual, Pipeline, PipelineOptions, Plan, Progress, SentencePair, SentenceStatus, Stats,
     TargetSentence,
@@ -65,14 +68,18 @@ pub enum Syntax {
     Text,
     /// Markdown (CommonMark, the subset described in the module docs).
     Markdown,
+    /// An HTML page (see [`html`]): its text and inline markup, parsed with an HTML5 parser.
+    Html,
 }
 
 impl Syntax {
-    /// Markdown for `.md`, `.markdown`, `.mdown` and `.mkd` files, plain text otherwise.
+    /// Markdown for `.md`, `.markdown`, `.mdown` and `.mkd` files, HTML for `.html`, `.htm` and
+    /// `.xhtml`, plain text otherwise.
     pub fn from_path(path: &Path) -> Syntax {
         let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         match extension.to_ascii_lowercase().as_str() {
             "md" | "markdown" | "mdown" | "mkd" => Syntax::Markdown,
+            "html" | "htm" | "xhtml" => Syntax::Html,
             _ => Syntax::Text,
         }
     }
@@ -82,6 +89,7 @@ impl Syntax {
         match self {
             Syntax::Text => "text",
             Syntax::Markdown => "markdown",
+            Syntax::Html => "html",
         }
     }
 }
@@ -93,6 +101,7 @@ impl FromStr for Syntax {
         match name.to_ascii_lowercase().as_str() {
             "text" | "txt" | "plain" => Ok(Syntax::Text),
             "markdown" | "md" => Ok(Syntax::Markdown),
+            "html" | "htm" => Ok(Syntax::Html),
             _ => Err(crate::Error::UnknownSyntax {
                 name: name.to_string(),
             }),
@@ -144,6 +153,9 @@ pub struct Document {
     pub syntax: Syntax,
     /// The blocks, in source order.
     pub blocks: Vec<Block>,
+    /// For an HTML page: the parsed page and where each unit's text lies in it (what the page
+    /// writer needs to write the English back into the page).
+    pub html: Option<std::sync::Arc<HtmlSource>>,
 }
 
 /// A block: a paragraph, heading, list, quote or code block.
@@ -205,6 +217,9 @@ impl Document {
     /// ```
     pub fn parse(source: impl Into<String>, syntax: Syntax) -> Document {
         let source = source.into();
+        if syntax == Syntax::Html {
+            return html::parse(source);
+        }
         let mut next_index = 0;
         let blocks = parse::parse(&source, syntax)
             .into_iter()
@@ -222,6 +237,7 @@ impl Document {
             source,
             syntax,
             blocks,
+            html: None,
         }
     }
 

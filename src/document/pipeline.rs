@@ -14,7 +14,7 @@
 //!   URL is ever lost;
 //! * a split sentence's score is the mean of its pieces' scores (none if a piece has none).
 
-use super::{split_to_budget, Block, Document, InlineText, Link, SourceSentence, Unit};
+use super::{markup, split_to_budget, Block, Document, InlineText, Link, SourceSentence, Unit};
 use crate::fidelity::is_passthrough;
 use crate::translate::{Flag, Provenance, SentenceTranslation, SentenceTranslator};
 use crate::{Error, Result};
@@ -259,6 +259,9 @@ enum SentencePlan {
     Translate {
         pieces: Vec<Piece>,
         links: Vec<LinkPlan>,
+        /// For HTML input: the fragments of the sentence's inline elements, and the pieces of
+        /// those translated on their own (see [`super::markup`]).
+        markup: Vec<(markup::Fragment, Option<Vec<Piece>>)>,
     },
 }
 
@@ -406,7 +409,11 @@ impl Plan {
                         flags: Vec::new(),
                     }
                 }
-                SentencePlan::Translate { pieces, links } => {
+                SentencePlan::Translate {
+                    pieces,
+                    links,
+                    markup,
+                } => {
                     stats.translated += 1;
                     if pieces.len() > 1 {
                         stats.split_sentences += 1;
@@ -422,8 +429,13 @@ impl Plan {
                     } else {
                         SentenceStatus::Translated
                     };
+                    let text = if sentence.text.tags.is_empty() {
+                        place_links(english, &sentence.text, links, &translations)
+                    } else {
+                        place_markup(&english, &sentence.text, markup, &translations)
+                    };
                     TargetSentence {
-                        text: place_links(english, &sentence.text, links, &translations),
+                        text,
                         score,
                         status,
                         pieces: pieces.len(),
@@ -449,6 +461,13 @@ fn plan_sentence(sentence: &SourceSentence, requests: &mut Requests) -> Sentence
     }
     let text = &sentence.text.text;
     let pieces = requests.pieces(text);
+    if !sentence.text.tags.is_empty() {
+        return SentencePlan::Translate {
+            pieces,
+            links: Vec::new(),
+            markup: plan_markup(&sentence.text, requests),
+        };
+    }
     let links = sentence
         .text
         .links
@@ -462,7 +481,49 @@ fn plan_sentence(sentence: &SourceSentence, requests: &mut Requests) -> Sentence
             }
         })
         .collect();
-    SentencePlan::Translate { pieces, links }
+    SentencePlan::Translate {
+        pieces,
+        links,
+        markup: Vec::new(),
+    }
+}
+
+/// The requests of an HTML sentence's inline elements: each fragment that needs a translation
+/// is translated on its own (see [`super::markup`]).
+fn plan_markup(
+    sentence: &InlineText,
+    requests: &mut Requests,
+) -> Vec<(markup::Fragment, Option<Vec<Piece>>)> {
+    markup::fragments(sentence)
+        .into_iter()
+        .map(|fragment| {
+            let pieces = match &fragment.need {
+                markup::Need::Translation(text) => Some(requests.pieces(text)),
+                _ => None,
+            };
+            (fragment, pieces)
+        })
+        .collect()
+}
+
+/// An HTML sentence's English with its inline markup placed (see [`super::markup`]).
+fn place_markup(
+    english: &str,
+    source: &InlineText,
+    plans: &[(markup::Fragment, Option<Vec<Piece>>)],
+    translations: &[SentenceTranslation],
+) -> InlineText {
+    let fragments: Vec<markup::Fragment> = plans.iter().map(|(f, _)| f.clone()).collect();
+    let english_of: Vec<Option<String>> = plans
+        .iter()
+        .map(|(fragment, pieces)| match (&fragment.need, pieces) {
+            (markup::Need::Translation(text), Some(pieces)) => {
+                Some(join_pieces(text, pieces, translations).0)
+            }
+            _ => None,
+        })
+        .collect();
+    markup::place(english, source, &fragments, &english_of).0
 }
 
 /// The English of `pieces` of `source`, and the mean score of the translated ones.
@@ -562,7 +623,11 @@ fn place_links(
             image: link.image,
         });
     }
-    InlineText { text, links }
+    InlineText {
+        text,
+        links,
+        tags: Vec::new(),
+    }
 }
 
 /// The first occurrence of `needle` in `haystack` at or after `from`: exact, else ignoring case.
