@@ -290,6 +290,15 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// A web page could not be downloaded.
+    #[error("{url}: {problem}")]
+    Fetch {
+        /// The URL asked for.
+        url: String,
+        /// What went wrong, in words.
+        problem: String,
+    },
+
     /// Any other failure, already described in words.
     #[error("{0}")]
     Message(String),

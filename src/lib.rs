@@ -20,6 +20,7 @@
 //! * [`html`] reads web pages (charset, HTML5 parsing with source spans); [`article`] keeps the
 //!   main content of a page or article; [`web`] downloads a page.
 
+pub mod article;
 pub mod batch;
 pub mod document;
 pub mod error;
@@ -32,6 +33,7 @@ pub mod model;
 pub mod segment;
 pub mod tokenizer;
 pub mod translate;
+pub mod web;
 pub mod write;
 
 pub use error::{Error, Result};

@@ -51,6 +51,9 @@ pub struct HtmlSource {
     pub dom: Dom,
     /// One per unit of the document, in document order.
     pub units: Vec<UnitSource>,
+    /// With `--article`: the elements making up the article (title, byline, date, body), in
+    /// document order; the page writer then writes these alone (see [`crate::article`]).
+    pub article: Option<Vec<NodeId>>,
 }
 
 /// Where a unit's text lies in the page.
@@ -104,7 +107,11 @@ pub(super) fn parse(source: String) -> Document {
     Document {
         syntax: Syntax::Html,
         blocks,
-        html: Some(Arc::new(HtmlSource { dom, units })),
+        html: Some(Arc::new(HtmlSource {
+            dom,
+            units,
+            article: None,
+        })),
         source,
     }
 }

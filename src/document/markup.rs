@@ -58,8 +58,10 @@ pub enum Need {
     Whole,
     /// Nothing: it has no text.
     Empty,
-    /// Its text, exactly as in the French (verbatim or passthrough text).
+    /// Its text, exactly as in the French (passthrough text).
     Literal(String),
+    /// Its text in backticks, as the model saw it, for an element kept verbatim.
+    Verbatim(String),
     /// The translation of its text (trimmed).
     Translation(String),
 }
@@ -96,7 +98,9 @@ pub fn fragments(sentence: &InlineText) -> Vec<Fragment> {
             });
             let need = if content.is_empty() {
                 Need::Empty
-            } else if verbatim || crate::fidelity::is_passthrough(content) {
+            } else if verbatim {
+                Need::Verbatim(content.to_string())
+            } else if crate::fidelity::is_passthrough(content) {
                 Need::Literal(content.to_string())
             } else if content == text.trim() {
                 Need::Whole
@@ -150,6 +154,7 @@ pub fn place(
     fragments: &[Fragment],
     translations: &[Option<String>],
 ) -> (InlineText, Placement) {
+    let english = &restore_verbatim(english, fragments);
     let tags = &source.tags;
     let n = english.len();
     let mut placement = Placement::default();
@@ -193,6 +198,32 @@ pub fn place(
     )
 }
 
+/// `english` with each verbatim element's text as the French has it: where the model changed
+/// the text between the backticks (no fidelity guard to protect it), the next backticked span
+/// is taken for it, in order.
+fn restore_verbatim(english: &str, fragments: &[Fragment]) -> String {
+    let mut out = english.to_string();
+    let mut from = 0;
+    for fragment in fragments {
+        let Need::Verbatim(text) = &fragment.need else {
+            continue;
+        };
+        if let Some(found) = find_exact(&out, text, from..out.len()) {
+            from = found.end;
+            continue;
+        }
+        let Some(open) = out[from..].find('`').map(|i| from + i) else {
+            break;
+        };
+        let Some(close) = out[open + 1..].find('`').map(|i| open + 1 + i) else {
+            break;
+        };
+        out.replace_range(open..close + 1, text);
+        from = open + text.len();
+    }
+    out
+}
+
 /// Where `fragment` is in `english`, if it can be found between the tags placed so far.
 fn find_fragment(
     english: &str,
@@ -212,7 +243,7 @@ fn find_fragment(
     let found = match &fragment.need {
         Need::Whole => Some(lo..hi),
         Need::Empty => None,
-        Need::Literal(text) => find_exact(english, text, lo..hi),
+        Need::Literal(text) | Need::Verbatim(text) => find_exact(english, text, lo..hi),
         Need::Translation(french) => translation
             .as_deref()
             .map(str::trim)

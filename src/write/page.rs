@@ -81,18 +81,62 @@ impl<'a> Rewrite<'a> {
         }
         let mut edits = std::mem::take(&mut self.edits);
         edits.sort_by_key(|(range, _)| range.start);
-        let mut at = 0;
-        for (range, text) in edits {
-            // Edits never overlap by construction; one that would is left out, not half-applied.
-            if range.start < at || range.end > source.len() {
-                continue;
+        let parts = match &html.article {
+            Some(nodes) => self.article_parts(nodes),
+            None => vec![0..source.len()],
+        };
+        let mut edits = edits.into_iter().peekable();
+        for part in &parts {
+            let mut at = part.start;
+            while let Some((range, text)) = edits.next_if(|(r, _)| r.start < part.end || r.start == part.end && r.end == part.end) {
+                // Edits never overlap by construction; one that would, or that straddles a part,
+                // is left out, not half-applied.
+                if range.start < at || range.end > part.end {
+                    continue;
+                }
+                out.push_str(&source[at..range.start]);
+                out.push_str(&text);
+                at = range.end;
             }
-            out.push_str(&source[at..range.start]);
-            out.push_str(&text);
-            at = range.end;
+            out.push_str(&source[at..part.end]);
         }
-        out.push_str(&source[at..]);
+        if html.article.is_some() {
+            out.push_str("\n</body>\n</html>\n");
+        }
         out
+    }
+
+    /// With `--article`: the page up to the start of the body's content, then each article
+    /// element as written.
+    fn article_parts(&self, nodes: &[crate::html::NodeId]) -> Vec<Range<usize>> {
+        let source_len = self.bilingual.source().len();
+        let body_start = self
+            .dom
+            .find("body")
+            .and_then(|b| self.dom.element(b))
+            .and_then(|b| b.start_tag.as_ref().map(|s| s.end))
+            .unwrap_or_else(|| self.head_end());
+        let mut parts = vec![0..body_start.min(source_len)];
+        let mut spans: Vec<Range<usize>> = nodes
+            .iter()
+            .filter_map(|&id| self.dom.element(id))
+            .map(|e| {
+                let start = e.start_tag.as_ref().map_or(e.content_start, |s| s.start);
+                let end = e
+                    .end_tag
+                    .as_ref()
+                    .map_or(e.content_end.unwrap_or(start), |s| s.end);
+                start..end.max(start).min(source_len)
+            })
+            .collect();
+        spans.sort_by_key(|s| s.start);
+        for span in spans {
+            let covered = parts.last().is_some_and(|last| span.start < last.end);
+            if !covered {
+                parts.push(span);
+            }
+        }
+        parts
     }
 
     /// The English of a unit, distributed over its slots.
@@ -101,7 +145,8 @@ impl<'a> Rewrite<'a> {
         let mut slot = 0;
         for (k, sentence) in unit.sentences.iter().enumerate() {
             let english = &self.bilingual.target(sentence).text;
-            if k > 0 {
+            if k > 0 && !sentence.line_break_before {
+                // (A line break between sentences is a `<br>`, already among the tags.)
                 texts[slot].push(' ');
             }
             let mut at = 0;
