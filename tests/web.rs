@@ -47,7 +47,14 @@ fn elements(html: &Html) -> Vec<(String, Vec<(String, String)>)> {
                 .filter(|(k, _)| *k != "lang" && *k != "xml:lang")
                 .map(|(k, v)| {
                     let translated = matches!(k, "alt" | "title");
-                    (k.to_string(), if translated { String::new() } else { v.to_string() })
+                    (
+                        k.to_string(),
+                        if translated {
+                            String::new()
+                        } else {
+                            v.to_string()
+                        },
+                    )
                 })
                 .collect();
             attrs.sort();
@@ -81,14 +88,26 @@ fn comments(html: &Html) -> Vec<String> {
 /// Whether text inside `e` is never translated.
 fn kept_as_is(e: ElementRef<'_>) -> bool {
     let v = e.value();
-        matches!(
-            v.name(),
-            "script" | "style" | "pre" | "code" | "template" | "svg" | "noscript" | "textarea"
-                | "head" | "select" | "video" | "audio" | "iframe" | "object" | "canvas"
-        ) || v.attr("translate") == Some("no")
-            || v.classes().any(|c| c == "notranslate")
-            || v
-                .attr("lang")
+    matches!(
+        v.name(),
+        "script"
+            | "style"
+            | "pre"
+            | "code"
+            | "template"
+            | "svg"
+            | "noscript"
+            | "textarea"
+            | "head"
+            | "select"
+            | "video"
+            | "audio"
+            | "iframe"
+            | "object"
+            | "canvas"
+    ) || v.attr("translate") == Some("no")
+        || v.classes().any(|c| c == "notranslate")
+        || v.attr("lang")
             .is_some_and(|l| !l.starts_with("fr") && v.name() != "html")
 }
 
@@ -106,7 +125,10 @@ fn translated_share(page: &Html) -> (usize, usize) {
         let Some(text) = node.value().as_text() else {
             continue;
         };
-        let kept = node.ancestors().filter_map(ElementRef::wrap).any(kept_as_is);
+        let kept = node
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .any(kept_as_is);
         if kept || !text.chars().any(char::is_alphabetic) {
             continue;
         }
@@ -187,7 +209,9 @@ fn inline_tags_surround_the_right_english_words() {
     assert_eq!(inner(&page, "time"), ["18 NOVEMBRE 2013"]);
     let items = inner(&page, "li");
     assert!(
-        items.contains(&"UN CENTRE D'ESSAIS À <span translate=\"no\">Tianjin Eco-City</span>.".to_string()),
+        items.contains(
+            &"UN CENTRE D'ESSAIS À <span translate=\"no\">Tianjin Eco-City</span>.".to_string()
+        ),
         "{items:?}"
     );
     let paragraphs = inner(&page, "p");
@@ -203,11 +227,16 @@ fn inline_tags_surround_the_right_english_words() {
         "a span and a line break between two sentences: {paragraphs:?}"
     );
     assert!(
-        paragraphs.iter().any(|p| p.contains("3,5\u{a0}% SUR UN AN &amp; LES")),
+        paragraphs
+            .iter()
+            .any(|p| p.contains("3,5 % SUR UN AN &amp; LES")),
         "entities decoded for the model and written back escaped: {paragraphs:?}"
     );
     assert_eq!(inner(&page, "th"), ["SECTEUR", "PART DES EXPORTATIONS"]);
-    assert_eq!(inner(&page, "title"), ["LA FINLANDE ET LA CHINE SIGNENT ONZE ACCORDS"]);
+    assert_eq!(
+        inner(&page, "title"),
+        ["LA FINLANDE ET LA CHINE SIGNENT ONZE ACCORDS"]
+    );
 }
 
 #[test]
@@ -216,15 +245,30 @@ fn what_reaches_the_model_is_text_without_markup() {
     let bilingual = translate_with(&translator, PAGE);
     let requests = translator.requests();
     for request in &requests {
-        assert!(!request.contains('<') && !request.contains("&amp;"), "{request}");
+        assert!(
+            !request.contains('<') && !request.contains("&amp;"),
+            "{request}"
+        );
     }
-    for never in ["Ne pas traduire", "Bonjour", "Modèle jamais", "Texte SVG", "Ceci est un commentaire", "Ne traduisez pas", "already in English", "toucher"] {
+    for never in [
+        "Ne pas traduire",
+        "Bonjour",
+        "Modèle jamais",
+        "Texte SVG",
+        "Ceci est un commentaire",
+        "Ne traduisez pas",
+        "already in English",
+        "toucher",
+    ] {
         assert!(
             !requests.iter().any(|r| r.contains(never)),
             "{never} reached the model"
         );
     }
-    assert!(requests.contains(&"Pour suivre le forum, appelez la fonction `inscrire(\"forum\")` avant le 30 septembre.".to_string()));
+    assert!(requests.contains(
+        &"Pour suivre le forum, appelez la fonction `inscrire(\"forum\")` avant le 30 septembre."
+            .to_string()
+    ));
     // Each inline element's text is also translated on its own, to be found in the English.
     assert!(requests.contains(&"homologue finlandais".to_string()));
     assert!(requests.contains(&"finlandais".to_string()));
@@ -247,8 +291,15 @@ fn jsonl_ranges_are_byte_ranges_of_the_page() {
         .iter()
         .find(|p| p.source.text.text.starts_with("Les deux pays"))
         .unwrap();
-    assert!(link.source_text.ends_with("propres."), "{}", link.source_text);
-    assert_eq!(link.source.text.links[0].destination, "https://www.example.fi/accords?x=1&y=2");
+    assert!(
+        link.source_text.ends_with("propres."),
+        "{}",
+        link.source_text
+    );
+    assert_eq!(
+        link.source.text.links[0].destination,
+        "https://www.example.fi/accords?x=1&y=2"
+    );
     assert_eq!(
         link.target.text.to_markdown(),
         "LES DEUX PAYS ONT SIGNÉ [ONZE ACCORDS DE COOPÉRATION](https://www.example.fi/accords?x=1&y=2), DONT UN CONSACRÉ AUX TECHNOLOGIES PROPRES."
@@ -283,15 +334,23 @@ fn a_windows_1252_page_is_read_by_its_meta_charset_and_written_in_utf8() {
                 <body><p>Il coûte 5 € à l’unité.</p></body></html>";
     let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(utf8);
     assert!(!unmappable);
-    assert!(bytes.contains(&0x80) && bytes.contains(&0x9c), "€ and œ in Windows-1252");
+    assert!(
+        bytes.contains(&0x80) && bytes.contains(&0x9c),
+        "€ and œ in Windows-1252"
+    );
     let decoded = passeur::html::decode(&bytes, "page.html", None, None).unwrap();
     assert_eq!(decoded.text, utf8);
     let out = write::page(&translate(&decoded.text));
-    assert!(out.starts_with('\u{feff}'), "a byte-order mark overrides the declaration");
+    assert!(
+        out.starts_with('\u{feff}'),
+        "a byte-order mark overrides the declaration"
+    );
     let page = Html::parse_document(out.trim_start_matches('\u{feff}'));
     assert_eq!(inner(&page, "p"), ["IL COÛTE 5 € À L’UNITÉ."]);
     assert_eq!(
-        support::select(&page, "meta[charset]")[0].value().attr("charset"),
+        support::select(&page, "meta[charset]")[0]
+            .value()
+            .attr("charset"),
         Some("windows-1252"),
         "attributes unchanged"
     );
@@ -301,13 +360,22 @@ fn a_windows_1252_page_is_read_by_its_meta_charset_and_written_in_utf8() {
 fn a_page_without_html_tag_gets_one_with_lang() {
     let out = write::page(&translate("<p>Bonjour <i>tout</i> le monde.</p>"));
     let page = Html::parse_document(out.trim_start_matches('\u{feff}'));
-    assert_eq!(support::select(&page, "html")[0].value().attr("lang"), Some("en"));
+    assert_eq!(
+        support::select(&page, "html")[0].value().attr("lang"),
+        Some("en")
+    );
     assert_eq!(inner(&page, "p"), ["BONJOUR <i>TOUT</i> LE MONDE."]);
 }
 
 #[test]
 fn bad_html_never_panics_and_stays_bounded() {
-    let deep = |tag: &str, n: usize| format!("{}Texte profond.{}", format!("<{tag}>").repeat(n), format!("</{tag}>").repeat(n));
+    let deep = |tag: &str, n: usize| {
+        format!(
+            "{}Texte profond.{}",
+            format!("<{tag}>").repeat(n),
+            format!("</{tag}>").repeat(n)
+        )
+    };
     let cases = [
         "<p>Paragraphe <b>non fermé <i>du tout".to_string(),
         "<table><tr><td>Cellule<p>texte</table> après <b>x</p></b>".to_string(),
@@ -330,7 +398,11 @@ fn bad_html_never_panics_and_stays_bounded() {
             assert_eq!(&html[pair.source.range.clone()], pair.source_text);
         }
         // Generous: the point is "not quadratic", not a speed figure.
-        assert!(started.elapsed().as_secs() < 60, "{}", &html[..40.min(html.len())]);
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "{}",
+            &html[..40.min(html.len())]
+        );
     }
 }
 

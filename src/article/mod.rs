@@ -45,7 +45,10 @@ pub fn extract(document: Document) -> Document {
                 .filter_map(|&id| html.dom.element(id))
                 .map(|e| {
                     let start = e.start_tag.as_ref().map_or(e.content_start, |s| s.start);
-                    let end = e.end_tag.as_ref().map_or(e.content_end.unwrap_or(start), |s| s.end);
+                    let end = e
+                        .end_tag
+                        .as_ref()
+                        .map_or(e.content_end.unwrap_or(start), |s| s.end);
                     start..end
                 })
                 .collect();
@@ -117,15 +120,52 @@ impl Selection {
 
 /// Class and id words of elements that are not content.
 const UNLIKELY: [&str; 40] = [
-    "banner", "breadcrumb", "fil-ariane", "ariane", "combx", "comment", "commentaire",
-    "community", "cookie", "consent", "disqus", "footer", "gdpr", "header", "legend", "menu",
-    "navigation", "related", "remark", "replies", "rss", "shoutbox", "sidebar", "skyscraper",
-    "social", "sponsor", "share", "partage", "newsletter", "promo", "advert", "pub-",
-    "publicite", "popup", "pagination", "pager", "outbrain", "taboola", "tags", "toolbar",
+    "banner",
+    "breadcrumb",
+    "fil-ariane",
+    "ariane",
+    "combx",
+    "comment",
+    "commentaire",
+    "community",
+    "cookie",
+    "consent",
+    "disqus",
+    "footer",
+    "gdpr",
+    "header",
+    "legend",
+    "menu",
+    "navigation",
+    "related",
+    "remark",
+    "replies",
+    "rss",
+    "shoutbox",
+    "sidebar",
+    "skyscraper",
+    "social",
+    "sponsor",
+    "share",
+    "partage",
+    "newsletter",
+    "promo",
+    "advert",
+    "pub-",
+    "publicite",
+    "popup",
+    "pagination",
+    "pager",
+    "outbrain",
+    "taboola",
+    "tags",
+    "toolbar",
 ];
 
 /// Class and id words that rescue an element from [`UNLIKELY`].
-const MAYBE: [&str; 7] = ["and", "article", "body", "column", "content", "main", "shadow"];
+const MAYBE: [&str; 7] = [
+    "and", "article", "body", "column", "content", "main", "shadow",
+];
 
 /// Class and id words of content.
 const POSITIVE: [&str; 12] = [
@@ -180,7 +220,10 @@ fn set_aside(element: &Element) -> bool {
             s.contains("display:none") || s.contains("visibility:hidden")
         })
         || element.attr("role").is_some_and(|r| {
-            matches!(r, "navigation" | "banner" | "complementary" | "contentinfo" | "dialog")
+            matches!(
+                r,
+                "navigation" | "banner" | "complementary" | "contentinfo" | "dialog"
+            )
         });
     if hidden {
         return true;
@@ -306,7 +349,10 @@ pub fn select(dom: &Dom) -> Selection {
             dom.element(id).is_some_and(|e| {
                 let words = class_and_id(e);
                 e.attr("rel") == Some("author")
-                    || names_any(&words, &["byline", "author", "auteur", "signature", "writtenby"])
+                    || names_any(
+                        &words,
+                        &["byline", "author", "auteur", "signature", "writtenby"],
+                    )
             })
         }
     });
@@ -350,8 +396,22 @@ fn has_block_child(dom: &Dom, id: NodeId) -> bool {
             matches!(
                 e.html_name(),
                 Some(
-                    "p" | "div" | "section" | "article" | "ul" | "ol" | "table" | "blockquote"
-                        | "pre" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "figure" | "dl"
+                    "p" | "div"
+                        | "section"
+                        | "article"
+                        | "ul"
+                        | "ol"
+                        | "table"
+                        | "blockquote"
+                        | "pre"
+                        | "h1"
+                        | "h2"
+                        | "h3"
+                        | "h4"
+                        | "h5"
+                        | "h6"
+                        | "figure"
+                        | "dl"
                 )
             )
         })
@@ -359,7 +419,9 @@ fn has_block_child(dom: &Dom, id: NodeId) -> bool {
 }
 
 fn ends_sentence(dom: &Dom, id: NodeId) -> bool {
-    dom.text_content(id).trim_end().ends_with(['.', '!', '?', '…', '»'])
+    dom.text_content(id)
+        .trim_end()
+        .ends_with(['.', '!', '?', '…', '»'])
 }
 
 /// Text measures of every node, bottom-up without recursion (set-aside nodes count nothing).
@@ -411,17 +473,21 @@ pub fn is_boilerplate(line: &str) -> bool {
     let lower = line.to_lowercase();
     let words = lower.split_whitespace().count();
     let starts = |prefixes: &[&str]| prefixes.iter().any(|p| lower.starts_with(p));
-    let breadcrumb = ["accueil", "home", "une"]
-        .iter()
-        .any(|home| {
-            lower
-                .strip_prefix(home)
-                .is_some_and(|rest| rest.trim_start().starts_with(['>', '»', '›', '/', '|']))
-        })
-        || (words <= 12 && line.matches(" > ").count() >= 2);
-    let keywords = ["mots clés", "mots-clés", "mots clefs", "tags :", "thèmes :", "sujets :"]
-        .iter()
-        .any(|k| lower.contains(k));
+    let breadcrumb = ["accueil", "home", "une"].iter().any(|home| {
+        lower
+            .strip_prefix(home)
+            .is_some_and(|rest| rest.trim_start().starts_with(['>', '»', '›', '/', '|']))
+    }) || (words <= 12 && line.matches(" > ").count() >= 2);
+    let keywords = [
+        "mots clés",
+        "mots-clés",
+        "mots clefs",
+        "tags :",
+        "thèmes :",
+        "sujets :",
+    ]
+    .iter()
+    .any(|k| lower.contains(k));
     let navigation = words <= 10
         && starts(&[
             "retournez en haut",
@@ -458,7 +524,10 @@ fn opens_comments(line: &str) -> bool {
     let bare = lower
         .trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ')
         .trim_end_matches(|c: char| c.is_ascii_digit() || "() ".contains(c));
-    matches!(bare, "commentaires" | "commentaire" | "réactions" | "réagir" | "vos réactions")
+    matches!(
+        bare,
+        "commentaires" | "commentaire" | "réactions" | "réagir" | "vos réactions"
+    )
 }
 
 /// The text version of [`extract`]: boilerplate sentences dropped, and a comments section.

@@ -5,7 +5,9 @@
 //! Every input under IN_DIR (see [`walk`] for which files) is translated into
 //! `OUT_DIR/<relative path>.<format extension>` for each format: `2024/mars/a.txt` gives
 //! `OUT_DIR/2024/mars/a.txt.md`. The source extension is kept so that `a.txt` and `a.md` never
-//! write the same file.
+//! write the same file. A web page (`.html`, `.htm`) also gives the translated page at its own
+//! path (`OUT_DIR/site/a.html`, see [`Format::Page`]); the page format applies to web pages
+//! only.
 //!
 //! # How it stays fast
 //!
@@ -159,8 +161,13 @@ pub enum Event<'a> {
 }
 
 /// The output path of `relative` (an input's path relative to IN_DIR) in `format`, relative to
-/// OUT_DIR: the input's path with the format's extension appended.
+/// OUT_DIR: the input's path with the format's extension appended; for the translated page of an
+/// HTML input, the input's own path, so OUT_DIR mirrors the site in English (its relative links
+/// still work).
 pub fn output_relative_path(relative: &Path, format: Format) -> PathBuf {
+    if format == Format::Page {
+        return relative.to_path_buf();
+    }
     let mut name = OsString::from(relative.as_os_str());
     name.push(".");
     name.push(format.extension());
@@ -410,6 +417,7 @@ fn remove_stale_temporary_files(
             let output = walk::slash_name(&relative_dir.join(output_name));
             let input = output.rsplit_once('.').map_or("", |(input, _)| input);
             let is_ours = ours.contains(input)
+                || ours.contains(output.as_str())
                 || (relative_dir.as_os_str().is_empty()
                     && summary_name.as_deref() == Some(output_name));
             let older = entry

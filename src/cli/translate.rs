@@ -11,9 +11,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use passeur::document::{Bilingual, Document, Pipeline, PipelineOptions, Plan, Progress, Syntax};
 use passeur::fidelity::Guarded;
 use passeur::input::{self, DecodedText};
-use passeur::{html, web};
 use passeur::translate::{Provenance, SentenceTranslator};
 use passeur::write::{self, Format};
+use passeur::{html, web};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -154,13 +154,19 @@ fn read_input(
         return Ok((decoded, syntax, page.url));
     }
     let input_name = input_path.map_or(input::STDIN_NAME.to_string(), |p| p.display().to_string());
-    let named = args
-        .input_format
-        .or_else(|| input_path.map(Syntax::from_path).filter(|s| *s != Syntax::Text));
+    let named = args.input_format.or_else(|| {
+        input_path
+            .map(Syntax::from_path)
+            .filter(|s| *s != Syntax::Text)
+    });
     if let (Some(Syntax::Html), Some(path)) = (named, input_path) {
         // The page's own charset declaration needs the bytes.
         let bytes = std::fs::read(path).map_err(|err| passeur::Error::io(path, err))?;
-        return Ok((html::decode(&bytes, &input_name, forced, None)?, Syntax::Html, input_name));
+        return Ok((
+            html::decode(&bytes, &input_name, forced, None)?,
+            Syntax::Html,
+            input_name,
+        ));
     }
     let decoded = match input_path {
         Some(path) => input::read_file(path, forced)?,

@@ -88,7 +88,9 @@ impl<'a> Rewrite<'a> {
         let mut edits = edits.into_iter().peekable();
         for part in &parts {
             let mut at = part.start;
-            while let Some((range, text)) = edits.next_if(|(r, _)| r.start < part.end || r.start == part.end && r.end == part.end) {
+            while let Some((range, text)) = edits
+                .next_if(|(r, _)| r.start < part.end || r.start == part.end && r.end == part.end)
+            {
                 // Edits never overlap by construction; one that would, or that straddles a part,
                 // is left out, not half-applied.
                 if range.start < at || range.end > part.end {
