@@ -1,9 +1,15 @@
 //! The main content of a page or an article (`--article`): title, byline, date and body,
 //! without navigation, footers, share buttons, related links, comments or cookie banners.
 //!
-//! * HTML ([`select`]): a scoring in the manner of Mozilla's Readability (the algorithm of
-//!   Firefox Reader View), run on passeur's own tree so that what is kept keeps its byte ranges in
-//!   the page. Elements that cannot be content are set aside (hidden ones; `nav`, `aside`,
+//! * HTML: the body is what [dom_smoothie](https://crates.io/crates/dom_smoothie) (a Rust port
+//!   of Mozilla's readability.js, the algorithm of Firefox Reader View) keeps: the paragraphs of
+//!   its article, matched by their text to the paragraphs of passeur's own reading of the page,
+//!   so that what is kept keeps its byte ranges in the page. On `scripts/article-eval` it agrees
+//!   with readability.js far better than passeur's own scoring ([`select`], kept as the fallback
+//!   when dom_smoothie finds nothing, fails, or the page nests deeper than
+//!   [`crate::html::MAX_DEPTH`], which its parser would take minutes over).
+//! * [`select`], passeur's own scoring in the manner of readability, also gives the title,
+//!   byline and date: Elements that cannot be content are set aside (hidden ones; `nav`, `aside`,
 //!   `footer`, `header`, `form`, `dialog`; class or id naming a menu, share bar, comments,
 //!   cookie banner… unless they also name the content); every paragraph of 25 characters or more
 //!   scores 1, plus its commas, plus one per 100 characters (at most 3), for its parent, half for
@@ -34,11 +40,45 @@ pub fn extract(document: Document) -> Document {
         (Syntax::Html, Some(html)) => {
             let selection = select(&html.dom);
             let html = Arc::clone(html);
-            let keep: Vec<bool> = html
+            let texts: Vec<String> = document
+                .blocks
+                .iter()
+                .flat_map(|b| &b.units)
+                .map(paragraph_text)
+                .collect();
+            let mut meta = selection.clone();
+            meta.body.clear();
+            let in_meta: Vec<bool> = html
                 .units
                 .iter()
-                .map(|unit| selection.contains(&html.dom, unit.container))
+                .map(|unit| meta.contains(&html.dom, unit.container))
                 .collect();
+            let readable = (html.dom.too_deep == 0)
+                .then(|| readable_paragraphs(&document.source))
+                .flatten();
+            let keep: Vec<bool> = match readable {
+                Some(paragraphs) => {
+                    let mut wanted: HashMap<String, usize> = HashMap::new();
+                    for paragraph in paragraphs {
+                        *wanted.entry(paragraph).or_default() += 1;
+                    }
+                    texts
+                        .iter()
+                        .zip(&in_meta)
+                        .map(|(text, &meta)| {
+                            let found = wanted.get_mut(text).filter(|n| **n > 0);
+                            let found = found.map(|n| *n -= 1).is_some();
+                            meta || found
+                        })
+                        .collect()
+                }
+                None => html
+                    .units
+                    .iter()
+                    .map(|unit| selection.contains(&html.dom, unit.container))
+                    .collect(),
+            };
+            let layout = layout(&html, &keep);
             let spans: Vec<std::ops::Range<usize>> = selection
                 .body
                 .iter()
@@ -59,12 +99,137 @@ pub fn extract(document: Document) -> Document {
             };
             let mut article = retain_units(document, &keep, &keep_code);
             if let Some(source) = &mut article.html {
-                Arc::make_mut(source).article = Some(selection.nodes());
+                Arc::make_mut(source).article = Some(layout);
             }
             article
         }
         _ => retain_text(document),
     }
+}
+
+/// A unit's text as one line (whitespace collapsed): how paragraphs are compared.
+pub fn paragraph_text(unit: &crate::document::Unit) -> String {
+    let texts: Vec<&str> = unit.sentences.iter().map(|s| s.text.text.as_str()).collect();
+    texts.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The paragraphs of the article dom_smoothie finds in `source`, as [`paragraph_text`] gives
+/// them; none if it finds nothing or fails.
+pub fn readable_paragraphs(source: &str) -> Option<Vec<String>> {
+    let parse = || {
+        let mut readability = dom_smoothie::Readability::new(source, None, None).ok()?;
+        readability.parse().ok()
+    };
+    // A failure of the crate, even a panic, leaves passeur's own scoring in charge.
+    let article = std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).ok()??;
+    let document = Document::parse(article.content.to_string(), Syntax::Html);
+    let paragraphs: Vec<String> = document
+        .blocks
+        .iter()
+        .flat_map(|b| &b.units)
+        .map(paragraph_text)
+        .filter(|t| t.chars().any(char::is_alphanumeric))
+        .collect();
+    (!paragraphs.is_empty()).then_some(paragraphs)
+}
+
+/// How the article of a page is written as a page of its own ([`crate::write::page`]): the
+/// page up to its body, then each part (title, byline and date when they lie outside the rest,
+/// and the element holding every other kept paragraph), without what `removed` covers inside
+/// them (blocks holding only paragraphs that were not kept).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArticleLayout {
+    /// The elements written, in document order.
+    pub parts: Vec<NodeId>,
+    /// Source ranges left out of the parts.
+    pub removed: Vec<std::ops::Range<usize>>,
+}
+
+/// The source span of element `id`, from its start tag to its end tag, when both are known.
+fn element_span(dom: &Dom, id: NodeId) -> Option<std::ops::Range<usize>> {
+    let e = dom.element(id)?;
+    let start = e.start_tag.as_ref()?.start;
+    let end = e.end_tag.as_ref().map(|s| s.end).or(e.content_end)?;
+    (start <= end).then_some(start..end)
+}
+
+/// The [`ArticleLayout`] of the units `keep` selects.
+fn layout(html: &HtmlSource, keep: &[bool]) -> ArticleLayout {
+    let dom = &html.dom;
+    let kept: Vec<NodeId> = html
+        .units
+        .iter()
+        .zip(keep)
+        .filter(|(_, &k)| k)
+        .map(|(u, _)| u.container)
+        .collect();
+    let Some(&first) = kept.first() else {
+        return ArticleLayout::default();
+    };
+    // The deepest element holding most kept paragraphs: the common ancestor of those past the
+    // first few (title, byline and date usually come first, outside it).
+    let path = |id: NodeId| -> Vec<NodeId> {
+        let mut path: Vec<NodeId> = std::iter::once(id).chain(dom.ancestors(id)).collect();
+        path.reverse();
+        path
+    };
+    let common = |ids: &[NodeId]| -> NodeId {
+        let mut shared = path(ids[0]);
+        for &id in &ids[1..] {
+            let other = path(id);
+            let same = shared.iter().zip(&other).take_while(|(a, b)| a == b).count();
+            shared.truncate(same);
+        }
+        shared.last().copied().unwrap_or(0)
+    };
+    let body = kept.len().saturating_sub(3).max(1);
+    let mut root = common(&kept[kept.len() - body..]);
+    // A part must be written as a whole element.
+    while element_span(dom, root).is_none() || dom.element(root).and_then(Element::html_name) == Some("html") {
+        match dom.nodes[root].parent {
+            Some(parent) if dom.element(parent).is_some() => root = parent,
+            _ => break,
+        }
+    }
+    let mut parts = vec![root];
+    for &container in &kept {
+        let inside = std::iter::once(container).chain(dom.ancestors(container)).any(|a| a == root);
+        if !inside && !parts.contains(&container) && element_span(dom, container).is_some() {
+            parts.push(container);
+        }
+    }
+    parts.sort_unstable_by_key(|&id| element_span(dom, id).map_or(0, |s| s.start));
+    let _ = first;
+    // Inside the root: the highest elements holding dropped paragraphs and no kept one.
+    let mut counts: HashMap<NodeId, (usize, usize)> = HashMap::new();
+    for (unit, &k) in html.units.iter().zip(keep) {
+        for id in std::iter::once(unit.container).chain(dom.ancestors(unit.container)) {
+            let entry = counts.entry(id).or_default();
+            if k {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+            }
+            if id == root {
+                break;
+            }
+        }
+    }
+    let mut removed = Vec::new();
+    let mut skip_until = 0;
+    for id in dom.descendants(root).skip(1) {
+        let Some(span) = element_span(dom, id) else {
+            continue;
+        };
+        if span.start < skip_until {
+            continue;
+        }
+        if counts.get(&id).is_some_and(|&(kept, dropped)| kept == 0 && dropped > 0) {
+            skip_until = span.end;
+            removed.push(span);
+        }
+    }
+    ArticleLayout { parts, removed }
 }
 
 /// What [`select`] found.

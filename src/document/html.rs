@@ -51,9 +51,9 @@ pub struct HtmlSource {
     pub dom: Dom,
     /// One per unit of the document, in document order.
     pub units: Vec<UnitSource>,
-    /// With `--article`: the elements making up the article (title, byline, date, body), in
-    /// document order; the page writer then writes these alone (see [`crate::article`]).
-    pub article: Option<Vec<NodeId>>,
+    /// With `--article`: how the page writer writes the article alone (see
+    /// [`crate::article`]).
+    pub article: Option<crate::article::ArticleLayout>,
 }
 
 /// Where a unit's text lies in the page.

@@ -82,7 +82,7 @@ impl<'a> Rewrite<'a> {
         let mut edits = std::mem::take(&mut self.edits);
         edits.sort_by_key(|(range, _)| range.start);
         let parts = match &html.article {
-            Some(nodes) => self.article_parts(nodes),
+            Some(layout) => self.article_parts(layout),
             None => vec![0..source.len()],
         };
         let mut edits = edits.into_iter().peekable();
@@ -108,9 +108,9 @@ impl<'a> Rewrite<'a> {
         out
     }
 
-    /// With `--article`: the page up to the start of the body's content, then each article
-    /// element as written.
-    fn article_parts(&self, nodes: &[crate::html::NodeId]) -> Vec<Range<usize>> {
+    /// With `--article`: the page up to the start of the body's content, then each part of the
+    /// article as written, without what the layout removes.
+    fn article_parts(&self, layout: &crate::article::ArticleLayout) -> Vec<Range<usize>> {
         let source_len = self.bilingual.source().len();
         let body_start = self
             .dom
@@ -119,24 +119,26 @@ impl<'a> Rewrite<'a> {
             .and_then(|b| b.start_tag.as_ref().map(|s| s.end))
             .unwrap_or_else(|| self.head_end());
         let mut parts = vec![0..body_start.min(source_len)];
-        let mut spans: Vec<Range<usize>> = nodes
-            .iter()
-            .filter_map(|&id| self.dom.element(id))
-            .map(|e| {
-                let start = e.start_tag.as_ref().map_or(e.content_start, |s| s.start);
-                let end = e
-                    .end_tag
-                    .as_ref()
-                    .map_or(e.content_end.unwrap_or(start), |s| s.end);
-                start..end.max(start).min(source_len)
-            })
-            .collect();
-        spans.sort_by_key(|s| s.start);
-        for span in spans {
-            let covered = parts.last().is_some_and(|last| span.start < last.end);
-            if !covered {
-                parts.push(span);
+        for &id in &layout.parts {
+            let Some(e) = self.dom.element(id) else {
+                continue;
+            };
+            let Some(start) = e.start_tag.as_ref().map(|s| s.start) else {
+                continue;
+            };
+            let end = e.end_tag.as_ref().map_or(e.content_end.unwrap_or(start), |s| s.end);
+            if parts.last().is_some_and(|last| start < last.end) || end > source_len {
+                continue;
             }
+            // The part, with the removed ranges cut out.
+            let mut at = start;
+            for removed in layout.removed.iter().filter(|r| r.start >= start && r.end <= end) {
+                if removed.start >= at {
+                    parts.push(at..removed.start);
+                    at = removed.end;
+                }
+            }
+            parts.push(at..end.max(at));
         }
         parts
     }
