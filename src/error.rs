@@ -76,14 +76,14 @@ pub enum Error {
     },
 
     /// An output format name or file extension that passeur cannot write.
-    #[error("unknown output format `{name}`: choose md, html, txt, jsonl or tmx")]
+    #[error("unknown output format `{name}`: choose md, html, txt, jsonl, tmx or page")]
     UnknownFormat {
         /// The format name or file extension as given.
         name: String,
     },
 
     /// An input syntax name that passeur does not read.
-    #[error("unknown input format `{name}`: choose text or markdown")]
+    #[error("unknown input format `{name}`: choose text, markdown or html")]
     UnknownSyntax {
         /// The name as given.
         name: String,
@@ -319,6 +319,15 @@ pub enum Error {
         cause: Box<Error>,
         /// Why the summary could not be written.
         summary_error: Box<Error>,
+    },
+
+    /// A web page could not be downloaded.
+    #[error("{url}: {problem}")]
+    Fetch {
+        /// The URL asked for.
+        url: String,
+        /// What went wrong, in words.
+        problem: String,
     },
 
     /// Any other failure, already described in words.

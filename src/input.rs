@@ -56,6 +56,9 @@ pub enum Detection {
     ValidUtf8,
     /// Guessed from the bytes (chardetng, then the ISO-8859-15 rule of the module docs).
     Guessed,
+    /// Declared by the input itself: a web page's `<meta charset>` or its HTTP `Content-Type`
+    /// (see [`crate::html::decode`]).
+    Declared,
 }
 
 /// How many line endings were rewritten to `\n`.
@@ -88,6 +91,7 @@ impl DecodedText {
             Detection::Forced => "forced",
             Detection::ValidUtf8 => "valid UTF-8",
             Detection::Guessed => "guessed",
+            Detection::Declared => "declared by the page",
         };
         format!("{} ({how})", self.encoding.name())
     }
@@ -123,6 +127,17 @@ pub fn read_file_with_limit(
     forced: Option<&'static Encoding>,
     max_bytes: u64,
 ) -> Result<DecodedText> {
+    let bytes = read_file_bytes(path, forced, max_bytes)?;
+    decode(&bytes, &path.display().to_string(), forced)
+}
+
+/// The bytes of the file at `path`, read as [`read_limited`] reads them (binary signatures
+/// refused, at most `max_bytes`), for a caller that decodes them itself (a web page's charset).
+pub fn read_file_bytes(
+    path: &Path,
+    forced: Option<&'static Encoding>,
+    max_bytes: u64,
+) -> Result<Vec<u8>> {
     let name = path.display().to_string();
     let file = open_file(path)?;
     let size = file
@@ -130,8 +145,7 @@ pub fn read_file_with_limit(
         .ok()
         .filter(|m| m.is_file())
         .map(|m| m.len());
-    let bytes = read_limited(file, &name, forced, max_bytes, size)?;
-    decode(&bytes, &name, forced)
+    read_limited(file, &name, forced, max_bytes, size)
 }
 
 /// Opens `path` for reading, refusing a directory with a clear message.

@@ -24,7 +24,10 @@
 //! * [`batch`] runs whole directories.
 //! * [`queue`] batches the sentences of many callers' documents through one engine; [`serve`]
 //!   (feature `serve`) is the HTTP server on top of it.
+//! * [`html`] reads web pages (charset, HTML5 parsing with source spans); [`article`] keeps the
+//!   main content of a page or article; [`web`] downloads a page.
 
+pub mod article;
 pub mod batch;
 pub mod bilingual;
 pub mod cpu;
@@ -32,6 +35,7 @@ pub mod document;
 pub mod error;
 pub mod fidelity;
 pub mod generate;
+pub mod html;
 pub mod hub;
 pub mod input;
 pub mod model;
@@ -44,6 +48,7 @@ pub mod serve;
 pub mod tokenizer;
 pub mod translate;
 pub mod verdict;
+pub mod web;
 pub mod write;
 
 pub use error::{Error, Result};

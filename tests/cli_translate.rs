@@ -209,7 +209,7 @@ fn bad_options_fail_before_reading_anything() {
     let over_input = run(1, &["-o", input.to_str().unwrap(), "--format", "txt"]);
     assert!(over_input.contains("overwrite the input"), "{over_input}");
     assert!(run(2, &["--encoding", "klingon"]).contains("unknown encoding `klingon`"));
-    assert!(run(2, &["--format", "docx"]).contains("choose md, html, txt, jsonl or tmx"));
+    assert!(run(2, &["--format", "docx"]).contains("choose md, html, txt, jsonl, tmx or page"));
     assert!(run(2, &["--max-sentence-tokens", "3"]).contains("at least 8"));
     assert!(run(2, &["--beams", "0"]).contains("use 1 (greedy) or more"));
     assert_eq!(entries(directory.path()), ["article.txt"]);

@@ -103,7 +103,7 @@ pub fn fingerprint(
         "revision": provenance.revision,
         "decoding": provenance.decoding,
         "passeur_version": provenance.passeur_version,
-        "formats": formats.iter().map(|f| f.extension()).collect::<Vec<_>>(),
+        "formats": formats.iter().map(|f| f.name()).collect::<Vec<_>>(),
         "token_budget": token_budget,
         "encoding": encoding,
     });

@@ -5,7 +5,9 @@
 //! Every input under IN_DIR (see [`walk`] for which files) is translated into
 //! `OUT_DIR/<relative path>.<format extension>` for each format: `2024/mars/a.txt` gives
 //! `OUT_DIR/2024/mars/a.txt.md`. The source extension is kept so that `a.txt` and `a.md` never
-//! write the same file.
+//! write the same file. A web page (`.html`, `.htm`) also gives the translated page at its own
+//! path (`OUT_DIR/site/a.html`, see [`Format::Page`]); the page format applies to web pages
+//! only.
 //!
 //! # How it stays fast
 //!
@@ -377,7 +379,7 @@ pub fn run(
         output_dir: options.output_dir.clone(),
         shard: options.shard.map(|s| s.to_string()),
         provenance,
-        formats: formats.iter().map(|f| f.extension().to_string()).collect(),
+        formats: formats.iter().map(|f| f.name().to_string()).collect(),
         fingerprint,
         inputs: selected,
         done: tally.done,
@@ -501,6 +503,7 @@ fn remove_stale_temporary_files(
             let output = names::slash_name(&relative_dir.join(output_name));
             let input = output.rsplit_once('.').map_or("", |(input, _)| input);
             let is_ours = ours.contains(input)
+                || ours.contains(output.as_str())
                 || (relative_dir.as_os_str().is_empty()
                     && (summary_name.as_deref() == Some(output_name)
                         || output_name == TOTALS_FILE));

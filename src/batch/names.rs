@@ -16,8 +16,13 @@ pub fn slash_name(relative: &Path) -> String {
 }
 
 /// The output path of `relative` (an input's path relative to IN_DIR) in `format`, relative to
-/// OUT_DIR: the input's path with the format's extension appended.
+/// OUT_DIR: the input's path with the format's extension appended; for the translated page of an
+/// HTML input, the input's own path, so OUT_DIR mirrors the site in English (its relative links
+/// still work).
 pub fn output_relative_path(relative: &Path, format: Format) -> PathBuf {
+    if format == Format::Page {
+        return relative.to_path_buf();
+    }
     let mut name = OsString::from(relative.as_os_str());
     name.push(".");
     name.push(format.extension());

@@ -114,13 +114,20 @@ fn load(
         return Loaded::Skipped { index };
     }
     let size = bytes.len() as u64;
-    match input::decode(&bytes, &input.path.display().to_string(), forced) {
+    let syntax = Syntax::from_path(&input.path);
+    let name = input.path.display().to_string();
+    let decoded = match syntax {
+        // A web page's own charset declaration counts (see `crate::html::decode`).
+        Syntax::Html => crate::html::decode(&bytes, &name, forced, None),
+        _ => input::decode(&bytes, &name, forced),
+    };
+    match decoded {
         Ok(decoded) => Loaded::Ready {
             index,
             content_sha256,
             bytes: size,
             encoding: decoded.describe_encoding(),
-            document: Document::parse(decoded.text, Syntax::from_path(&input.path)),
+            document: Document::parse(decoded.text, syntax),
         },
         Err(err) => Loaded::Failed {
             index,

@@ -301,9 +301,10 @@ impl Runner<'_> {
         let bilingual = document
             .plan
             .assemble(translations, self.provenance.clone())?;
-        let mut outputs = Vec::with_capacity(self.formats.len());
-        let mut written = Vec::with_capacity(self.formats.len());
-        for &format in self.formats {
+        let formats = formats_for(self.formats, &bilingual);
+        let mut outputs = Vec::with_capacity(formats.len());
+        let mut written = Vec::with_capacity(formats.len());
+        for format in formats {
             let rendered = format.render(&bilingual);
             let relative = output_relative_path(&input.relative, format);
             let path = self.options.output_dir.join(&relative);
@@ -407,4 +408,26 @@ impl Runner<'_> {
         };
         (self.on_event)(Event::Finished(&report));
     }
+}
+
+/// The formats written for one input: the page only for a web page, and always for it.
+fn formats_for(formats: &[Format], bilingual: &crate::bilingual::Bilingual) -> Vec<Format> {
+    let page = bilingual.document.syntax == crate::document::Syntax::Html;
+    let mut chosen: Vec<Format> = formats
+        .iter()
+        .copied()
+        .filter(|&f| f != Format::Page || page)
+        .collect();
+    if page && !chosen.contains(&Format::Page) {
+        chosen.push(Format::Page);
+    }
+    chosen
+}
+
+/// Creates the output's directory if needed and writes it atomically.
+fn write_output(path: &Path, contents: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|err| Error::io(parent, err))?;
+    }
+    write::write_atomically(path, contents)
 }

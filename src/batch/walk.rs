@@ -6,7 +6,7 @@
 //! * a pattern without `/` is matched against a file's (or directory's) name, a pattern with `/`
 //!   against its path relative to the input directory, where `*` and `?` stay within one
 //!   component and `**` crosses any number of directories (`2024/**/*.txt`);
-//! * a file is an input when it matches an `--include` pattern (by default `*.txt` and `*.md`) and
+//! * a file is an input when it matches an `--include` pattern (by default `*.txt`, `*.md`, `*.html` and `*.htm`) and
 //!   no `--exclude` pattern; a directory matching an `--exclude` pattern is not entered;
 //! * symbolic links never lead the run outside IN_DIR unless it is asked to
 //!   (`follow_symlinks`, `--follow-symlinks`): a link to a file inside IN_DIR is an input like the
@@ -29,7 +29,7 @@ use std::fs::FileType;
 use std::path::{Path, PathBuf};
 
 /// The patterns used when no `--include` is given.
-pub const DEFAULT_INCLUDE: [&str; 2] = ["*.txt", "*.md"];
+pub const DEFAULT_INCLUDE: [&str; 4] = ["*.txt", "*.md", "*.html", "*.htm"];
 
 /// Which files of the input directory are inputs.
 #[derive(Debug, Clone)]

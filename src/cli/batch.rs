@@ -50,7 +50,7 @@ pub struct Args {
     pub formats: Vec<Format>,
 
     /// Translate the files matching GLOB (repeatable; a pattern without / matches the file name,
-    /// one with / the path under IN_DIR, ** any directories) [default: *.txt and *.md].
+    /// one with / the path under IN_DIR, ** any directories) [default: *.txt, *.md, *.html and *.htm].
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
 

@@ -15,6 +15,7 @@ use passeur::input::{self, DecodedText};
 use passeur::pipeline::{Pipeline, PipelineOptions, Plan, Progress};
 use passeur::translate::{Provenance, SentenceTranslator};
 use passeur::write::{self, Format};
+use passeur::{html, web};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,24 +26,34 @@ use super::engine::{DocumentArgs, EngineArgs, FidelityArgs};
 /// Arguments of `passeur translate`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The article to translate; `-` or nothing reads standard input.
-    #[arg(value_name = "FILE|-")]
+    /// The article to translate: a file, an http:// or https:// URL (a web page), or `-` or
+    /// nothing for standard input.
+    #[arg(value_name = "FILE|URL|-")]
     pub input: Option<PathBuf>,
 
     /// Write to OUT (atomically) instead of standard output; its extension (.md, .html, .txt,
-    /// .jsonl, .tmx) sets the format unless --format is given.
+    /// .jsonl, .tmx) sets the format unless --format is given. For a web page, .html/.htm means
+    /// the translated page (--format page); ask for --format html for the side-by-side page.
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
 
     /// Output format: md (bilingual Markdown, the default), html (side by side), txt (English
-    /// only), jsonl (one object per sentence) or tmx (translation memory).
+    /// only), jsonl (one object per sentence), tmx (translation memory) or page (the web page
+    /// itself in English, markup kept).
     #[arg(short, long, value_name = "F")]
     pub format: Option<Format>,
 
-    /// How the input is written: text or markdown [default: markdown for .md/.markdown files,
-    /// text otherwise and for stdin].
+    /// How the input is written: text, markdown or html [default: markdown for .md/.markdown
+    /// files, html for .html/.htm files and URLs, else html when the input starts like a web page
+    /// (doctype, <html>), text otherwise].
     #[arg(long, value_name = "SYNTAX")]
     pub input_format: Option<Syntax>,
+
+    /// Keep only the article: for a web page its title, byline, date and body (no navigation,
+    /// footers, share buttons, related links, comments, cookie banners); for text, drop
+    /// breadcrumbs, keyword lines, "back to top" and share lines and comments.
+    #[arg(long)]
+    pub article: bool,
 
     #[command(flatten)]
     pub document: DocumentArgs,
@@ -65,31 +76,25 @@ pub struct Args {
 /// Runs `passeur translate`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let format = output_format(&args)?;
+    let mut format = output_format(&args)?;
     if let Some(output) = &args.output {
         check_output_path(output, args.input.as_deref())?;
         write::remove_temporary_files_on_signal()?;
     }
     let forced = args.document.forced_encoding()?;
-    let input_path = args.input.as_deref().filter(|p| *p != Path::new("-"));
-    let limit = args.document.max_input_size;
-    let decoded = match input_path {
-        Some(path) => input::read_file_with_limit(path, forced, limit)?,
-        None => {
-            if !args.quiet && std::io::stdin().is_terminal() {
-                eprintln!("{STDIN_HINT}");
-            }
-            input::read_stdin_with_limit(forced, limit)?
-        }
-    };
-    let input_name = input_path.map_or(input::STDIN_NAME.to_string(), |p| p.display().to_string());
+    let (decoded, syntax, input_name) = read_input(&args, forced)?;
     if args.verbose > 0 {
         report_decoding(&input_name, &decoded);
     }
-    let syntax = args
-        .input_format
-        .unwrap_or_else(|| input_path.map_or(Syntax::Text, Syntax::from_path));
-    let document = Document::parse(decoded.text, syntax);
+    if args.format.is_none() && format == Format::Html && syntax == Syntax::Html {
+        // A web page written to .html is the page in English (the side-by-side page with
+        // --format html).
+        format = Format::Page;
+    }
+    let mut document = Document::parse(decoded.text, syntax);
+    if args.article {
+        document = passeur::article::extract(document);
+    }
 
     let bilingual = if Plan::needs_model(&document) {
         let translator = args.engine.build_translator(args.quiet)?;
@@ -137,6 +142,59 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// What `translate` and `lines` say when they wait for a person to type.
 pub const STDIN_HINT: &str =
     "passeur: reading French text from standard input (end it with Ctrl-D)";
+
+/// Reads and decodes the input, and decides its syntax (see `--input-format`).
+fn read_input(
+    args: &Args,
+    forced: Option<&'static encoding_rs::Encoding>,
+) -> anyhow::Result<(DecodedText, Syntax, String)> {
+    let input_path = args.input.as_deref().filter(|p| *p != Path::new("-"));
+    if let Some(url) = input_path.and_then(Path::to_str).filter(|s| web::is_url(s)) {
+        let page = web::fetch(url, &web::FetchOptions::default())?;
+        let syntax = args.input_format.unwrap_or(if page.is_plain_text() {
+            Syntax::Text
+        } else {
+            Syntax::Html
+        });
+        let decoded = match syntax {
+            Syntax::Html => html::decode(&page.bytes, url, forced, page.content_type.as_deref())?,
+            _ => input::decode(&page.bytes, url, forced)?,
+        };
+        return Ok((decoded, syntax, page.url));
+    }
+    let input_name = input_path.map_or(input::STDIN_NAME.to_string(), |p| p.display().to_string());
+    let named = args.input_format.or_else(|| {
+        input_path
+            .map(Syntax::from_path)
+            .filter(|s| *s != Syntax::Text)
+    });
+    if let (Some(Syntax::Html), Some(path)) = (named, input_path) {
+        // The page's own charset declaration needs the bytes.
+        let bytes = input::read_file_bytes(path, forced, args.document.max_input_size)?;
+        return Ok((
+            html::decode(&bytes, &input_name, forced, None)?,
+            Syntax::Html,
+            input_name,
+        ));
+    }
+    let decoded = match input_path {
+        Some(path) => input::read_file_with_limit(path, forced, args.document.max_input_size)?,
+        None => {
+            if !args.quiet && std::io::stdin().is_terminal() {
+                eprintln!("{STDIN_HINT}");
+            }
+            input::read_stdin_with_limit(forced, args.document.max_input_size)?
+        }
+    };
+    let syntax = named.unwrap_or_else(|| {
+        if html::looks_like_html(&decoded.text) {
+            Syntax::Html
+        } else {
+            Syntax::Text
+        }
+    });
+    Ok((decoded, syntax, input_name))
+}
 
 /// `--format`, else the extension of `-o`, else Markdown.
 fn output_format(args: &Args) -> anyhow::Result<Format> {

@@ -16,6 +16,53 @@ pub struct InlineText {
     pub text: String,
     /// Links, in order and not overlapping; each covers a byte range of `text`.
     pub links: Vec<Link>,
+    /// The inline markup of an HTML source (`<a>`, `<em>`, `<br>`, comments…) as boundaries
+    /// between characters, in source order; empty for text and Markdown. In a translation, the
+    /// same boundaries in the same order, placed in the English (see
+    /// [`crate::document::markup`]).
+    pub tags: Vec<Tag>,
+}
+
+/// One boundary of inline HTML markup inside an [`InlineText`]: an element's start or end, or an
+/// element or comment with nothing to translate inside (`<br>`, `<img>`, `<!-- -->`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tag {
+    /// Byte offset in the owning [`InlineText::text`]: the boundary sits before the character
+    /// there.
+    pub at: usize,
+    /// The node of the page the boundary belongs to (an index into the page's
+    /// [`Dom`](crate::html::Dom)).
+    pub node: usize,
+    /// Which boundary it is.
+    pub kind: TagKind,
+}
+
+/// What a [`Tag`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagKind {
+    /// An element starts.
+    Open,
+    /// An element ends.
+    Close,
+    /// An element or comment with nothing translated inside it.
+    Void,
+    /// An element whose content is kept as it is (`<code>`, `translate="no"`) starts; the text up
+    /// to its [`TagKind::VerbatimClose`] is that content in backticks, as the model sees it.
+    VerbatimOpen,
+    /// The end of a [`TagKind::VerbatimOpen`] element.
+    VerbatimClose,
+}
+
+impl TagKind {
+    /// Whether the boundary starts an element.
+    pub fn opens(self) -> bool {
+        matches!(self, TagKind::Open | TagKind::VerbatimOpen)
+    }
+
+    /// Whether the boundary ends an element.
+    pub fn closes(self) -> bool {
+        matches!(self, TagKind::Close | TagKind::VerbatimClose)
+    }
 }
 
 /// A Markdown link or image inside an [`InlineText`].
@@ -46,6 +93,7 @@ impl InlineText {
         InlineText {
             text: text.into(),
             links: Vec::new(),
+            tags: Vec::new(),
         }
     }
 
@@ -295,7 +343,11 @@ pub(crate) fn unwrap(text: &str, links: &[(Range<usize>, String, bool)]) -> Inli
             image: *image,
         })
         .collect();
-    InlineText { text: out, links }
+    InlineText {
+        text: out,
+        links,
+        tags: Vec::new(),
+    }
 }
 
 #[cfg(test)]

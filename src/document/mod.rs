@@ -37,12 +37,15 @@
 //! cuts units into sentences, `inline.rs` reads links, `split.rs` cuts an over-long sentence.
 //! Translating a document is [`crate::pipeline`]'s job.
 
+mod html;
 mod inline;
+pub mod markup;
 mod parse;
 mod sentences;
 mod split;
 mod structure;
 
-pub use inline::{InlineText, Link};
+pub use html::{HtmlSource, Slot, UnitPlace, UnitSource};
+pub use inline::{InlineText, Link, Tag, TagKind};
 pub use split::split_to_budget;
 pub use structure::{Block, BlockKind, Document, SourceSentence, Syntax, Unit, UnitKind};

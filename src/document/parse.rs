@@ -29,7 +29,8 @@ const MARKDOWN_BULLETS: &[char] = &['-', '*', '+'];
 pub(crate) fn parse(text: &str, syntax: Syntax) -> Vec<RawBlock> {
     let lines = line_ranges(text);
     let mut blocks = match syntax {
-        Syntax::Text => parse_text(text, &lines),
+        // HTML is parsed by `super::html` (`Document::parse` never sends it here).
+        Syntax::Text | Syntax::Html => parse_text(text, &lines),
         Syntax::Markdown => parse_markdown(text, &lines),
     };
     for block in &mut blocks {

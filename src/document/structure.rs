@@ -15,14 +15,19 @@ pub enum Syntax {
     Text,
     /// Markdown (CommonMark, the subset described in the module docs).
     Markdown,
+    /// An HTML page (see [`crate::html`]): its text and inline markup, parsed with an HTML5
+    /// parser.
+    Html,
 }
 
 impl Syntax {
-    /// Markdown for `.md`, `.markdown`, `.mdown` and `.mkd` files, plain text otherwise.
+    /// Markdown for `.md`, `.markdown`, `.mdown` and `.mkd` files, HTML for `.html`, `.htm` and
+    /// `.xhtml`, plain text otherwise.
     pub fn from_path(path: &Path) -> Syntax {
         let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         match extension.to_ascii_lowercase().as_str() {
             "md" | "markdown" | "mdown" | "mkd" => Syntax::Markdown,
+            "html" | "htm" | "xhtml" => Syntax::Html,
             _ => Syntax::Text,
         }
     }
@@ -32,6 +37,7 @@ impl Syntax {
         match self {
             Syntax::Text => "text",
             Syntax::Markdown => "markdown",
+            Syntax::Html => "html",
         }
     }
 }
@@ -43,6 +49,7 @@ impl FromStr for Syntax {
         match name.to_ascii_lowercase().as_str() {
             "text" | "txt" | "plain" => Ok(Syntax::Text),
             "markdown" | "md" => Ok(Syntax::Markdown),
+            "html" | "htm" => Ok(Syntax::Html),
             _ => Err(crate::Error::UnknownSyntax {
                 name: name.to_string(),
             }),
@@ -94,6 +101,9 @@ pub struct Document {
     pub syntax: Syntax,
     /// The blocks, in source order.
     pub blocks: Vec<Block>,
+    /// For an HTML page: the parsed page and where each unit's text lies in it (what the page
+    /// writer needs to write the English back into the page).
+    pub html: Option<std::sync::Arc<super::HtmlSource>>,
 }
 
 /// A block: a paragraph, heading, list, quote or code block.
@@ -153,6 +163,9 @@ impl Document {
     /// ```
     pub fn parse(source: impl Into<String>, syntax: Syntax) -> Document {
         let source = source.into();
+        if syntax == Syntax::Html {
+            return super::html::parse(source);
+        }
         let mut next_index = 0;
         let blocks = parse::parse(&source, syntax)
             .into_iter()
@@ -170,6 +183,7 @@ impl Document {
             source,
             syntax,
             blocks,
+            html: None,
         }
     }
 

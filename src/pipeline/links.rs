@@ -47,7 +47,11 @@ pub(super) fn place_links(
             image: link.image,
         });
     }
-    InlineText { text, links }
+    InlineText {
+        text,
+        links,
+        tags: Vec::new(),
+    }
 }
 
 /// The first occurrence of `needle` in `haystack` at or after `from`: exact, else ignoring case.

@@ -23,6 +23,7 @@
 //! [`crate::bilingual`] for the writers to read.
 
 mod links;
+mod markup;
 mod plan;
 mod run;
 

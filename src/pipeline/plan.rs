@@ -2,6 +2,7 @@
 //! over the token budget are cut, and how the translations make up each sentence's English.
 
 use super::links::place_links;
+use super::markup::{place_markup, plan_markup, MarkupPlan};
 use crate::bilingual::{Bilingual, Stats, TargetSentence};
 use crate::document::{split_to_budget, Document, SourceSentence};
 use crate::fidelity::is_passthrough;
@@ -35,6 +36,9 @@ enum SentencePlan {
     Translate {
         pieces: Vec<Piece>,
         links: Vec<LinkPlan>,
+        /// For HTML input: the fragments of the sentence's inline elements, and the pieces of
+        /// those translated on their own (see [`crate::document::markup`]).
+        markup: MarkupPlan,
     },
 }
 
@@ -77,7 +81,7 @@ pub struct Request {
 }
 
 /// Collects distinct request texts.
-struct Requests<'a> {
+pub(super) struct Requests<'a> {
     requests: Vec<Request>,
     index: HashMap<String, usize>,
     token_count: &'a dyn Fn(&str) -> usize,
@@ -101,7 +105,7 @@ impl Requests<'_> {
     /// The pieces `text` is translated in: itself if it fits the budget, else its cuts.
     /// `known` is what the caller already knows of [`needs_translation`] for the whole text (a
     /// piece equal to it is not checked again).
-    fn pieces(&mut self, text: &str, known: Option<bool>) -> Vec<Piece> {
+    pub(super) fn pieces(&mut self, text: &str, known: Option<bool>) -> Vec<Piece> {
         let trimmed = text.trim();
         let start = text.len() - text.trim_start().len();
         let tokens = (self.token_count)(trimmed);
@@ -199,7 +203,11 @@ impl Plan {
                     verdict: Verdict::Passthrough,
                     pieces: 1,
                 },
-                SentencePlan::Translate { pieces, links } => {
+                SentencePlan::Translate {
+                    pieces,
+                    links,
+                    markup,
+                } => {
                     if pieces.len() > 1 {
                         stats.split_sentences += 1;
                     }
@@ -209,8 +217,13 @@ impl Plan {
                             .iter()
                             .filter_map(|p| p.request.map(|r| &translations[r].verdict)),
                     );
+                    let text = if sentence.text.tags.is_empty() {
+                        place_links(english, &sentence.text, links, &translations)
+                    } else {
+                        place_markup(&english, &sentence.text, markup, &translations)
+                    };
                     TargetSentence {
-                        text: place_links(english, &sentence.text, links, &translations),
+                        text,
                         score,
                         verdict,
                         pieces: pieces.len(),
@@ -234,6 +247,13 @@ fn plan_sentence(sentence: &SourceSentence, requests: &mut Requests) -> Sentence
         return SentencePlan::Passthrough;
     }
     let pieces = requests.pieces(text, Some(true));
+    if !sentence.text.tags.is_empty() {
+        return SentencePlan::Translate {
+            pieces,
+            links: Vec::new(),
+            markup: plan_markup(&sentence.text, requests),
+        };
+    }
     let links = sentence
         .text
         .links
@@ -247,7 +267,11 @@ fn plan_sentence(sentence: &SourceSentence, requests: &mut Requests) -> Sentence
             }
         })
         .collect();
-    SentencePlan::Translate { pieces, links }
+    SentencePlan::Translate {
+        pieces,
+        links,
+        markup: Vec::new(),
+    }
 }
 
 /// The English of `pieces` of `source`, and the mean score of the translated ones.

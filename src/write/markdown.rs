@@ -66,7 +66,7 @@ fn sides(bilingual: &Bilingual, block: &Block) -> Vec<String> {
             source[block.range.clone()].to_string(),
             bilingual.block_english_with(block, &|t| t.text.to_markdown() + &flag_note(t)),
         ),
-        Syntax::Text => (
+        Syntax::Text | Syntax::Html => (
             text_block(bilingual, block, false),
             text_block(bilingual, block, true),
         ),
@@ -128,17 +128,37 @@ fn text_block(bilingual: &Bilingual, block: &Block, english: bool) -> String {
             }
             let target = bilingual.target(sentence);
             let text = if english {
-                &target.text.text
+                &target.text
             } else {
-                &sentence.text.text
+                &sentence.text
             };
-            out.push_str(&escape_text(text, line_start));
+            out.push_str(&escape_inline(text, line_start));
             if english {
                 out.push_str(&flag_note(target));
             }
             line_start = false;
         }
     }
+    out
+}
+
+/// [`escape_text`] with the text's links (from an HTML source) written as Markdown links.
+fn escape_inline(text: &crate::document::InlineText, line_start: bool) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for link in &text.links {
+        out.push_str(&escape_text(
+            &text.text[at..link.range.start],
+            line_start && at == 0,
+        ));
+        out.push('[');
+        out.push_str(&escape_text(&text.text[link.range.clone()], false));
+        out.push_str("](");
+        out.push_str(&link.destination);
+        out.push(')');
+        at = link.range.end;
+    }
+    out.push_str(&escape_text(&text.text[at..], line_start && at == 0));
     out
 }
 

@@ -12,6 +12,7 @@
 //! | [`text`] | the English alone, in the source's layout | none: the file is meant to be the English text and nothing else; use another format to keep provenance |
 //! | [`jsonl`] | one object per sentence with its byte range in the source | a `provenance` object on every line |
 //! | [`tmx`] | TMX 1.4b, one `<tu>` per sentence pair | `<header>` attributes and `<prop>`s |
+//! | [`page`] | the page in English: an HTML source with its text translated, markup kept (a plain page for other sources) | `<meta>` tags |
 //!
 //! Each sentence's [`Verdict`](crate::verdict::Verdict) is written by every format but plain text:
 //! its name, its recovery step and its flags' codes and reasons are the only places where the
@@ -21,6 +22,7 @@ pub mod atomic;
 mod html;
 mod jsonl;
 mod markdown;
+mod page;
 mod text;
 mod tmx;
 
@@ -30,6 +32,7 @@ pub use atomic::{
 pub use html::render as html;
 pub use jsonl::render as jsonl;
 pub use markdown::render as markdown;
+pub use page::render as page;
 pub use text::render as text;
 pub use tmx::render as tmx;
 
@@ -50,26 +53,38 @@ pub enum Format {
     Jsonl,
     /// TMX 1.4b translation memory (`tmx`).
     Tmx,
+    /// The page in English (`page`): an HTML source with its text translated.
+    Page,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Markdown,
         Format::Html,
         Format::Text,
         Format::Jsonl,
         Format::Tmx,
+        Format::Page,
     ];
 
-    /// The format's name and usual file extension: `md`, `html`, `txt`, `jsonl`, `tmx`.
+    /// The format's usual file extension: `md`, `html`, `txt`, `jsonl`, `tmx`, and `html` for a
+    /// page.
     pub fn extension(self) -> &'static str {
         match self {
             Format::Markdown => "md",
-            Format::Html => "html",
+            Format::Html | Format::Page => "html",
             Format::Text => "txt",
             Format::Jsonl => "jsonl",
             Format::Tmx => "tmx",
+        }
+    }
+
+    /// The format's name, as `--format` takes it: `md`, `html`, `txt`, `jsonl`, `tmx`, `page`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Page => "page",
+            other => other.extension(),
         }
     }
 
@@ -87,6 +102,7 @@ impl Format {
             Format::Text => text(bilingual),
             Format::Jsonl => jsonl(bilingual),
             Format::Tmx => tmx(bilingual),
+            Format::Page => page(bilingual),
         }
     }
 }
@@ -95,7 +111,7 @@ impl FromStr for Format {
     type Err = crate::Error;
 
     /// Parses a format name or extension: `md`, `markdown`, `html`, `htm`, `txt`, `text`,
-    /// `jsonl`, `tmx`, in any case.
+    /// `jsonl`, `tmx`, `page`, in any case.
     fn from_str(name: &str) -> crate::Result<Format> {
         match name.to_ascii_lowercase().as_str() {
             "md" | "markdown" => Ok(Format::Markdown),
@@ -103,6 +119,7 @@ impl FromStr for Format {
             "txt" | "text" => Ok(Format::Text),
             "jsonl" => Ok(Format::Jsonl),
             "tmx" => Ok(Format::Tmx),
+            "page" => Ok(Format::Page),
             _ => Err(crate::Error::UnknownFormat {
                 name: name.to_string(),
             }),
@@ -112,6 +129,6 @@ impl FromStr for Format {
 
 impl std::fmt::Display for Format {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.extension())
+        f.write_str(self.name())
     }
 }

@@ -25,6 +25,7 @@ pub fn render(bilingual: &Bilingual) -> String {
     let datatype = match bilingual.document.syntax {
         Syntax::Text => "plaintext",
         Syntax::Markdown => "x-markdown",
+        Syntax::Html => "html",
     };
     let mut out = String::new();
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
