@@ -27,7 +27,11 @@ fn paragraphs(document: &Document, keep: &dyn Fn(usize) -> bool) -> Vec<String> 
         .enumerate()
         .filter(|(i, _)| keep(*i))
         .map(|(_, unit)| {
-            let texts: Vec<&str> = unit.sentences.iter().map(|s| s.text.text.as_str()).collect();
+            let texts: Vec<&str> = unit
+                .sentences
+                .iter()
+                .map(|s| s.text.text.as_str())
+                .collect();
             normalise(&texts.join(" "))
         })
         .filter(|t| t.chars().any(char::is_alphanumeric))
@@ -110,7 +114,11 @@ fn main() {
         ];
         let mut row = format!("| {page} |");
         for (k, s) in scores.iter().enumerate() {
-            row.push_str(&format!(" {} | {} |", percent(s[0], s[1]), percent(s[3] - s[2], s[3])));
+            row.push_str(&format!(
+                " {} | {} |",
+                percent(s[0], s[1]),
+                percent(s[3] - s[2], s[3])
+            ));
             for i in 0..4 {
                 totals[k][i] += s[i];
                 if page == "lemonde-1" || page == "liberation-1" {

@@ -141,11 +141,24 @@ impl Bilingual {
         let mut out = String::with_capacity(source.len() + source.len() / 4);
         let mut at = 0;
         for block in &self.document.blocks {
-            out.push_str(&source[at..block.range.start]);
+            out.push_str(gap(&source[at..block.range.start], at == 0, "\n\n"));
             out.push_str(&self.block_english(block));
             at = block.range.end;
         }
-        out.push_str(&source[at..]);
+        out.push_str(gap(&source[at..], at == 0, "\n"));
         out
+    }
+}
+
+/// The source between two blocks as the English keeps it: blank lines and indentation as they
+/// are; text there belongs to no block only when `--article` left it out (see
+/// [`crate::article`]), and becomes `separator` (nothing at the start).
+fn gap<'a>(between: &'a str, at_start: bool, separator: &'static str) -> &'a str {
+    if between.trim().is_empty() {
+        between
+    } else if at_start {
+        ""
+    } else {
+        separator
     }
 }

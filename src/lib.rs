@@ -40,8 +40,8 @@ pub mod hub;
 pub mod input;
 pub mod model;
 pub mod pipeline;
-pub mod rebatch;
 pub mod queue;
+pub mod rebatch;
 pub mod segment;
 #[cfg(feature = "serve")]
 pub mod serve;

@@ -41,9 +41,11 @@ enum Command {
     #[command(after_help = cli::help::MAN)]
     Man(cli::manual::ManArgs),
     /// Merge or compact the sentence caches of `passeur batch --cache`.
+    #[command(after_help = cli::help::CACHE)]
     Cache(cli::cache::Args),
     /// Serve translations over HTTP (LibreTranslate-compatible API), batching concurrent requests.
     #[cfg(feature = "serve")]
+    #[command(after_help = cli::help::SERVE)]
     Serve(cli::serve::Args),
 }
 

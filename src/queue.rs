@@ -55,7 +55,9 @@
 //! # Ok::<(), passeur::Error>(())
 //! ```
 
-use crate::document::{Bilingual, Document, Plan};
+use crate::bilingual::Bilingual;
+use crate::document::Document;
+use crate::pipeline::Plan;
 use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use crate::{Error, Result};
 use std::collections::VecDeque;
@@ -497,7 +499,7 @@ impl Worker {
 
     fn tokens(&self, slot: &Slot) -> usize {
         let plan = self.active[slot.job].plan.as_ref().expect("live job");
-        plan.request_tokens()[slot.request]
+        plan.requests()[slot.request].tokens
     }
 
     /// One call to the engine for `slots`, panics caught.
@@ -506,7 +508,7 @@ impl Worker {
             .iter()
             .map(|slot| {
                 let plan = self.active[slot.job].plan.as_ref().expect("live job");
-                plan.requests()[slot.request].as_str()
+                plan.requests()[slot.request].text.as_str()
             })
             .collect();
         let started = Instant::now();
@@ -651,7 +653,8 @@ fn take_round(active: &mut [Active], size: usize) -> Vec<Slot> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::{Pipeline, PipelineOptions, Syntax};
+    use crate::document::Syntax;
+    use crate::pipeline::{Pipeline, PipelineOptions};
     use std::sync::atomic::AtomicUsize;
 
     /// Upper-cases; fails on a text holding `ÉCHEC`, panics on `PANIQUE`; blocks while the test
@@ -773,7 +776,7 @@ mod tests {
             .unwrap();
         assert_eq!(queued.english(), direct.english());
         assert_eq!(queued.stats, direct.stats);
-        assert!(queued.stats.split_sentences > 0 && queued.stats.passthrough > 0);
+        assert!(queued.stats.split_sentences > 0 && queued.stats.verdicts.passthrough > 0);
         assert_eq!(crate::write::jsonl(&queued), crate::write::jsonl(&direct));
     }
 

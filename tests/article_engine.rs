@@ -86,8 +86,9 @@ fn translate_writes_every_format_atomically_from_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("article.txt");
     std::fs::write(&input, ARTICLE_TXT).unwrap();
-    for format in Format::ALL {
-        let output = dir.path().join(format!("out.{}", format.extension()));
+    for (i, format) in Format::ALL.into_iter().enumerate() {
+        // Two formats share an extension (html: side by side, and the page): one file each.
+        let output = dir.path().join(format!("out{i}.{}", format.extension()));
         passeur()
             .arg("translate")
             .arg(&input)

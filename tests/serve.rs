@@ -7,9 +7,9 @@
 
 #![cfg(feature = "serve")]
 
-use passeur::document::{Pipeline, PipelineOptions};
 use passeur::fidelity::{Guard, Guarded};
 use passeur::hub::resolve_local;
+use passeur::pipeline::{Pipeline, PipelineOptions};
 use passeur::queue::Engine;
 use passeur::serve::{self, ApiKeys, Loader, ServeOptions};
 use passeur::translate::{
@@ -42,7 +42,7 @@ fn fixture_loader() -> Loader {
 
 /// What `passeur translate` gives for `text`: the fixture model behind the guard, through the
 /// document pipeline, one text at a time.
-fn expected(text: &str) -> passeur::document::Bilingual {
+fn expected(text: &str) -> passeur::bilingual::Bilingual {
     let translator = fixture_translator();
     let guard = Guard::default();
     let guarded = Guarded {
@@ -578,7 +578,7 @@ fn languages_settings_health_and_metrics() {
             &json!({"q": ARTICLE, "source": "fr", "target": "en"}),
         );
     }
-    let sentences = expected(ARTICLE).stats.sentences as f64;
+    let sentences = expected(ARTICLE).stats.verdicts.sentences as f64;
     assert_eq!(
         server.metric(r#"passeur_http_requests_total{endpoint="/translate",status="200"}"#),
         Some(3.0)

@@ -8,7 +8,9 @@
 
 mod support;
 
-use passeur::document::{Bilingual, Document, Pipeline, PipelineOptions, Syntax};
+use passeur::bilingual::Bilingual;
+use passeur::document::{Document, Syntax};
+use passeur::pipeline::{Pipeline, PipelineOptions};
 use passeur::write;
 use scraper::{ElementRef, Html};
 use support::{check_all_formats, Scripted};

@@ -277,7 +277,7 @@ fn html_rows_pair_each_unit_and_the_page_reads_well_everywhere() {
     );
     // The header counts every outcome, and the legend explains the marks.
     let header: String = select(&document, "header")[0].text().collect();
-    let stats = &bilingual.stats;
+    let stats = &bilingual.stats.verdicts;
     assert!(
         header.contains(&format!(
             "{} sentences: {} translated, {} copied unchanged, {} recovered after a defect, {} \
@@ -298,11 +298,13 @@ fn html_legend_explains_flags_when_there_are_some() {
         select(&document, ".legend")[0].text().collect()
     };
     assert!(!legend(&bilingual).contains("flagged"));
-    bilingual.targets[0].flags.push(Flag {
-        code: "number_missing".to_string(),
-        reason: "x".to_string(),
-    });
-    bilingual.stats.flagged = 1;
+    bilingual.targets[0].verdict = Verdict::Flagged {
+        defects: vec![Defect::NumberMissing {
+            number: "5.000".to_string(),
+        }],
+        recovery: None,
+    };
+    bilingual.stats.verdicts.flagged = 1;
     assert!(legend(&bilingual).contains("Wavy underline: flagged as doubtful"));
 }
 

@@ -57,18 +57,25 @@ pub fn extract(document: Document) -> Document {
                 .then(|| readable_paragraphs(&document.source))
                 .flatten();
             let keep: Vec<bool> = match readable {
-                Some(paragraphs) => {
+                Some(readable) => {
                     let mut wanted: HashMap<String, usize> = HashMap::new();
-                    for paragraph in paragraphs {
+                    for paragraph in readable.paragraphs {
                         *wanted.entry(paragraph).or_default() += 1;
                     }
+                    // Readability takes the byline out of the content into its metadata: the
+                    // short paragraph that holds it is kept too.
+                    let is_byline = |text: &str| {
+                        readable.byline.as_deref().is_some_and(|byline| {
+                            !byline.is_empty() && text.len() < 200 && text.contains(byline)
+                        })
+                    };
                     texts
                         .iter()
                         .zip(&in_meta)
                         .map(|(text, &meta)| {
                             let found = wanted.get_mut(text).filter(|n| **n > 0);
                             let found = found.map(|n| *n -= 1).is_some();
-                            meta || found
+                            meta || found || is_byline(text)
                         })
                         .collect()
                 }
@@ -109,13 +116,29 @@ pub fn extract(document: Document) -> Document {
 
 /// A unit's text as one line (whitespace collapsed): how paragraphs are compared.
 pub fn paragraph_text(unit: &crate::document::Unit) -> String {
-    let texts: Vec<&str> = unit.sentences.iter().map(|s| s.text.text.as_str()).collect();
-    texts.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+    let texts: Vec<&str> = unit
+        .sentences
+        .iter()
+        .map(|s| s.text.text.as_str())
+        .collect();
+    texts
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
-/// The paragraphs of the article dom_smoothie finds in `source`, as [`paragraph_text`] gives
-/// them; none if it finds nothing or fails.
-pub fn readable_paragraphs(source: &str) -> Option<Vec<String>> {
+/// What dom_smoothie keeps of a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Readable {
+    /// The paragraphs of its article, as [`paragraph_text`] gives them.
+    pub paragraphs: Vec<String>,
+    /// The byline it found (whitespace collapsed), which it leaves out of the paragraphs.
+    pub byline: Option<String>,
+}
+
+/// The article dom_smoothie finds in `source`; none if it finds nothing or fails.
+pub fn readable_paragraphs(source: &str) -> Option<Readable> {
     let parse = || {
         let mut readability = dom_smoothie::Readability::new(source, None, None).ok()?;
         readability.parse().ok()
@@ -130,7 +153,11 @@ pub fn readable_paragraphs(source: &str) -> Option<Vec<String>> {
         .map(paragraph_text)
         .filter(|t| t.chars().any(char::is_alphanumeric))
         .collect();
-    (!paragraphs.is_empty()).then_some(paragraphs)
+    let byline = article
+        .byline
+        .as_deref()
+        .map(|b| b.split_whitespace().collect::<Vec<_>>().join(" "));
+    (!paragraphs.is_empty()).then_some(Readable { paragraphs, byline })
 }
 
 /// How the article of a page is written as a page of its own ([`crate::write::page`]): the
@@ -177,7 +204,11 @@ fn layout(html: &HtmlSource, keep: &[bool]) -> ArticleLayout {
         let mut shared = path(ids[0]);
         for &id in &ids[1..] {
             let other = path(id);
-            let same = shared.iter().zip(&other).take_while(|(a, b)| a == b).count();
+            let same = shared
+                .iter()
+                .zip(&other)
+                .take_while(|(a, b)| a == b)
+                .count();
             shared.truncate(same);
         }
         shared.last().copied().unwrap_or(0)
@@ -185,7 +216,9 @@ fn layout(html: &HtmlSource, keep: &[bool]) -> ArticleLayout {
     let body = kept.len().saturating_sub(3).max(1);
     let mut root = common(&kept[kept.len() - body..]);
     // A part must be written as a whole element.
-    while element_span(dom, root).is_none() || dom.element(root).and_then(Element::html_name) == Some("html") {
+    while element_span(dom, root).is_none()
+        || dom.element(root).and_then(Element::html_name) == Some("html")
+    {
         match dom.nodes[root].parent {
             Some(parent) if dom.element(parent).is_some() => root = parent,
             _ => break,
@@ -193,7 +226,9 @@ fn layout(html: &HtmlSource, keep: &[bool]) -> ArticleLayout {
     }
     let mut parts = vec![root];
     for &container in &kept {
-        let inside = std::iter::once(container).chain(dom.ancestors(container)).any(|a| a == root);
+        let inside = std::iter::once(container)
+            .chain(dom.ancestors(container))
+            .any(|a| a == root);
         if !inside && !parts.contains(&container) && element_span(dom, container).is_some() {
             parts.push(container);
         }
@@ -224,7 +259,10 @@ fn layout(html: &HtmlSource, keep: &[bool]) -> ArticleLayout {
         if span.start < skip_until {
             continue;
         }
-        if counts.get(&id).is_some_and(|&(kept, dropped)| kept == 0 && dropped > 0) {
+        if counts
+            .get(&id)
+            .is_some_and(|&(kept, dropped)| kept == 0 && dropped > 0)
+        {
             skip_until = span.end;
             removed.push(span);
         }
@@ -417,11 +455,11 @@ pub fn select(dom: &Dom) -> Selection {
         let Some(element) = dom.element(id) else {
             continue;
         };
-        if !matches!(
+        let paragraph_like = matches!(
             element.html_name(),
             Some("p" | "pre" | "td" | "blockquote" | "li" | "dd")
-        ) && !(element.html_name() == Some("div") && !has_block_child(dom, id))
-        {
+        ) || (element.html_name() == Some("div") && !has_block_child(dom, id));
+        if !paragraph_like {
             continue;
         }
         let m = measures[id];
@@ -638,7 +676,7 @@ pub fn is_boilerplate(line: &str) -> bool {
     let lower = line.to_lowercase();
     let words = lower.split_whitespace().count();
     let starts = |prefixes: &[&str]| prefixes.iter().any(|p| lower.starts_with(p));
-    let breadcrumb = ["accueil", "home", "une"].iter().any(|home| {
+    let breadcrumb = ["accueil", "home"].iter().any(|home| {
         lower
             .strip_prefix(home)
             .is_some_and(|rest| rest.trim_start().starts_with(['>', '»', '›', '/', '|']))
@@ -670,7 +708,6 @@ pub fn is_boilerplate(line: &str) -> bool {
             "publicité",
             "lire aussi",
             "à lire aussi",
-            "voir aussi",
             "sur le même sujet",
             "articles liés",
             "nous utilisons des cookies",

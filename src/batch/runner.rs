@@ -423,11 +423,3 @@ fn formats_for(formats: &[Format], bilingual: &crate::bilingual::Bilingual) -> V
     }
     chosen
 }
-
-/// Creates the output's directory if needed and writes it atomically.
-fn write_output(path: &Path, contents: &[u8]) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|err| Error::io(parent, err))?;
-    }
-    write::write_atomically(path, contents)
-}

@@ -353,7 +353,7 @@ mod tests {
         let default = filter(&[], &[]);
         assert!(default.is_input("a.txt"));
         assert!(default.is_input("deep/er/b.md"));
-        assert!(!default.is_input("c.html"));
+        assert!(!default.is_input("c.pdf"));
         let by_path = filter(&["2024/*.txt"], &[]);
         assert!(by_path.is_input("2024/a.txt"));
         assert!(

@@ -7,9 +7,12 @@ pub const MAIN: &str = "\
 Examples:
   passeur translate article.txt                 bilingual Markdown on stdout
   passeur translate article.txt -o article.html side-by-side page
+  passeur translate page.html -o page.en.html   a web page, in English, markup kept
+  passeur translate https://example.fr/a --article   download a page, keep its article
   passeur batch corpus/ -o corpus-en/           a whole folder
   passeur models                                what is downloaded, what is missing, which CPU path
   passeur fetch                                 download the default model ahead of time
+  passeur serve --port 5000                     LibreTranslate-compatible HTTP API
 
 No internet here? Copy a model folder and pass --model DIR, or copy a Hugging Face cache
 (see README: \"No internet on this machine?\"); HF_ENDPOINT=https://… uses a mirror.
@@ -23,6 +26,9 @@ Examples:
   passeur translate article.txt                      bilingual Markdown on stdout
   passeur translate article.txt -o article.html      side-by-side page (format from -o)
   passeur translate page.md --format jsonl > pairs.jsonl
+  passeur translate page.html --format page -o page.en.html   the web page in English
+  passeur translate page.html --article -o article.md          its article, bilingual
+  passeur translate https://example.fr/article -o article.html  download, then translate
   curl -s https://example.fr/a.txt | passeur translate - -o a.tmx
   passeur translate article.txt --beams 1            greedy: faster, slightly worse
   passeur translate article.txt --model ./opus-mt-fr-en   a model folder, no download
@@ -100,3 +106,22 @@ Examples:
   passeur man --out-dir ~/.local/share/man/man1   passeur.1 and one page per subcommand
 
 Exit status: 0 success; 1 error (the folder cannot be written); 2 usage error.";
+
+/// After `passeur cache --help`.
+pub const CACHE: &str = "\
+Examples:
+  passeur cache merge node1.log node2.log -o all.log   one cache from the shards' caches
+  passeur cache compact all.log                        drop repeats and damaged lines
+
+Exit status: 0 success; 1 error (a cache cannot be read or written); 2 usage error.";
+
+/// After `passeur serve --help`.
+pub const SERVE: &str = "\
+Examples:
+  passeur serve                                  http://127.0.0.1:5000, LibreTranslate's API
+  passeur serve --host 0.0.0.0 --api-keys keys.txt --max-chars 20000
+  curl -s localhost:5000/translate -d q='Bonjour.' -d source=fr -d target=en
+
+Ctrl-C or SIGTERM stops taking requests and answers those in progress first.
+Exit status: 0 stopped by a signal; 1 error (the address is taken, the model cannot load);
+2 usage error.";

@@ -9,7 +9,6 @@ use passeur::hub::{
     DEFAULT_MODEL,
 };
 
-use super::engine;
 use passeur::tokenizer::MarianTokenizer;
 
 /// Arguments of `passeur models`.

@@ -69,8 +69,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     listener.set_nonblocking(true)?;
     let local = listener.local_addr()?;
     init_logs(&args.log_format);
-    // Before any thread starts: candle and rayon read the thread counts from the environment.
-    args.engine.apply_threads();
+    // The translator's compute threads are its own (`--threads`, see `passeur::cpu`); the
+    // server's I/O threads below do no translation.
 
     let batch = args.engine.batch_size as usize;
     let options = ServeOptions {

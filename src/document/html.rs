@@ -35,9 +35,10 @@
 //! writer replaces by the English between the same two tags once [`super::markup`] has placed
 //! them; tags themselves are never rewritten.
 
+use super::sentences::sanitize_ranges;
 use super::{
-    sanitize_ranges, Block, BlockKind, Document, InlineText, Link, SourceSentence, Syntax, Tag,
-    TagKind, Unit, UnitKind,
+    Block, BlockKind, Document, InlineText, Link, SourceSentence, Syntax, Tag, TagKind, Unit,
+    UnitKind,
 };
 use crate::html::{self, Dom, Element, NodeData, NodeId, Role, TextPiece};
 use crate::segment::segment;
@@ -416,7 +417,6 @@ impl Walker<'_> {
             source_range.end = source_range.end.max(source_range.start);
             previous_end = source_range.end;
             let line_break_before = k > 0 && text[ranges[k - 1].end..range.start].contains('\n');
-            let passthrough = crate::fidelity::is_passthrough(&sentence_text);
             sentences.push(SourceSentence {
                 index: self.next_index,
                 range: source_range,
@@ -426,7 +426,6 @@ impl Walker<'_> {
                     links,
                     tags,
                 },
-                passthrough,
             });
             self.next_index += 1;
         }

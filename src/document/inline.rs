@@ -104,6 +104,7 @@ impl InlineText {
     /// let text = InlineText {
     ///     text: "Read the report.".to_string(),
     ///     links: vec![Link { range: 9..15, destination: "https://example.org".into(), image: false }],
+    ///     tags: Vec::new(),
     /// };
     /// assert_eq!(text.to_markdown(), "Read the [report](https://example.org).");
     /// ```

@@ -64,7 +64,10 @@ pub(super) fn build_unit(
 /// character boundaries, after the previous one and not blank, and is trimmed; any non-whitespace
 /// text outside the kept ranges becomes a sentence of its own, so nothing is ever dropped whatever
 /// the segmenter returns.
-fn sanitize_ranges(text: &str, found: impl Iterator<Item = Range<usize>>) -> Vec<Range<usize>> {
+pub(super) fn sanitize_ranges(
+    text: &str,
+    found: impl Iterator<Item = Range<usize>>,
+) -> Vec<Range<usize>> {
     let mut ranges: Vec<Range<usize>> = Vec::new();
     let mut covered = 0;
     for range in found {

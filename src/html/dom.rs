@@ -25,6 +25,9 @@ use std::borrow::Cow;
 use std::cell::{Cell, Ref, RefCell};
 use std::ops::Range;
 
+/// Where a text piece lies in the source, and its checkpoints (decoded offset, source offset).
+type PieceSource = (Range<usize>, Vec<(usize, usize)>);
+
 /// Index of a node in [`Dom::nodes`].
 pub type NodeId = usize;
 
@@ -422,7 +425,7 @@ impl Sink {
     }
 
     /// A text node holding `text`, tied to the current token; or `text` appended to `existing`.
-    fn text_piece(&self, text: &str) -> (String, Option<(Range<usize>, Vec<(usize, usize)>)>) {
+    fn text_piece(&self, text: &str) -> (String, Option<PieceSource>) {
         let mut token = self.token.borrow_mut();
         let Token::Text {
             text: decoded,

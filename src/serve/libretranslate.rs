@@ -120,18 +120,24 @@ async fn translate_texts(app: &App, texts: Vec<String>) -> Result<(Vec<String>, 
         .map(|text| Document::parse(normalize_newlines(text).0, Syntax::Text))
         .collect();
     let translated = app.translate(documents).await?;
-    let sentences = translated.iter().map(|b| b.stats.sentences).sum();
+    let sentences = translated.iter().map(|b| b.stats.verdicts.sentences).sum();
     Ok((translated.iter().map(|b| b.english()).collect(), sentences))
 }
 
-/// INTEGRATION POINT for `format: html` (issue 11, the web-page translator).
-///
-/// Until the library has an HTML translator, HTML is translated as plain text: tags and entities
-/// reach the model as they are. When it lands, point this one function at it (HTML in, the same
-/// DOM with translated text out), sending its sentences through the same queue
-/// ([`App::translate`]) so that they are batched with everyone else's.
+/// `format: html`: each text is an HTML fragment or page, read by passeur's HTML reader; its
+/// sentences go through the same queue as everyone else's, and the answer is the same markup with
+/// the text in English (inline tags placed, attributes and code untouched).
 async fn translate_html(app: &App, texts: Vec<String>) -> Result<(Vec<String>, usize), ApiError> {
-    translate_texts(app, texts).await
+    let documents = texts
+        .iter()
+        .map(|text| Document::parse(normalize_newlines(text).0, Syntax::Html))
+        .collect();
+    let translated = app.translate(documents).await?;
+    let sentences = translated.iter().map(|b| b.stats.verdicts.sentences).sum();
+    Ok((
+        translated.iter().map(crate::write::page_fragment).collect(),
+        sentences,
+    ))
 }
 
 /// `POST /detect`.

@@ -49,7 +49,8 @@ mod reply;
 
 pub use keys::ApiKeys;
 
-use crate::document::{Bilingual, Document};
+use crate::bilingual::Bilingual;
+use crate::document::Document;
 use crate::fidelity::{Guard, Guarded};
 use crate::queue::{Engine, Queue, QueueOptions};
 use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator, Translator};

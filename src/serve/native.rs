@@ -54,7 +54,7 @@ pub(super) async fn translate(
         None => Syntax::Text,
         Some(name) => name.parse::<Syntax>().map_err(|_| {
             ApiError::bad_request(format!(
-                "Invalid request: input_format `{name}` is not supported: use text or markdown"
+                "Invalid request: input_format `{name}` is not supported: use text, markdown or html"
             ))
         })?,
     };
@@ -66,7 +66,7 @@ pub(super) async fn translate(
         .expect("one document in, one out");
     Ok((
         [(header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8")],
-        Extension(Sentences(bilingual.stats.sentences)),
+        Extension(Sentences(bilingual.stats.verdicts.sentences)),
         crate::write::jsonl(&bilingual),
     )
         .into_response())

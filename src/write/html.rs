@@ -227,7 +227,7 @@ fn headline<'a>(bilingual: &Bilingual, block: &'a Block) -> Option<&'a SourceSen
         && (3..=25).contains(&words)
         && !text.contains('\n')
         && !text.ends_with(['.', ':', ';', ','])
-        && bilingual.target(sentence).status != crate::document::SentenceStatus::Passthrough;
+        && bilingual.target(sentence).verdict != crate::verdict::Verdict::Passthrough;
     is_headline.then_some(sentence)
 }
 

@@ -33,6 +33,7 @@ pub use html::render as html;
 pub use jsonl::render as jsonl;
 pub use markdown::render as markdown;
 pub use page::render as page;
+pub use page::render_fragment as page_fragment;
 pub use text::render as text;
 pub use tmx::render as tmx;
 

@@ -23,7 +23,8 @@
 //! not kept); whitespace around units is the source's. Line endings are those of the decoded
 //! source (CRLF was normalised to LF on input).
 
-use crate::document::{Bilingual, BlockKind, Slot, Unit, UnitPlace};
+use crate::bilingual::Bilingual;
+use crate::document::{BlockKind, Slot, Unit, UnitPlace};
 use crate::html::{Dom, Element, NodeData};
 use std::fmt::Write;
 use std::ops::Range;
@@ -31,8 +32,18 @@ use std::ops::Range;
 /// Renders `bilingual` as a page in English.
 pub fn render(bilingual: &Bilingual) -> String {
     match &bilingual.document.html {
-        Some(html) => Rewrite::new(bilingual, &html.dom).page(),
+        Some(html) => Rewrite::new(bilingual, &html.dom, false).page(),
         None => plain_page(bilingual),
+    }
+}
+
+/// Renders an HTML fragment (`<p>Le <b>texte</b></p>`, as a LibreTranslate client sends it) in
+/// English: the same markup with its text translated, and nothing added (no byte-order mark, no
+/// provenance `<meta>`, no `lang`). A document that is not HTML gives its English text.
+pub fn render_fragment(bilingual: &Bilingual) -> String {
+    match &bilingual.document.html {
+        Some(html) => Rewrite::new(bilingual, &html.dom, true).page(),
+        None => bilingual.english(),
     }
 }
 
@@ -41,14 +52,17 @@ struct Rewrite<'a> {
     bilingual: &'a Bilingual,
     dom: &'a Dom,
     edits: Vec<(Range<usize>, String)>,
+    /// A fragment: the text is translated and nothing is added.
+    fragment: bool,
 }
 
 impl<'a> Rewrite<'a> {
-    fn new(bilingual: &'a Bilingual, dom: &'a Dom) -> Self {
+    fn new(bilingual: &'a Bilingual, dom: &'a Dom, fragment: bool) -> Self {
         Rewrite {
             bilingual,
             dom,
             edits: Vec::new(),
+            fragment,
         }
     }
 
@@ -72,18 +86,20 @@ impl<'a> Rewrite<'a> {
                 UnitPlace::Text(slots) => self.text(unit, slots, place.content.clone()),
             }
         }
-        self.languages();
-        self.provenance();
+        if !self.fragment {
+            self.languages();
+            self.provenance();
+        }
         let source = self.bilingual.source();
         let mut out = String::with_capacity(source.len() + source.len() / 4 + 3);
-        if !declares_utf8(self.dom) {
+        if !self.fragment && !declares_utf8(self.dom) {
             out.push('\u{feff}');
         }
         let mut edits = std::mem::take(&mut self.edits);
         edits.sort_by_key(|(range, _)| range.start);
         let parts = match &html.article {
             Some(layout) => self.article_parts(layout),
-            None => vec![0..source.len()],
+            None => std::iter::once(0..source.len()).collect(),
         };
         let mut edits = edits.into_iter().peekable();
         for part in &parts {
@@ -118,7 +134,7 @@ impl<'a> Rewrite<'a> {
             .and_then(|b| self.dom.element(b))
             .and_then(|b| b.start_tag.as_ref().map(|s| s.end))
             .unwrap_or_else(|| self.head_end());
-        let mut parts = vec![0..body_start.min(source_len)];
+        let mut parts: Vec<Range<usize>> = std::iter::once(0..body_start.min(source_len)).collect();
         for &id in &layout.parts {
             let Some(e) = self.dom.element(id) else {
                 continue;
@@ -126,13 +142,20 @@ impl<'a> Rewrite<'a> {
             let Some(start) = e.start_tag.as_ref().map(|s| s.start) else {
                 continue;
             };
-            let end = e.end_tag.as_ref().map_or(e.content_end.unwrap_or(start), |s| s.end);
+            let end = e
+                .end_tag
+                .as_ref()
+                .map_or(e.content_end.unwrap_or(start), |s| s.end);
             if parts.last().is_some_and(|last| start < last.end) || end > source_len {
                 continue;
             }
             // The part, with the removed ranges cut out.
             let mut at = start;
-            for removed in layout.removed.iter().filter(|r| r.start >= start && r.end <= end) {
+            for removed in layout
+                .removed
+                .iter()
+                .filter(|r| r.start >= start && r.end <= end)
+            {
                 if removed.start >= at {
                     parts.push(at..removed.start);
                     at = removed.end;
