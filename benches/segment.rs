@@ -7,7 +7,7 @@
 //! A second table runs adversarial inputs of 1 MB to show the time stays linear in the input.
 
 #[allow(dead_code)]
-#[path = "../tests/segment/table.rs"]
+#[path = "../tests/it/segment_table.rs"]
 mod table;
 
 use passeur::segment::segment;

@@ -33,7 +33,7 @@ use std::path::Path;
 use std::time::Instant;
 
 /// The folder the batch tests use for the same purpose (`generate_distinct`).
-#[path = "../tests/batch_corpus/mod.rs"]
+#[path = "../tests/it/batch_corpus/mod.rs"]
 mod batch_corpus;
 
 const TOKENS: usize = 24;

@@ -6,7 +6,7 @@
 //! Every check on the page reads it back with an HTML5 parser (scraper), never with string
 //! matching on markup.
 
-mod support;
+use crate::support;
 
 use passeur::bilingual::Bilingual;
 use passeur::document::{Document, Syntax};
@@ -15,9 +15,9 @@ use passeur::write;
 use scraper::{ElementRef, Html};
 use support::{check_all_formats, Scripted};
 
-const PAGE: &str = include_str!("data/web/page.html");
-const LEMONDE: &str = include_str!("data/web/lemonde-1.html");
-const LIBERATION: &str = include_str!("data/web/liberation-1.html");
+const PAGE: &str = include_str!("../data/web/page.html");
+const LEMONDE: &str = include_str!("../data/web/lemonde-1.html");
+const LIBERATION: &str = include_str!("../data/web/liberation-1.html");
 
 fn translate_with(translator: &Scripted, html: &str) -> Bilingual {
     let options = PipelineOptions {

@@ -1,7 +1,7 @@
 //! `--article` on the test articles: the boilerplate lines of the scraped text are dropped and
 //! nothing else; on a web page, the article is kept without its navigation and footer.
 
-mod support;
+use crate::support;
 
 use passeur::article;
 use passeur::document::{Document, Syntax};
@@ -65,7 +65,7 @@ fn the_markdown_article_has_no_boilerplate_to_lose() {
 
 #[test]
 fn a_web_page_keeps_title_byline_date_and_body() {
-    let page = include_str!("data/web/page.html");
+    let page = include_str!("../data/web/page.html");
     let document = article::extract(Document::parse(page, Syntax::Html));
     let texts: Vec<String> = document.sentences().map(|s| s.text.text.clone()).collect();
     assert_eq!(

@@ -1,8 +1,7 @@
 //! Property tests: whatever the input — random Unicode, control characters, or French-looking text
 //! built from the tokens the rules care about — `segment` never panics and its ranges meet the contract.
 
-#[path = "segment/invariants.rs"]
-mod invariants;
+use crate::segment_invariants as invariants;
 
 use passeur::segment::{segment, Sentence};
 use proptest::prelude::*;

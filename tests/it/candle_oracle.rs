@@ -7,7 +7,7 @@
 //! checks passeur on a hundred-odd French sentences that transformers never saw, decoded the way
 //! passeur really decodes them: in padded batches of mixed lengths, step by step.
 
-mod fixture_model;
+use crate::fixture_model;
 
 use candle_core::{DType, Device, IndexOp, Tensor};
 use candle_nn::VarBuilder;

@@ -5,7 +5,7 @@
 //! README). Every assertion here compares passeur's output with those recorded outputs, starting
 //! from the recorded `source_ids` (no tokenizer involved).
 
-mod fixture_model;
+use crate::fixture_model;
 
 use candle_core::Device;
 use passeur::generate::{

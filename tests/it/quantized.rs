@@ -8,7 +8,7 @@
 //! the length of the longer sequence (a hypothesis that stops early or runs on disagrees on
 //! every position the other has); summed over all lines.
 
-mod fixture_model;
+use crate::fixture_model;
 
 use passeur::generate::{first_step_logits, generate, GenerationConfig, GenerationOptions};
 use passeur::model::{MarianModel, Quantization};

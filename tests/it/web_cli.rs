@@ -542,6 +542,6 @@ fn batch_mirrors_a_site_in_english() {
     let index = std::fs::read_to_string(out.join("index.htm")).unwrap();
     assert!(index.contains("<a href=\"monde/page.html\">"), "{index}");
     let page = Html::parse_document(&std::fs::read_to_string(out.join("monde/page.html")).unwrap());
-    let source = Html::parse_document(include_str!("data/web/page.html"));
+    let source = Html::parse_document(include_str!("../data/web/page.html"));
     assert_eq!(elements(&page), elements(&source));
 }

@@ -6,7 +6,7 @@
 //! what translating that input alone with [`Pipeline`] gives, so batching across files must not
 //! change a byte.
 
-mod batch_corpus;
+use crate::batch_corpus;
 
 use batch_corpus::{generate, good_inputs, BINARY_INPUT, BOILERPLATE, LEGACY_TEXT};
 use passeur::batch::{self, BatchOptions, Event, InputReport, Outcome, Shard, Summary};
@@ -617,7 +617,12 @@ fn a_run_killed_with_sigkill_leaves_no_partial_output() {
 
     let folder = folder();
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "sigkill_child", "--ignored", "--nocapture"])
+        .args([
+            "--exact",
+            "batch::sigkill_child",
+            "--ignored",
+            "--nocapture",
+        ])
         .env(
             CHILD_DIRS,
             format!("{}\n{}", folder.input.display(), folder.output.display()),

@@ -1,7 +1,7 @@
 //! The five writers, checked with real parsers: serde_json for JSONL, quick-xml for TMX, scraper
 //! (html5ever) for HTML, and plain text reasoning for Markdown and text.
 
-mod support;
+use crate::support;
 
 use passeur::bilingual::Bilingual;
 use passeur::document::Syntax;

@@ -3,7 +3,7 @@
 
 use passeur::fidelity::Guard;
 
-const PAIRS: &str = include_str!("data/fidelity/parallel.tsv");
+const PAIRS: &str = include_str!("../data/fidelity/parallel.tsv");
 
 #[test]
 fn no_check_fires_on_human_translations() {

@@ -2,7 +2,7 @@
 //! models (ReLU, half-precision weights, end-of-sentence id ≠ 0) and the length and repetition
 //! settings. Models are built in temporary folders from the fixture's weights.
 
-mod fixture_model;
+use crate::fixture_model;
 
 use candle_core::{DType, Device, Tensor};
 use passeur::generate::{

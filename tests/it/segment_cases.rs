@@ -1,10 +1,8 @@
 //! The hand-written case table (`tests/segment/cases.txt`, format and provenance in its header): every
 //! paragraph must segment exactly into the sentences written under it.
 
-#[path = "segment/invariants.rs"]
-mod invariants;
-#[path = "segment/table.rs"]
-mod table;
+use crate::segment_invariants as invariants;
+use crate::segment_table as table;
 
 use passeur::segment::segment;
 use std::collections::{BTreeMap, BTreeSet};

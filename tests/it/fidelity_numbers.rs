@@ -4,7 +4,7 @@
 
 use passeur::fidelity::numbers::compare;
 
-const TABLE: &str = include_str!("data/fidelity/numbers.tsv");
+const TABLE: &str = include_str!("../data/fidelity/numbers.tsv");
 
 struct Row {
     line: usize,

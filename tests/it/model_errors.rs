@@ -3,7 +3,7 @@
 //! Each broken file is built in a temporary folder from the fixture model
 //! (tests/fixtures/marian-tiny), changing exactly one thing.
 
-mod fixture_model;
+use crate::fixture_model;
 
 use candle_core::{DType, Device, Tensor};
 use passeur::generate::{generate, GenerationConfig, GenerationOptions};

@@ -1,7 +1,7 @@
 //! The fidelity guard inside the document pipeline: passthrough, recovery and flags reach every
 //! output format, and `--strict` turns remaining flags into a failure.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use passeur::document::{Document, Syntax};

@@ -2,7 +2,7 @@
 //! gibberish, but tokenizer, batching, model and search are the real ones): structure, ranges,
 //! every format, the CLI, and over-long sentences.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use passeur::document::Syntax;

@@ -14,7 +14,7 @@ pub struct Case {
 }
 
 /// The table's text, compiled in.
-pub const CASES: &str = include_str!("cases.txt");
+pub const CASES: &str = include_str!("../segment/cases.txt");
 
 /// Resolves the table's escapes ({nbsp}, {nnbsp}, {tab}, {cr}, {lf}, {zwsp}).
 pub fn unescape(text: &str) -> String {

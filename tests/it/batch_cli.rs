@@ -4,7 +4,7 @@
 //! summary, rerun, a changed input, two shards, and a real `passeur batch` process killed with
 //! SIGKILL in the middle of its run.
 
-mod batch_corpus;
+use crate::batch_corpus;
 
 use assert_cmd::Command;
 use batch_corpus::{generate, generate_distinct, good_inputs, BINARY_INPUT};

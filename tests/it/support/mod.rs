@@ -95,9 +95,9 @@ impl SentenceTranslator for Scripted {
 }
 
 /// The test article in plain text.
-pub const ARTICLE_TXT: &str = include_str!("../data/article.txt");
+pub const ARTICLE_TXT: &str = include_str!("../../data/article.txt");
 /// The test article in Markdown.
-pub const ARTICLE_MD: &str = include_str!("../data/article.md");
+pub const ARTICLE_MD: &str = include_str!("../../data/article.md");
 
 /// What the test reads back from a TMX file.
 #[derive(Default, Debug)]

@@ -1,7 +1,7 @@
 //! The document layer and the pipeline, driven by a scripted translator (see `support/mod.rs`):
 //! structure found, every byte accounted for, what reaches the model, realignment, splitting.
 
-mod support;
+use crate::support;
 
 use passeur::bilingual::Bilingual;
 use passeur::document::{BlockKind, Document, Syntax};

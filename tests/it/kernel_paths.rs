@@ -2,7 +2,7 @@
 //! tokens on the fixture, greedy and beam 4, in padded batches: `passeur lines --jsonl` with
 //! `PASSEUR_KERNEL` set to each path in turn. A path the CPU lacks is skipped with a note.
 
-mod fixture_model;
+use crate::fixture_model;
 
 use passeur::cpu::KernelPath;
 use serde::Deserialize;
