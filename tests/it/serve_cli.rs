@@ -127,6 +127,13 @@ fn libretranslatepy_translates_through_passeur_serve() {
         .args(["-c", "import libretranslatepy"])
         .output();
     if !python.is_ok_and(|out| out.status.success()) {
+        // CI installs the client and sets PASSEUR_REQUIRE_PEERS (.ci/run): there, a missing
+        // client is a failure, never a silent pass.
+        assert!(
+            std::env::var_os("PASSEUR_REQUIRE_PEERS").is_none(),
+            "PASSEUR_REQUIRE_PEERS is set but python3 cannot import libretranslatepy \
+             (python3 -m pip install libretranslatepy==2.1.4)"
+        );
         eprintln!(
             "SKIPPED libretranslatepy_translates_through_passeur_serve: needs python3 with \
              libretranslatepy (python3 -m pip install libretranslatepy==2.1.4)"
