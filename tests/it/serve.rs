@@ -281,6 +281,28 @@ fn translate_answers_in_the_shape_of_q_as_passeur_translate_would() {
 }
 
 #[test]
+fn html_comes_back_as_the_same_markup_in_english() {
+    // The upper-casing engine makes the English predictable: every tag must wrap the same words.
+    let (engine, loader) = gated();
+    let server = Server::start(ServeOptions::default(), loader);
+    let html = "<p>Il a lu <a href=\"https://exemple.fr/a?x=1&amp;y=2\">le rapport</a> et \
+                <b>ri</b>.</p><pre>code() &lt; 2</pre><p translate=\"no\">Ne pas traduire.</p>";
+    let (status, body) = server.post_json(
+        "/translate",
+        &json!({"q": html, "source": "fr", "target": "en", "format": "html"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["translatedText"],
+        json!(
+            "<p>IL A LU <a href=\"https://exemple.fr/a?x=1&amp;y=2\">LE RAPPORT</a> ET \
+             <b>RI</b>.</p><pre>code() &lt; 2</pre><p translate=\"no\">Ne pas traduire.</p>"
+        )
+    );
+    assert!(engine.entered.load(Ordering::SeqCst) > 0);
+}
+
+#[test]
 fn form_multipart_and_query_parameters_work_like_json() {
     let server = Server::start(ServeOptions::default(), fixture_loader());
     let want = expected("Bonjour le monde.").english();
