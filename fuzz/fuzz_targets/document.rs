@@ -1,17 +1,18 @@
-//! Any text, parsed as plain text and as Markdown, planned with a small token budget (so long
+//! Any text, parsed as plain text, as Markdown and as HTML, planned with a small token budget (so long
 //! sentences are split), "translated" by copying and rendered in every output format: no panic,
 //! every range inside the source on character boundaries, JSONL lines valid JSON.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use passeur::document::{Document, Plan, Syntax};
+use passeur::document::{Document, Syntax};
+use passeur::pipeline::Plan;
 use passeur::translate::{Provenance, SentenceTranslation};
 use passeur::write::Format;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    for syntax in [Syntax::Text, Syntax::Markdown] {
+    for syntax in [Syntax::Text, Syntax::Markdown, Syntax::Html] {
         let document = Document::parse(text.as_ref(), syntax);
         for sentence in document.sentences() {
             let range = sentence.range.clone();
@@ -24,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         let translations: Vec<SentenceTranslation> = plan
             .requests()
             .iter()
-            .map(|request| SentenceTranslation::new(request.to_uppercase(), Some(-1.0)))
+            .map(|request| SentenceTranslation::new(request.text.to_uppercase(), Some(-1.0)))
             .collect();
         let provenance = Provenance {
             model: "fuzz".into(),

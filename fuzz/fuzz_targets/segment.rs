@@ -7,7 +7,7 @@
 #[path = "../../src/segment/mod.rs"]
 mod segment;
 
-#[path = "../../tests/segment/invariants.rs"]
+#[path = "../../tests/it/segment_invariants.rs"]
 mod invariants;
 
 use libfuzzer_sys::fuzz_target;

@@ -112,14 +112,14 @@ impl Summary {
     /// The summary in a few lines of words, for stderr.
     pub fn to_text(&self) -> String {
         let mut text = format!(
-            "{} inputs: {} translated, {} skipped (already done), {} failed; {} sentences ({} \
-             flagged as doubtful) in {:.1} s ({:.1} sentences/s), {} source tokens, {} of {} \
-             requests from the cache",
-            self.inputs,
+            "{}: {} translated, {} skipped (already done), {} failed; {} ({} flagged as \
+             doubtful) in {:.1} s ({:.1} sentences/s), {} source tokens, {} of {} requests from \
+             the cache",
+            plural(self.inputs, "input", "inputs"),
             self.done,
             self.skipped,
             self.failed,
-            self.sentences,
+            plural(self.sentences, "sentence", "sentences"),
             self.flagged,
             self.elapsed_s,
             self.sentences_per_s,
@@ -129,8 +129,8 @@ impl Summary {
         );
         if !self.left_out.is_empty() {
             text.push_str(&format!(
-                "; {} entries left out (not regular files, or links not followed)",
-                self.left_out.len()
+                "; {} left out (not regular files, or links not followed)",
+                plural(self.left_out.len(), "entry", "entries")
             ));
         }
         for failure in &self.failures {
@@ -152,4 +152,9 @@ impl Summary {
         }
         text
     }
+}
+
+/// `1 input`, `2 inputs`, `0 inputs`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -1,5 +1,5 @@
 //! The examples and exit codes shown at the end of each `--help` (clap's `after_help`). Every
-//! subcommand has some; `tests/cli_help.rs` checks that none is missing, so a new subcommand gets
+//! subcommand has some; `tests/it/cli_help.rs` checks that none is missing, so a new subcommand gets
 //! its own here.
 
 /// After `passeur --help`.
