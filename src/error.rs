@@ -51,8 +51,7 @@ pub enum Error {
 
     /// The input is larger than the size limit it is read with.
     #[error(
-        "{input}: {} the input size limit of {}; raise the limit (--max-input-size) if this \
-         really is one document, or split it",
+        "{input}: {} the input size limit of {}",
         match size { Some(size) => format!("{} is over", crate::input::human_bytes(*size)), None => "goes past".to_string() },
         crate::input::human_bytes(*limit)
     )]

@@ -94,6 +94,14 @@ pub fn for_error(err: &Error) -> Option<String> {
         Error::FidelityFlags { .. } => Some(
             "--strict: review the flagged sentences, or run without --strict to accept them".into(),
         ),
+        Error::InputTooLarge { .. } => Some(
+            "if this really is one document, raise the limit (--max-input-size 1G); otherwise \
+             split it"
+                .into(),
+        ),
+        Error::GenerationOption {
+            option: "quantize", ..
+        } => Some("drop --quantize to run on this device, or use --device cpu".into()),
         Error::InUse { .. } => Some(
             "wait for the other process to finish, or give this run its own OUT_DIR, --shard or \
              --cache"

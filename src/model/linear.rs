@@ -68,9 +68,7 @@ impl Matrix {
             if quantization != Quantization::None {
                 return Err(Error::GenerationOption {
                     option: "quantize",
-                    problem: "int8 weights are computed on CPU only; drop --quantize to run on \
-                              this device"
-                        .into(),
+                    problem: "int8 weights are computed on the CPU only".into(),
                 });
             }
             return Ok(Matrix::Tensor(weight));
