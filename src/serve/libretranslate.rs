@@ -83,11 +83,7 @@ pub(super) async fn translate(
     };
     let detected: Option<Vec<Value>> =
         (source == "auto").then(|| q.items.iter().map(|text| json!(detect(text))).collect());
-    let (english, sentences) = if html {
-        translate_html(&app, q.items).await?
-    } else {
-        translate_texts(&app, q.items).await?
-    };
+    let (english, sentences) = translate_texts(&app, q.items, html).await?;
     let mut answer = serde_json::Map::new();
     if q.array {
         answer.insert("translatedText".into(), json!(english));
@@ -113,31 +109,32 @@ pub(super) async fn translate(
 }
 
 /// Translates each text as one document through the queue: the English of each, in order, and
-/// the number of sentences.
-async fn translate_texts(app: &App, texts: Vec<String>) -> Result<(Vec<String>, usize), ApiError> {
+/// the number of sentences. `format: html` reads each text as HTML (a fragment or a whole page)
+/// and answers the same markup with its text in English (inline tags placed, attributes and code
+/// untouched); its sentences are batched with everyone else's all the same.
+async fn translate_texts(
+    app: &App,
+    texts: Vec<String>,
+    html: bool,
+) -> Result<(Vec<String>, usize), ApiError> {
+    let syntax = if html { Syntax::Html } else { Syntax::Text };
     let documents = texts
         .iter()
-        .map(|text| Document::parse(normalize_newlines(text).0, Syntax::Text))
+        .map(|text| Document::parse(normalize_newlines(text).0, syntax))
         .collect();
     let translated = app.translate(documents).await?;
     let sentences = translated.iter().map(|b| b.stats.verdicts.sentences).sum();
-    Ok((translated.iter().map(|b| b.english()).collect(), sentences))
-}
-
-/// `format: html`: each text is an HTML fragment or page, read by passeur's HTML reader; its
-/// sentences go through the same queue as everyone else's, and the answer is the same markup with
-/// the text in English (inline tags placed, attributes and code untouched).
-async fn translate_html(app: &App, texts: Vec<String>) -> Result<(Vec<String>, usize), ApiError> {
-    let documents = texts
+    let english = translated
         .iter()
-        .map(|text| Document::parse(normalize_newlines(text).0, Syntax::Html))
+        .map(|b| {
+            if html {
+                crate::write::page_fragment(b)
+            } else {
+                b.english()
+            }
+        })
         .collect();
-    let translated = app.translate(documents).await?;
-    let sentences = translated.iter().map(|b| b.stats.verdicts.sentences).sum();
-    Ok((
-        translated.iter().map(crate::write::page_fragment).collect(),
-        sentences,
-    ))
+    Ok((english, sentences))
 }
 
 /// `POST /detect`.
