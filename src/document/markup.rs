@@ -277,7 +277,11 @@ fn find_exact(haystack: &str, needle: &str, within: Range<usize>) -> Option<Rang
 }
 
 /// The first occurrence of `needle` in `haystack[within]`: exact, else ignoring case.
-fn find_ignoring_case(haystack: &str, needle: &str, within: Range<usize>) -> Option<Range<usize>> {
+pub(crate) fn find_ignoring_case(
+    haystack: &str,
+    needle: &str,
+    within: Range<usize>,
+) -> Option<Range<usize>> {
     if let Some(found) = find_exact(haystack, needle, within.clone()) {
         return Some(found);
     }

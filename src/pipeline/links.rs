@@ -2,7 +2,7 @@
 //! [module docs](super) for the rule), so no URL is ever lost.
 
 use super::plan::{join_pieces, LinkPlan};
-use crate::document::{InlineText, Link};
+use crate::document::{markup, InlineText, Link};
 use crate::translate::SentenceTranslation;
 use std::ops::Range;
 
@@ -54,27 +54,13 @@ pub(super) fn place_links(
     }
 }
 
-/// The first occurrence of `needle` in `haystack` at or after `from`: exact, else ignoring case.
+/// The first occurrence of `needle` in `haystack` at or after `from`: exact, else ignoring case
+/// (the search that places inline HTML markup, [`markup::find_ignoring_case`]).
 fn find_ignoring_case(haystack: &str, needle: &str, from: usize) -> Option<Range<usize>> {
     if needle.is_empty() {
         return None;
     }
-    if let Some(at) = haystack[from..].find(needle) {
-        return Some(from + at..from + at + needle.len());
-    }
-    haystack[from..].char_indices().find_map(|(i, _)| {
-        let start = from + i;
-        let mut rest = haystack[start..].char_indices();
-        let mut end = start;
-        for wanted in needle.chars() {
-            let (j, found) = rest.next()?;
-            if !found.to_lowercase().eq(wanted.to_lowercase()) {
-                return None;
-            }
-            end = start + j + found.len_utf8();
-        }
-        Some(start..end)
-    })
+    markup::find_ignoring_case(haystack, needle, from..haystack.len())
 }
 
 #[cfg(test)]
