@@ -450,13 +450,22 @@ impl Sink {
             checkpoints: checkpoints.clone(),
         };
         let source = piece.source_offset(start)..piece.source_end(end);
-        // References never straddle the runs the builder cuts (at whitespace and NULs).
-        let local: Vec<(usize, usize)> = checkpoints
-            .chunks_exact(2)
-            .filter(|pair| pair[0].0 >= start && pair[1].0 <= end)
-            .flatten()
-            .map(|&(t, s)| (t - start, s + span.start - source.start))
-            .collect();
+        // References never straddle the runs the builder cuts (at whitespace and NULs). Where the
+        // token could not be aligned with its source (one pair covering it all: the tokenizer
+        // changed characters, e.g. a NUL), a run is mapped as a whole, never byte for byte.
+        let straddles = checkpoints.chunks_exact(2).any(|pair| {
+            pair[0].0 < end && pair[1].0 > start && (pair[0].0 < start || pair[1].0 > end)
+        });
+        let local: Vec<(usize, usize)> = if straddles {
+            vec![(0, 0), (text.len(), source.len())]
+        } else {
+            checkpoints
+                .chunks_exact(2)
+                .filter(|pair| pair[0].0 >= start && pair[1].0 <= end)
+                .flatten()
+                .map(|&(t, s)| (t - start, s + span.start - source.start))
+                .collect()
+        };
         (text.to_string(), Some((source, local)))
     }
 

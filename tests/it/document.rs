@@ -515,3 +515,30 @@ mod properties {
         }
     }
 }
+
+/// Inputs the fuzzer (`scripts/fuzz document`) once failed on: every sentence's range lies on
+/// character boundaries of the source, in every syntax.
+#[test]
+fn fuzzer_finds_stay_fixed() {
+    for name in ["document-1.bin"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/fuzz")
+            .join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for syntax in [Syntax::Text, Syntax::Markdown, Syntax::Html] {
+            let document = Document::parse(text.as_ref(), syntax);
+            for sentence in document.sentences() {
+                let range = sentence.range.clone();
+                assert!(range.start <= range.end && range.end <= document.source.len());
+                assert!(
+                    document.source.is_char_boundary(range.start)
+                        && document.source.is_char_boundary(range.end),
+                    "{name} as {syntax:?}: {range:?} cuts a character: {:?}",
+                    &document.source.as_bytes()
+                        [range.start.saturating_sub(8)..(range.end + 8).min(document.source.len())]
+                );
+            }
+        }
+    }
+}
