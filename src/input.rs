@@ -191,6 +191,13 @@ pub fn read_limited(
     known_size: Option<u64>,
 ) -> Result<Vec<u8>> {
     if let Some(size) = known_size.filter(|&size| size > max_bytes) {
+        // A binary file is named as one whatever its size: only its first bytes are read.
+        let mut prefix = Vec::with_capacity(SNIFF_BYTES);
+        (&mut reader)
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut prefix)
+            .map_err(|err| Error::io(input, err))?;
+        sniff(&prefix, input, forced)?;
         return Err(too_large(input, max_bytes, Some(size)));
     }
     let capacity = known_size.unwrap_or(SNIFF_BYTES as u64).min(max_bytes) as usize;

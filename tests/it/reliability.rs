@@ -97,6 +97,22 @@ fn an_elf_binary_is_named_as_such_without_a_utf16_hint() {
     );
 }
 
+#[test]
+fn a_binary_over_the_size_limit_is_named_as_binary() {
+    let output = passeur()
+        .arg("translate")
+        .arg(env!("CARGO_BIN_EXE_passeur"))
+        .args(["--max-input-size", "64K"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("ELF") && !message.contains("size limit"),
+        "{message}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn an_endless_binary_device_is_refused_at_once() {
