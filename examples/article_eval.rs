@@ -1,6 +1,11 @@
-//! `--article` measured on Mozilla Readability's test pages, against the readability.js port
-//! dom_smoothie: `cargo run --release --example article_eval -- READABILITY_CHECKOUT [PAGE…]`
+//! `--article` measured on Mozilla Readability's test pages:
+//! `cargo run --release --example article_eval -- READABILITY_CHECKOUT [PAGE…]`
 //! (or `scripts/article-eval`).
+//!
+//! Three extractors side by side: what `--article` keeps ([`passeur::article::kept_units`]:
+//! dom_smoothie's article matched by text to passeur's paragraphs, passeur's own scoring as the
+//! fallback), passeur's own scoring alone ([`passeur::article::select`]), and the readability.js
+//! port dom_smoothie alone (its article's paragraphs as it writes them).
 //!
 //! For each `test/test-pages/NAME/`: the paragraphs (units: paragraphs, headings, list items,
 //! cells, image texts, as passeur's HTML reader splits a page) of `expected.html` are the truth;
@@ -54,6 +59,16 @@ fn compare(expected: &[String], kept: &[String]) -> [usize; 4] {
     [matched, expected.len(), matched, kept.len()]
 }
 
+/// What `--article` keeps, less the title, byline and date.
+fn article_body(source: &str) -> Vec<String> {
+    let document = Document::parse(source, Syntax::Html);
+    let html = document.html.clone().expect("an HTML document");
+    let selection = passeur::article::select(&html.dom);
+    let kept = passeur::article::kept_units(&document, &selection).expect("a page");
+    paragraphs(&document, &|i| kept.keep[i] && !kept.meta[i])
+}
+
+/// passeur's own scoring alone, less the title, byline and date.
 fn passeur_body(source: &str) -> Vec<String> {
     let document = Document::parse(source, Syntax::Html);
     let html = document.html.clone().expect("an HTML document");
@@ -95,10 +110,14 @@ fn main() {
         _ => args[1..].to_vec(),
     };
     pages.sort();
-    let mut totals = [[0usize; 4]; 2];
-    let mut french = [[0usize; 4]; 2];
-    println!("| page | passeur recovered | passeur extra | dom_smoothie recovered | dom_smoothie extra |");
-    println!("| --- | ---: | ---: | ---: | ---: |");
+    const N: usize = 3;
+    let mut totals = [[0usize; 4]; N];
+    let mut french = [[0usize; 4]; N];
+    println!(
+        "| page | --article recovered | --article extra | own scoring recovered | own scoring extra | dom_smoothie recovered | dom_smoothie extra |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let mut pages_seen = 0;
     for page in &pages {
         let dir = pages_dir.join(page);
         let (Ok(source), Ok(expected)) = (
@@ -107,8 +126,10 @@ fn main() {
         ) else {
             continue;
         };
+        pages_seen += 1;
         let truth = paragraphs(&Document::parse(expected, Syntax::Html), &|_| true);
         let scores = [
+            compare(&truth, &article_body(&source)),
             compare(&truth, &passeur_body(&source)),
             compare(&truth, &smoothie_body(&source)),
         ];
@@ -128,14 +149,22 @@ fn main() {
         }
         println!("{row}");
     }
+    println!(
+        "\n{} pages; totals over all paragraphs (expected {}, kept by --article {})",
+        pages_seen, totals[0][1], totals[0][3]
+    );
+    println!("\n| | --article recovered | --article extra | own scoring recovered | own scoring extra | dom_smoothie recovered | dom_smoothie extra |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (name, sums) in [("all pages", totals), ("lemonde-1 + liberation-1", french)] {
-        println!(
-            "| **{name}** | **{}** | **{}** | **{}** | **{}** |",
-            percent(sums[0][0], sums[0][1]),
-            percent(sums[0][3] - sums[0][2], sums[0][3]),
-            percent(sums[1][0], sums[1][1]),
-            percent(sums[1][3] - sums[1][2], sums[1][3]),
-        );
+        let mut row = format!("| **{name}** |");
+        for s in &sums {
+            row.push_str(&format!(
+                " **{}** | **{}** |",
+                percent(s[0], s[1]),
+                percent(s[3] - s[2], s[3])
+            ));
+        }
+        println!("{row}");
     }
 }
 
