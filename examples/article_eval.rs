@@ -14,6 +14,8 @@
 //! share of kept paragraphs that are not expected. passeur's title, byline and date (kept apart
 //! from the body, as readability keeps them in its metadata) are left out of the comparison.
 //! Totals are over all paragraphs of all pages; the two French pages are also shown alone.
+//! With `ARTICLE_EVAL_VERBOSE=1`, the paragraphs `--article` keeps that are not expected, and
+//! those it misses, are listed under each page.
 
 use passeur::document::{Document, Syntax};
 use std::collections::HashMap;
@@ -128,6 +130,22 @@ fn main() {
         };
         pages_seen += 1;
         let truth = paragraphs(&Document::parse(expected, Syntax::Html), &|_| true);
+        if std::env::var_os("ARTICLE_EVAL_VERBOSE").is_some() {
+            // What --article keeps that is not expected, and what it misses.
+            let kept = article_body(&source);
+            for p in kept.iter().filter(|p| !truth.contains(p)) {
+                println!(
+                    "  {page} extra: {}",
+                    p.chars().take(120).collect::<String>()
+                );
+            }
+            for p in truth.iter().filter(|p| !kept.contains(p)) {
+                println!(
+                    "  {page} missed: {}",
+                    p.chars().take(120).collect::<String>()
+                );
+            }
+        }
         let scores = [
             compare(&truth, &article_body(&source)),
             compare(&truth, &passeur_body(&source)),

@@ -75,19 +75,28 @@ pub fn kept_units(document: &Document, selection: &Selection) -> Option<KeptUnit
                 *wanted.entry(paragraph).or_default() += 1;
             }
             // Readability takes the byline out of the content into its metadata: the short
-            // paragraph that holds it is kept too.
-            let is_byline = |text: &str| {
-                readable.byline.as_deref().is_some_and(|byline| {
-                    !byline.is_empty() && text.len() < 200 && text.contains(byline)
-                })
+            // paragraph that holds it is kept too, the first one only (a byline "AFP" is also
+            // in every photo credit), and none when passeur's own byline already holds it.
+            let byline = readable.byline.as_deref().filter(|b| !b.is_empty());
+            let holds_byline =
+                |text: &String| byline.is_some_and(|b| text.len() < 200 && text.contains(b));
+            let byline_unit = if texts
+                .iter()
+                .zip(&in_meta)
+                .any(|(t, &m)| m && holds_byline(t))
+            {
+                None
+            } else {
+                texts.iter().position(holds_byline)
             };
             texts
                 .iter()
                 .zip(&in_meta)
-                .map(|(text, &meta)| {
+                .enumerate()
+                .map(|(i, (text, &meta))| {
                     let found = wanted.get_mut(text).filter(|n| **n > 0);
                     let found = found.map(|n| *n -= 1).is_some();
-                    meta || found || is_byline(text)
+                    meta || found || byline_unit == Some(i)
                 })
                 .collect()
         }
