@@ -1,6 +1,11 @@
-//! `--article` measured on Mozilla Readability's test pages, against the readability.js port
-//! dom_smoothie: `cargo run --release --example article_eval -- READABILITY_CHECKOUT [PAGE…]`
+//! `--article` measured on Mozilla Readability's test pages:
+//! `cargo run --release --example article_eval -- READABILITY_CHECKOUT [PAGE…]`
 //! (or `scripts/article-eval`).
+//!
+//! Three extractors side by side: what `--article` keeps ([`passeur::article::kept_units`]:
+//! dom_smoothie's article matched by text to passeur's paragraphs, passeur's own scoring as the
+//! fallback), passeur's own scoring alone ([`passeur::article::select`]), and the readability.js
+//! port dom_smoothie alone (its article's paragraphs as it writes them).
 //!
 //! For each `test/test-pages/NAME/`: the paragraphs (units: paragraphs, headings, list items,
 //! cells, image texts, as passeur's HTML reader splits a page) of `expected.html` are the truth;
@@ -9,6 +14,8 @@
 //! share of kept paragraphs that are not expected. passeur's title, byline and date (kept apart
 //! from the body, as readability keeps them in its metadata) are left out of the comparison.
 //! Totals are over all paragraphs of all pages; the two French pages are also shown alone.
+//! With `ARTICLE_EVAL_VERBOSE=1`, the paragraphs `--article` keeps that are not expected, and
+//! those it misses, are listed under each page.
 
 use passeur::document::{Document, Syntax};
 use std::collections::HashMap;
@@ -54,6 +61,16 @@ fn compare(expected: &[String], kept: &[String]) -> [usize; 4] {
     [matched, expected.len(), matched, kept.len()]
 }
 
+/// What `--article` keeps, less the title, byline and date.
+fn article_body(source: &str) -> Vec<String> {
+    let document = Document::parse(source, Syntax::Html);
+    let html = document.html.clone().expect("an HTML document");
+    let selection = passeur::article::select(&html.dom);
+    let kept = passeur::article::kept_units(&document, &selection).expect("a page");
+    paragraphs(&document, &|i| kept.keep[i] && !kept.meta[i])
+}
+
+/// passeur's own scoring alone, less the title, byline and date.
 fn passeur_body(source: &str) -> Vec<String> {
     let document = Document::parse(source, Syntax::Html);
     let html = document.html.clone().expect("an HTML document");
@@ -95,10 +112,14 @@ fn main() {
         _ => args[1..].to_vec(),
     };
     pages.sort();
-    let mut totals = [[0usize; 4]; 2];
-    let mut french = [[0usize; 4]; 2];
-    println!("| page | passeur recovered | passeur extra | dom_smoothie recovered | dom_smoothie extra |");
-    println!("| --- | ---: | ---: | ---: | ---: |");
+    const N: usize = 3;
+    let mut totals = [[0usize; 4]; N];
+    let mut french = [[0usize; 4]; N];
+    println!(
+        "| page | --article recovered | --article extra | own scoring recovered | own scoring extra | dom_smoothie recovered | dom_smoothie extra |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let mut pages_seen = 0;
     for page in &pages {
         let dir = pages_dir.join(page);
         let (Ok(source), Ok(expected)) = (
@@ -107,8 +128,26 @@ fn main() {
         ) else {
             continue;
         };
+        pages_seen += 1;
         let truth = paragraphs(&Document::parse(expected, Syntax::Html), &|_| true);
+        if std::env::var_os("ARTICLE_EVAL_VERBOSE").is_some() {
+            // What --article keeps that is not expected, and what it misses.
+            let kept = article_body(&source);
+            for p in kept.iter().filter(|p| !truth.contains(p)) {
+                println!(
+                    "  {page} extra: {}",
+                    p.chars().take(120).collect::<String>()
+                );
+            }
+            for p in truth.iter().filter(|p| !kept.contains(p)) {
+                println!(
+                    "  {page} missed: {}",
+                    p.chars().take(120).collect::<String>()
+                );
+            }
+        }
         let scores = [
+            compare(&truth, &article_body(&source)),
             compare(&truth, &passeur_body(&source)),
             compare(&truth, &smoothie_body(&source)),
         ];
@@ -128,14 +167,22 @@ fn main() {
         }
         println!("{row}");
     }
+    println!(
+        "\n{} pages; totals over all paragraphs (expected {}, kept by --article {})",
+        pages_seen, totals[0][1], totals[0][3]
+    );
+    println!("\n| | --article recovered | --article extra | own scoring recovered | own scoring extra | dom_smoothie recovered | dom_smoothie extra |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (name, sums) in [("all pages", totals), ("lemonde-1 + liberation-1", french)] {
-        println!(
-            "| **{name}** | **{}** | **{}** | **{}** | **{}** |",
-            percent(sums[0][0], sums[0][1]),
-            percent(sums[0][3] - sums[0][2], sums[0][3]),
-            percent(sums[1][0], sums[1][1]),
-            percent(sums[1][3] - sums[1][2], sums[1][3]),
-        );
+        let mut row = format!("| **{name}** |");
+        for s in &sums {
+            row.push_str(&format!(
+                " **{}** | **{}** |",
+                percent(s[0], s[1]),
+                percent(s[3] - s[2], s[3])
+            ));
+        }
+        println!("{row}");
     }
 }
 

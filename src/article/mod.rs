@@ -34,57 +34,94 @@ use crate::html::{Dom, Element, NodeData, NodeId};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Which units of a page the article keeps: for each of `html.units`, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeptUnits {
+    /// Kept: title, byline, date or body.
+    pub keep: Vec<bool>,
+    /// Title, byline or date, as passeur's own scoring ([`select`]) finds them.
+    pub meta: Vec<bool>,
+    /// Whether the body is dom_smoothie's (else passeur's own scoring, the fallback).
+    pub readable: bool,
+}
+
+/// What [`extract`] keeps of a page parsed as HTML (`document.html`), given passeur's own
+/// [`select`]ion: the units dom_smoothie keeps (matched by their text) plus the title, byline
+/// and date, or the selection's units when dom_smoothie finds nothing. `None` for a document
+/// that is not a page. `examples/article_eval.rs` measures it.
+pub fn kept_units(document: &Document, selection: &Selection) -> Option<KeptUnits> {
+    let html = document.html.as_ref()?;
+    let texts: Vec<String> = document
+        .blocks
+        .iter()
+        .flat_map(|b| &b.units)
+        .map(paragraph_text)
+        .collect();
+    let mut meta = selection.clone();
+    meta.body.clear();
+    let in_meta: Vec<bool> = html
+        .units
+        .iter()
+        .map(|unit| meta.contains(&html.dom, unit.container))
+        .collect();
+    let readable = (html.dom.too_deep == 0)
+        .then(|| readable_paragraphs(&document.source))
+        .flatten();
+    let found = readable.is_some();
+    let keep: Vec<bool> = match readable {
+        Some(readable) => {
+            let mut wanted: HashMap<String, usize> = HashMap::new();
+            for paragraph in readable.paragraphs {
+                *wanted.entry(paragraph).or_default() += 1;
+            }
+            // Readability takes the byline out of the content into its metadata: the short
+            // paragraph that holds it is kept too, the first one only (a byline "AFP" is also
+            // in every photo credit), and none when passeur's own byline already holds it.
+            let byline = readable.byline.as_deref().filter(|b| !b.is_empty());
+            let holds_byline =
+                |text: &String| byline.is_some_and(|b| text.len() < 200 && text.contains(b));
+            let byline_unit = if texts
+                .iter()
+                .zip(&in_meta)
+                .any(|(t, &m)| m && holds_byline(t))
+            {
+                None
+            } else {
+                texts.iter().position(holds_byline)
+            };
+            texts
+                .iter()
+                .zip(&in_meta)
+                .enumerate()
+                .map(|(i, (text, &meta))| {
+                    let found = wanted.get_mut(text).filter(|n| **n > 0);
+                    let found = found.map(|n| *n -= 1).is_some();
+                    meta || found || byline_unit == Some(i)
+                })
+                .collect()
+        }
+        None => html
+            .units
+            .iter()
+            .map(|unit| selection.contains(&html.dom, unit.container))
+            .collect(),
+    };
+    Some(KeptUnits {
+        keep,
+        meta: in_meta,
+        readable: found,
+    })
+}
+
 /// Keeps only the article of `document` (see the module docs).
 pub fn extract(document: Document) -> Document {
     match (&document.syntax, &document.html) {
         (Syntax::Html, Some(html)) => {
             let selection = select(&html.dom);
             let html = Arc::clone(html);
-            let texts: Vec<String> = document
-                .blocks
-                .iter()
-                .flat_map(|b| &b.units)
-                .map(paragraph_text)
-                .collect();
-            let mut meta = selection.clone();
-            meta.body.clear();
-            let in_meta: Vec<bool> = html
-                .units
-                .iter()
-                .map(|unit| meta.contains(&html.dom, unit.container))
-                .collect();
-            let readable = (html.dom.too_deep == 0)
-                .then(|| readable_paragraphs(&document.source))
-                .flatten();
-            let keep: Vec<bool> = match readable {
-                Some(readable) => {
-                    let mut wanted: HashMap<String, usize> = HashMap::new();
-                    for paragraph in readable.paragraphs {
-                        *wanted.entry(paragraph).or_default() += 1;
-                    }
-                    // Readability takes the byline out of the content into its metadata: the
-                    // short paragraph that holds it is kept too.
-                    let is_byline = |text: &str| {
-                        readable.byline.as_deref().is_some_and(|byline| {
-                            !byline.is_empty() && text.len() < 200 && text.contains(byline)
-                        })
-                    };
-                    texts
-                        .iter()
-                        .zip(&in_meta)
-                        .map(|(text, &meta)| {
-                            let found = wanted.get_mut(text).filter(|n| **n > 0);
-                            let found = found.map(|n| *n -= 1).is_some();
-                            meta || found || is_byline(text)
-                        })
-                        .collect()
-                }
-                None => html
-                    .units
-                    .iter()
-                    .map(|unit| selection.contains(&html.dom, unit.container))
-                    .collect(),
-            };
+            let keep = kept_units(&document, &selection)
+                .expect("a page parsed as HTML")
+                .keep;
             let layout = layout(&html, &keep);
             let spans: Vec<std::ops::Range<usize>> = selection
                 .body

@@ -10,8 +10,9 @@
 //! * verbatim (`<code>`, `translate="no"`): its text, in backticks as the model saw it, is
 //!   looked for exactly in the English;
 //! * text: translated on its own (a separate model request, like Markdown link texts; numbers,
-//!   URLs and other passthrough text are taken as they are), then looked for in the English,
-//!   exactly, then ignoring case, then the French as written (names often stay the same).
+//!   URLs, hashtags and other passthrough text are taken as they are), then looked for in the
+//!   English, exactly, then ignoring case, then the French as written (names often stay the
+//!   same).
 //!
 //! Fragments are looked for in source order, outer elements first, each after the previous
 //! placed tag and inside its placed parent, so placed tags always keep their order. A fragment
@@ -243,7 +244,10 @@ fn find_fragment(
     let found = match &fragment.need {
         Need::Whole => Some(lo..hi),
         Need::Empty => None,
-        Need::Literal(text) | Need::Verbatim(text) => find_exact(english, text, lo..hi),
+        // Passthrough text (a number, a URL, a hashtag) is copied by the model, though not
+        // always in the same case (`#Rafale` at the start of a title).
+        Need::Literal(text) => find_ignoring_case(english, text, lo..hi),
+        Need::Verbatim(text) => find_exact(english, text, lo..hi),
         Need::Translation(french) => translation
             .as_deref()
             .map(str::trim)

@@ -96,3 +96,38 @@ fn a_web_page_keeps_title_byline_date_and_body() {
         document.blocks.iter().map(|b| b.units.len()).sum::<usize>()
     );
 }
+
+#[test]
+fn a_short_byline_keeps_one_paragraph_not_every_photo_credit() {
+    // Readability finds the byline "AFP" on Libération's page: the byline line is kept, the
+    // photo credits and the lone "AFP" that also hold it are not (they are not in
+    // readability's article either).
+    let page = include_str!("../data/web/liberation-1.html");
+    let document = article::extract(Document::parse(page, Syntax::Html));
+    let units: Vec<String> = document
+        .blocks
+        .iter()
+        .flat_map(|b| &b.units)
+        .map(article::paragraph_text)
+        .collect();
+    assert!(
+        units
+            .iter()
+            .any(|u| u.starts_with("AFP 30 avril 2015 à 07:19")),
+        "{units:#?}"
+    );
+    for credit in [
+        "AFP",
+        "(photo AFP)",
+        "(photo AFP/Bundespolizei)",
+        "Un Népalais prie à Katmandou, le 30 avril 2015. (Photo Prakash Mathema. AFP)",
+    ] {
+        assert!(!units.iter().any(|u| u == credit), "{credit}: {units:#?}");
+    }
+    assert!(
+        units
+            .iter()
+            .any(|u| u.starts_with("Un troisième Français a été tué")),
+        "the article's body is kept: {units:#?}"
+    );
+}

@@ -326,8 +326,53 @@ fn french_articles_from_the_readability_test_set() {
             english * 100 >= visible * 95,
             "{name}: {english} of {visible} visible text nodes translated"
         );
+        // Inline elements hold the English of their own French words (the scripted translator
+        // upper-cases each word, so the English of a fragment is known exactly).
+        let (mut inline, mut misplaced) = (0, Vec::new());
+        let pairs = inline_elements(&before)
+            .into_iter()
+            .zip(inline_elements(&after));
+        for (b, a) in pairs {
+            assert_eq!(b.value().name(), a.value().name(), "{name}");
+            let french = words(b);
+            if !french.chars().any(char::is_alphabetic) {
+                continue;
+            }
+            inline += 1;
+            if words(a).to_lowercase() != french.to_lowercase() {
+                misplaced.push(format!("{} → {}", b.html(), a.html()));
+            }
+        }
+        assert!(inline > 50, "{name}: {inline}");
+        assert!(misplaced.is_empty(), "{name}: {misplaced:#?}");
         check_all_formats(source, &bilingual);
     }
+}
+
+/// The inline elements of the body outside what is never translated, in document order.
+fn inline_elements(html: &Html) -> Vec<ElementRef<'_>> {
+    support::select(
+        html,
+        "body a, body em, body strong, body b, body i, body span",
+    )
+    .into_iter()
+    .filter(|e| {
+        !e.ancestors()
+            .filter_map(ElementRef::wrap)
+            .chain(std::iter::once(*e))
+            .any(kept_as_is)
+    })
+    .collect()
+}
+
+/// An element's text, whitespace collapsed.
+fn words(e: ElementRef<'_>) -> String {
+    e.text()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]

@@ -142,6 +142,90 @@ fn script_texts(html: &Html) -> Vec<String> {
         .collect()
 }
 
+/// The elements of a page as passeur's parser (html5gum's spans, html5ever's tree) reads them,
+/// leaving out passeur's provenance `<meta>`s.
+fn spanned_elements(dom: &passeur::html::Dom) -> Vec<&passeur::html::Element> {
+    dom.nodes
+        .iter()
+        .filter_map(|n| match &n.data {
+            passeur::html::NodeData::Element(e) => Some(e),
+            _ => None,
+        })
+        .filter(|e| {
+            let name = e.attr("name").unwrap_or("");
+            !(e.html_name() == Some("meta")
+                && (name == "generator" || name.starts_with("passeur-")))
+        })
+        .collect()
+}
+
+/// Byte for byte: every attribute value as written (but `lang`, `alt` and `title`, which
+/// passeur sets or translates), every `script`, `style`, `pre`, `code`, `textarea`, `template`,
+/// `svg` and `math` from its start tag to its end tag, and every comment. The sequences of
+/// elements are known to be the same (checked with scraper before).
+fn check_bytes_kept(source_path: &str, source: &str, page: &str) {
+    let (before, after) = (passeur::html::parse(source), passeur::html::parse(page));
+    let (b, a) = (spanned_elements(&before), spanned_elements(&after));
+    assert_eq!(b.len(), a.len(), "{source_path}");
+    let mut links = 0;
+    let mut untouched = 0;
+    for (b, a) in b.iter().zip(&a) {
+        assert_eq!(b.name, a.name, "{source_path}");
+        for (x, y) in b.attributes.iter().zip(&a.attributes) {
+            let name = &*x.name.local;
+            if matches!(name, "lang" | "alt" | "title") {
+                continue;
+            }
+            let raw = |page: &str, attr: &passeur::html::Attr| {
+                attr.value_span.clone().map(|r| page[r].to_string())
+            };
+            assert_eq!(
+                raw(page, y),
+                raw(source, x),
+                "{source_path}: attribute {name} of <{}>",
+                b.name.local
+            );
+            links += usize::from(matches!(name, "href" | "src"));
+        }
+        let kept = matches!(
+            &*b.name.local,
+            "script" | "style" | "pre" | "code" | "textarea" | "template" | "svg" | "math"
+        );
+        if kept {
+            let span = |page: &str, e: &passeur::html::Element| {
+                let start = e.start_tag.as_ref().map_or(e.content_start, |t| t.start);
+                let end = e
+                    .end_tag
+                    .as_ref()
+                    .map_or(e.content_end.unwrap_or(start), |t| t.end);
+                page[start..end].to_string()
+            };
+            assert_eq!(span(page, a), span(source, b), "{source_path}");
+            untouched += 1;
+        }
+    }
+    let comments = |dom: &passeur::html::Dom, page: &str| -> Vec<String> {
+        dom.nodes
+            .iter()
+            .filter_map(|n| match &n.data {
+                passeur::html::NodeData::Comment(Some(span)) => {
+                    Some(page[span.clone()].to_string())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        comments(&after, page),
+        comments(&before, source),
+        "{source_path}"
+    );
+    assert!(
+        links > 5 && untouched > 0,
+        "{source_path}: {links} links, {untouched} untouched"
+    );
+}
+
 fn check_page(source_path: &str) {
     let directory = tempfile::tempdir().unwrap();
     let out = directory.path().join("out.html");
@@ -156,6 +240,7 @@ fn check_page(source_path: &str) {
     let (before, after) = (Html::parse_document(&source), Html::parse_document(&page));
     assert_eq!(elements(&after), elements(&before), "{source_path}");
     assert_eq!(script_texts(&after), script_texts(&before), "{source_path}");
+    check_bytes_kept(source_path, &source, &page);
     let html = after.root_element().value().attr("lang");
     assert_eq!(html, Some("en"));
     let (french, translated) = translated_share(&before, &after);
@@ -299,6 +384,151 @@ fn binary_and_broken_pages_write_nothing_or_a_whole_page() {
         page.contains("<table><td>") && page.contains("<b>"),
         "{page}"
     );
+}
+
+#[test]
+fn a_latin1_file_declared_by_http_equiv_becomes_a_utf8_page() {
+    let directory = tempfile::tempdir().unwrap();
+    let source = "<!DOCTYPE html><html lang=\"fr\"><head>\
+        <meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\">\
+        <title>L'été à Noël</title></head><body><h1>Déjà vu</h1>\
+        <p>Le cœur de l'été coûte <a href=\"/prix?a=1&amp;b=é\">cinq écus</a>.</p></body></html>";
+    // iso-8859-1 is windows-1252 to the HTML standard (and to encoding_rs): œ is 0x9C.
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(source);
+    assert!(!unmappable && std::str::from_utf8(&bytes).is_err());
+    let input = directory.path().join("latin.html");
+    std::fs::write(&input, &bytes).unwrap();
+    let out = directory.path().join("out.html");
+    passeur()
+        .arg("translate")
+        .arg(&input)
+        .args(["--format", "page", "--model", MODEL, "--quiet", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let written = std::fs::read(&out).unwrap();
+    let page = String::from_utf8(written).expect("the page is written in UTF-8");
+    assert!(
+        page.starts_with('\u{feff}'),
+        "a byte-order mark, which overrides the page's declaration"
+    );
+    assert!(!page.contains('\u{fffd}'), "{page}");
+    let page = page.trim_start_matches('\u{feff}');
+    let (before, after) = (Html::parse_document(source), Html::parse_document(page));
+    assert_eq!(elements(&after), elements(&before));
+    let link = scraper::Selector::parse("a").unwrap();
+    assert_eq!(
+        after.select(&link).next().unwrap().value().attr("href"),
+        Some("/prix?a=1&b=é"),
+        "decoded from Latin-1 and written back as the same characters"
+    );
+    let p = scraper::Selector::parse("p").unwrap();
+    let english: String = after.select(&p).next().unwrap().text().collect();
+    assert_ne!(english, "Le cœur de l'été coûte cinq écus.");
+    // What the model was given: the decoded French.
+    let output = passeur()
+        .arg("translate")
+        .arg(&input)
+        .args(["--format", "jsonl", "--model", MODEL, "--quiet"])
+        .output()
+        .unwrap();
+    let sources: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["source"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        sources.iter().any(|s| s.contains("Le cœur de l'été coûte")),
+        "{sources:?}"
+    );
+}
+
+#[test]
+fn big_deep_and_binary_pages_end_in_a_whole_page_or_nothing() {
+    let directory = tempfile::tempdir().unwrap();
+    let out = directory.path().join("out.html");
+    // An output from before is left alone when the input is refused.
+    std::fs::write(&out, "ancienne page").unwrap();
+    for binary in [
+        &b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"[..],
+        &b"<html><body><p>Texte\x00\x00\x00\x01\x02 puis du binaire"[..],
+    ] {
+        let input = directory.path().join("binary.html");
+        std::fs::write(&input, binary).unwrap();
+        let result = passeur()
+            .arg("translate")
+            .arg(&input)
+            .args(["--format", "page", "--model", MODEL, "-o"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(result.status.code(), Some(1));
+        let message = String::from_utf8_lossy(&result.stderr);
+        assert!(message.contains("binary"), "{message}");
+        assert!(!message.contains("panicked"), "{message}");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "ancienne page");
+    }
+    // 10 MB: a page that is mostly script, style and preformatted text, with a few paragraphs.
+    let script = format!(
+        "<script>var d = \"{}\"; if (a < b && c > d) {{}}</script>",
+        "<p>pas du texte</p>".repeat(500_000)
+    );
+    let style = format!(
+        "<style>{}</style>",
+        "p > a { color: red; }\n".repeat(40_000)
+    );
+    let pre = format!(
+        "<pre>{}</pre>",
+        "ligne <b>préformatée</b> &amp; gardée\n".repeat(20_000)
+    );
+    let big = format!(
+        "<!DOCTYPE html><html><head><title>Une grande page</title>{style}</head><body>\
+         <p>Le chat <a href=\"/chat?x=1&amp;y=2\">dort</a> sur le <em>canapé</em>.</p>{script}{pre}\
+         <p>Il fait beau.</p></body></html>"
+    );
+    assert!(big.len() >= 10_000_000, "{}", big.len());
+    // 100,000 nested elements around one sentence.
+    let deep = format!(
+        "<html><body>{}<p>Un texte <b>profond</b>.</p>{}</body></html>",
+        "<div>".repeat(100_000),
+        "</div>".repeat(100_000)
+    );
+    for (name, source) in [("big", &big), ("deep", &deep)] {
+        let input = directory.path().join(format!("{name}.html"));
+        std::fs::write(&input, source).unwrap();
+        let result = passeur()
+            .arg("translate")
+            .arg(&input)
+            .args(["--format", "page", "--model", MODEL, "--quiet", "-o"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            result.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        let page = std::fs::read_to_string(&out).unwrap();
+        // Whole: everything after the last translated paragraph is the source's, to the end.
+        let tail = &source[source.rfind("</p>").unwrap()..];
+        assert!(page.ends_with(tail), "{name}: the page is cut short");
+        // html5ever's own parser takes minutes on 100,000 nested elements: passeur's (bounded).
+        let dom = passeur::html::parse(&page);
+        assert!(dom.nodes.len() > 10, "{name}");
+        if name == "big" {
+            assert!(page.contains(&script) && page.contains(&style) && page.contains(&pre));
+            assert!(page.contains("href=\"/chat?x=1&amp;y=2\""));
+            assert!(!page.contains("Le chat"), "translated");
+        } else {
+            assert!(page.contains(&"<div>".repeat(100_000)));
+            assert!(!page.contains("Un texte"), "translated");
+        }
+    }
 }
 
 /// A tiny HTTP server on 127.0.0.1: answers each request with `respond(request line)`; records
