@@ -1,6 +1,21 @@
 //! passeur — translate French articles into English on your own machine, with the French kept alongside.
 //!
-//! The pipeline flows one way, one module per stage:
+//! [`Passeur`] is the way in: a model, the fidelity guard in front of it (on by default) and the
+//! document pipeline around it.
+//!
+//! ```
+//! # let model = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/marian-tiny");
+//! # /*
+//! let model = "opus-mt-fr-en"; // a models.toml name, a hub repo id or a local folder
+//! # */
+//! let passeur = passeur::Passeur::new(model)?;
+//! let english: String = passeur.translate("Le texte. Deux phrases.")?;
+//! let doc: passeur::Bilingual = passeur.translate_document("Le texte. Deux phrases.")?;
+//! assert_eq!(doc.pairs().count(), 2);
+//! # Ok::<(), passeur::Error>(())
+//! ```
+//!
+//! Below it, the pipeline flows one way, one module per stage:
 //!
 //! ```text
 //! bytes ──input──▶ text ──document──▶ blocks ──segment──▶ sentences ──pipeline──▶ requests
@@ -33,6 +48,7 @@ pub mod bilingual;
 pub mod cpu;
 pub mod document;
 pub mod error;
+mod facade;
 pub mod fidelity;
 pub mod generate;
 pub mod html;
@@ -51,4 +67,7 @@ pub mod verdict;
 pub mod web;
 pub mod write;
 
+pub use bilingual::Bilingual;
+pub use document::Syntax;
 pub use error::{Error, Result};
+pub use facade::{Device, Passeur, PasseurBuilder, Stream};
