@@ -1,17 +1,40 @@
 //! passeur — translate French articles into English on your own machine, with the French kept alongside.
 //!
 //! [`Passeur`] is the way in: a model, the fidelity guard in front of it (on by default) and the
-//! document pipeline around it.
+//! document pipeline around it. (This example is the README's Library section; a test keeps
+//! them the same.)
 //!
 //! ```
 //! # let model = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/marian-tiny");
 //! # /*
-//! let model = "opus-mt-fr-en"; // a models.toml name, a hub repo id or a local folder
+//! let passeur = passeur::Passeur::new("opus-mt-fr-en")?; // a models.toml name, a hub repo id or a folder
 //! # */
-//! let passeur = passeur::Passeur::new(model)?;
-//! let english: String = passeur.translate("Le texte. Deux phrases.")?;
-//! let doc: passeur::Bilingual = passeur.translate_document("Le texte. Deux phrases.")?;
-//! assert_eq!(doc.pairs().count(), 2);
+//! # let passeur = passeur::Passeur::new(model)?;
+//! let english: String = passeur.translate("Le texte. Deux phrases.\n\nUn second paragraphe.")?;
+//!
+//! // Each sentence with its English, score and verdict (translated, copied, recovered or flagged).
+//! let doc: passeur::Bilingual = passeur.translate_document("Il y avait 5.000 personnes.")?;
+//! for pair in doc.pairs() {
+//!     let verdict = &pair.target.verdict;
+//!     println!("{} → {} [{}]", pair.source_text, pair.target.text.text, verdict.name());
+//! }
+//! print!("{}", passeur::write::markdown(&doc));
+//!
+//! // Greedy decoding, two compute threads of its own, no fidelity guard, Markdown input.
+//! # /*
+//! let passeur = passeur::Passeur::builder("opus-mt-fr-en")
+//! # */
+//! # let passeur = passeur::Passeur::builder(model)
+//!     .beams(1)
+//!     .threads(2)
+//!     .guard(false)
+//!     .syntax(passeur::Syntax::Markdown)
+//!     .build()?;
+//! // Many documents (or the paragraphs of a long one), in order, their sentences batched together.
+//! for doc in passeur.translate_stream(["# Premier", "Second article."]) {
+//!     print!("{}", doc?.english());
+//! }
+//! # let _ = english;
 //! # Ok::<(), passeur::Error>(())
 //! ```
 //!

@@ -324,3 +324,32 @@ impl Shouting {
         self.calls().iter().flatten().any(|request| request == text)
     }
 }
+
+/// The README's Library code is the crate documentation's first example (which `cargo test
+/// --doc` runs with the fixture model): the visible lines of one are the lines of the other.
+#[test]
+fn the_readme_library_code_is_the_doctested_crate_example() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let library = &readme[readme.find("\n## Library\n").expect("a Library section")..];
+    let code = &library[library.find("```rust\n").unwrap() + "```rust\n".len()..];
+    let readme_lines: Vec<&str> = code[..code.find("```\n").unwrap()].lines().collect();
+
+    let lib = std::fs::read_to_string(format!("{root}/src/lib.rs")).unwrap();
+    let docs: Vec<&str> = lib
+        .lines()
+        .take_while(|line| line.starts_with("//!"))
+        .map(|line| {
+            line.strip_prefix("//! ")
+                .unwrap_or(line.trim_start_matches("//!"))
+        })
+        .collect();
+    let open = docs.iter().position(|line| *line == "```").unwrap();
+    let close = open + 1 + docs[open + 1..].iter().position(|l| *l == "```").unwrap();
+    let visible: Vec<&str> = docs[open + 1..close]
+        .iter()
+        .copied()
+        .filter(|line| !(line.trim_start().starts_with("# ") || line.trim() == "#"))
+        .collect();
+    assert_eq!(readme_lines, visible);
+}
