@@ -131,7 +131,7 @@ impl std::fmt::Debug for Passeur {
 /// What the translator behind a [`Passeur`] is.
 enum Inner {
     /// The model, loaded by the builder.
-    Model(Translator),
+    Model(Box<Translator>),
     /// A translator given by the caller.
     Given(Box<dyn RetryTranslator + Send + Sync>),
 }
@@ -146,7 +146,7 @@ struct Checked {
 impl Checked {
     fn translator(&self) -> &(dyn RetryTranslator + Send + Sync) {
         match &self.inner {
-            Inner::Model(translator) => translator,
+            Inner::Model(translator) => translator.as_ref(),
             Inner::Given(translator) => translator.as_ref(),
         }
     }
@@ -572,7 +572,7 @@ impl PasseurBuilder {
                 }
                 Inner::Given(translator)
             }
-            Source::Model(_) => Inner::Model(self.build_translator()?),
+            Source::Model(_) => Inner::Model(Box::new(self.build_translator()?)),
         };
         Ok(Passeur {
             engine: Arc::new(Checked { inner, guard }),
