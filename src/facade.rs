@@ -1,27 +1,4 @@
-//! [`Passeur`]: the way in. A model loaded once, the fidelity guard in front of it (on unless
-//! turned off), and the document pipeline around it, so that a string, a document or a stream of
-//! them is translated as `passeur translate` translates: segmented into sentences, passthrough
-//! decided, long sentences split, numbers and URLs checked, paragraphs kept.
-//!
-//! ```
-//! # let model = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/marian-tiny");
-//! // `model` is a models.toml name ("opus-mt-fr-en"), a hub repo id or a local folder; here the
-//! // random-weight test model, whose English is gibberish.
-//! let passeur = passeur::Passeur::builder(model).beams(1).threads(2).build()?;
-//! let english: String = passeur.translate("Le texte. Deux phrases.\n\nUn second paragraphe.")?;
-//! assert_eq!(english.matches("\n\n").count(), 1); // paragraphs kept
-//!
-//! let doc: passeur::Bilingual = passeur.translate_document("Il y avait 5.000 personnes.")?;
-//! let pair = doc.pairs().next().unwrap();
-//! assert_eq!(pair.source_text, "Il y avait 5.000 personnes.");
-//! // The guard checked the number, which this model does not keep: the sentence is flagged.
-//! assert!(pair.target.verdict.is_flagged());
-//! # Ok::<(), passeur::Error>(())
-//! ```
-//!
-//! The layers below stay available: [`Translator`] (the engine: ids and scores),
-//! [`Guard`](crate::fidelity::Guard), [`Pipeline`], [`Queue`] and the writers of
-//! [`crate::write`].
+//! The facade: [`Passeur`], its builder and [`Device`]; see [`Passeur`].
 
 use crate::batch::{self, BatchOptions, Event, Summary};
 use crate::bilingual::Bilingual;
@@ -106,8 +83,32 @@ impl std::fmt::Display for Device {
     }
 }
 
-/// A French→English translator: the model, the fidelity guard in front of it (on by default)
-/// and the document pipeline around it. See the [module docs](self) and [`PasseurBuilder`].
+/// The way in: a French→English translator. A model loaded once, the fidelity guard in front of it (on unless
+/// turned off), and the document pipeline around it, so that a string, a document or a stream of
+/// them is translated as `passeur translate` translates: segmented into sentences, passthrough
+/// decided, long sentences split, numbers and URLs checked, paragraphs kept.
+///
+/// ```
+/// # let model = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/marian-tiny");
+/// // `model` is a models.toml name ("opus-mt-fr-en"), a hub repo id or a local folder; here the
+/// // random-weight test model, whose English is gibberish.
+/// let passeur = passeur::Passeur::builder(model).beams(1).threads(2).build()?;
+/// let english: String = passeur.translate("Le texte. Deux phrases.\n\nUn second paragraphe.")?;
+/// assert_eq!(english.matches("\n\n").count(), 1); // paragraphs kept
+///
+/// let doc: passeur::Bilingual = passeur.translate_document("Il y avait 5.000 personnes.")?;
+/// let pair = doc.pairs().next().unwrap();
+/// assert_eq!(pair.source_text, "Il y avait 5.000 personnes.");
+/// // The guard checked the number, which this model does not keep: the sentence is flagged.
+/// assert!(pair.target.verdict.is_flagged());
+/// # Ok::<(), passeur::Error>(())
+/// ```
+///
+/// The layers below stay available: [`Translator`] (the engine: ids and scores),
+/// [`Guard`](crate::fidelity::Guard), [`Pipeline`], [`Queue`] and the writers of
+/// [`crate::write`].
+///
+/// Settings: [`PasseurBuilder`].
 ///
 /// A `Passeur` is `Send + Sync`: share it between threads (`&Passeur` or `Arc<Passeur>`); its
 /// compute threads are its own ([`PasseurBuilder::threads`]).
