@@ -71,12 +71,16 @@ pub mod bilingual;
 pub mod cpu;
 pub mod document;
 pub mod error;
+#[cfg(feature = "engine")]
 mod facade;
 pub mod fidelity;
+#[cfg(feature = "engine")]
 pub mod generate;
 pub mod html;
+#[cfg(feature = "engine")]
 pub mod hub;
 pub mod input;
+#[cfg(feature = "engine")]
 pub mod model;
 pub mod pipeline;
 pub mod queue;
@@ -84,13 +88,16 @@ pub mod rebatch;
 pub mod segment;
 #[cfg(feature = "serve")]
 pub mod serve;
+#[cfg(feature = "engine")]
 pub mod tokenizer;
 pub mod translate;
 pub mod verdict;
+#[cfg(feature = "download")]
 pub mod web;
 pub mod write;
 
 pub use bilingual::Bilingual;
 pub use document::Syntax;
 pub use error::{Error, Result};
+#[cfg(feature = "engine")]
 pub use facade::{Device, Passeur, PasseurBuilder, Stream};
