@@ -64,6 +64,12 @@
 //!   (feature `serve`) is the HTTP server on top of it.
 //! * [`html`] reads web pages (charset, HTML5 parsing with source spans); [`article`] keeps the
 //!   main content of a page or article; [`web`] downloads a page.
+//!
+//! Features: `engine` (the model, tokenizer, decoding, [`hub`] and [`Passeur`]), `download`
+//! (HTTPS, for [`web`] and model downloads), `cli` (the `passeur` binary), `serve` and `cuda`;
+//! the default is `cli` and `serve`. With `default-features = false`, segmentation, input
+//! decoding, document parsing, the pipeline, the fidelity rules and the writers build without
+//! candle, HTTP/TLS or the command line.
 
 pub mod article;
 pub mod batch;
