@@ -435,6 +435,7 @@ pub enum Error {
         step: usize,
     },
 
+    #[cfg(feature = "engine")]
     /// The tensor library failed while running the model (out of memory, device error).
     #[error("model computation failed while {context}: {error}")]
     Compute {
@@ -517,6 +518,7 @@ impl Error {
     }
 
     /// A candle failure while the model was doing `context`.
+    #[cfg(feature = "engine")]
     pub fn compute(context: impl Into<String>, source: candle_core::Error) -> Self {
         Error::Compute {
             context: context.into(),

@@ -12,17 +12,22 @@
 //! in the callers' order.
 //! Empty or whitespace-only sentences never reach the model.
 
-use std::path::Path;
+// The engine's items (`Translator` and what it needs) build with the feature `engine` only; the
+// seam above them (`SentenceTranslator` and its types) is always there.
+#[cfg(feature = "engine")]
+use {
+    crate::generate::{generate, GenerationConfig, GenerationOptions},
+    crate::hub::{self, ModelFiles, ResolveOptions},
+    crate::model::{MarianConfig, MarianModel, Quantization},
+    crate::rebatch::{rebatch, BatchLimits, LengthOrder, Reordered},
+    crate::tokenizer::MarianTokenizer,
+    crate::Error,
+    candle_core::{DType, Device},
+    std::path::Path,
+};
 
-use candle_core::{DType, Device};
-
-use crate::generate::{generate, GenerationConfig, GenerationOptions};
-use crate::hub::{self, ModelFiles, ResolveOptions};
-use crate::model::{MarianConfig, MarianModel, Quantization};
-use crate::rebatch::{rebatch, BatchLimits, LengthOrder, Reordered};
-use crate::tokenizer::MarianTokenizer;
 use crate::verdict::Verdict;
-use crate::{Error, Result};
+use crate::Result;
 
 /// One text's English and how it was made: what a [`SentenceTranslator`] returns, what the
 /// fidelity guard returns and the sentence cache keeps, carried unchanged to the document.
@@ -119,6 +124,7 @@ pub struct Translation {
     pub score: Option<f32>,
 }
 
+#[cfg(feature = "engine")]
 /// How a [`Translator`] runs: device, batching and decoding overrides.
 #[derive(Debug, Clone)]
 pub struct TranslatorOptions {
@@ -140,6 +146,7 @@ pub struct TranslatorOptions {
     pub threads: Option<usize>,
 }
 
+#[cfg(feature = "engine")]
 impl Default for TranslatorOptions {
     fn default() -> Self {
         TranslatorOptions {
@@ -153,6 +160,7 @@ impl Default for TranslatorOptions {
     }
 }
 
+#[cfg(feature = "engine")]
 /// A loaded translation engine: MarianTokenizer, Marian model and generation settings.
 ///
 /// ```
@@ -179,6 +187,7 @@ pub struct Translator {
     pool: rayon::ThreadPool,
 }
 
+#[cfg(feature = "engine")]
 impl Translator {
     /// Resolves `model` (a models.toml name, a hub repo id or a local folder; downloading when
     /// allowed) and loads it.
@@ -337,6 +346,7 @@ impl Translator {
     }
 }
 
+#[cfg(feature = "engine")]
 impl SentenceTranslator for Translator {
     fn translate_sentences(&self, sentences: &[&str]) -> Result<Vec<SentenceTranslation>> {
         Ok(self
@@ -364,6 +374,7 @@ impl SentenceTranslator for Translator {
     }
 }
 
+#[cfg(feature = "engine")]
 /// The pool of `threads` compute threads (default: [`crate::cpu::default_threads`]).
 fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     let threads = threads.unwrap_or_else(crate::cpu::default_threads);
@@ -380,6 +391,7 @@ fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
         .map_err(|e| Error::Message(format!("cannot start {threads} compute threads: {e}")))
 }
 
+#[cfg(feature = "engine")]
 /// Fails when the tokenizer's special ids do not match the model's configuration: the model would
 /// run, but on the wrong ids, and silently produce nonsense.
 fn check_tokenizer_matches(

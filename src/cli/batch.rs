@@ -18,7 +18,6 @@ use super::engine::{DocumentArgs, EngineArgs, FidelityArgs};
 use anyhow::Context;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use passeur::batch::{self, BatchOptions, Event, Interrupt, Outcome, Shard, Summary};
-use passeur::fidelity::Guarded;
 use passeur::write::{self, Format};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -151,7 +150,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let stop = interrupt.clone();
     write::drain_on_signal(move |signal| stop.request(Some(signal)), GRACE)?;
-    let translator = args.engine.build_translator(args.quiet)?;
+    let passeur = args.engine.build(args.quiet, args.fidelity.guard())?;
     let mut display = Display::new(&args);
     let mut empty = 0;
     let verbose = args.verbose > 0;
@@ -168,16 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         display.show(event);
     };
-    let summary = match args.fidelity.guard() {
-        Some(guard) => {
-            let guarded = Guarded {
-                guard: &guard,
-                engine: &translator,
-            };
-            batch::run(&options, &guarded, &mut on_event)
-        }
-        None => batch::run(&options, &translator, &mut on_event),
-    };
+    let summary = passeur.translate_dir(&options, &mut on_event);
     display.finish();
     let summary = summary.context("passeur batch")?;
     if !args.quiet {

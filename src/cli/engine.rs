@@ -1,13 +1,12 @@
 //! The options every translating subcommand shares, and the one place the engine is built from them.
 
 use anyhow::Context;
-use candle_core::Device;
-use passeur::fidelity::{Guard, GuardOptions, QuoteStyle};
+use passeur::fidelity::{GuardOptions, QuoteStyle};
 use passeur::generate::GenerationOptions;
-use passeur::hub::ResolveOptions;
 use passeur::model::Quantization;
-use passeur::translate::{Translator, TranslatorOptions};
+use passeur::translate::Translator;
 use passeur::verdict::Tally;
+use passeur::{Device, Passeur, PasseurBuilder};
 
 /// Model and decoding options of `lines`, `translate` and `batch`.
 #[derive(clap::Args, Debug, Clone)]
@@ -58,51 +57,11 @@ pub struct EngineArgs {
     /// Where the model runs: `cpu`, or `cuda` / `cuda:N` for an NVIDIA GPU (needs a passeur built
     /// with `--features cuda`).
     #[arg(long, value_name = "DEVICE", default_value = "cpu", value_parser = parse_device)]
-    pub device: DeviceChoice,
+    pub device: Device,
 }
 
-/// The `--device` value: checked for syntax at parse time, opened when the model loads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeviceChoice {
-    /// The CPU.
-    Cpu,
-    /// CUDA GPU number N.
-    Cuda(usize),
-}
-
-fn parse_device(value: &str) -> Result<DeviceChoice, String> {
-    let cuda_index = |index: &str| {
-        index
-            .parse::<usize>()
-            .map(DeviceChoice::Cuda)
-            .map_err(|_| format!("`{value}`: the GPU number after `cuda:` must be 0, 1, …"))
-    };
-    match value {
-        "cpu" => Ok(DeviceChoice::Cpu),
-        "cuda" => Ok(DeviceChoice::Cuda(0)),
-        _ => match value.strip_prefix("cuda:") {
-            Some(index) => cuda_index(index),
-            None => Err(format!(
-                "`{value}` is not a device: use `cpu`, `cuda` or `cuda:N`"
-            )),
-        },
-    }
-}
-
-impl DeviceChoice {
-    /// Opens the device.
-    fn open(self) -> anyhow::Result<Device> {
-        match self {
-            DeviceChoice::Cpu => Ok(Device::Cpu),
-            DeviceChoice::Cuda(_) if !cfg!(feature = "cuda") => anyhow::bail!(
-                "this passeur was built without GPU support: rebuild it with \
-                 `cargo build --release --features cuda` (needs the CUDA toolkit), or drop --device"
-            ),
-            DeviceChoice::Cuda(index) => {
-                Device::new_cuda(index).with_context(|| format!("opening CUDA device {index}"))
-            }
-        }
-    }
+fn parse_device(value: &str) -> Result<Device, String> {
+    value.parse().map_err(|err: passeur::Error| err.to_string())
 }
 
 /// Widest beam accepted: beyond it decoding gets slow for no measurable gain.
@@ -145,25 +104,52 @@ impl EngineArgs {
         }
     }
 
-    /// Resolves (downloading if needed and allowed) and loads the model.
-    pub fn build_translator(&self, quiet: bool) -> anyhow::Result<Translator> {
+    /// The library's settings these options ask for: the one place the CLI's engine is
+    /// decided (the guard is on unless `guard` is `None`).
+    pub fn builder(
+        &self,
+        quiet: bool,
+        guard: Option<GuardOptions>,
+    ) -> anyhow::Result<PasseurBuilder> {
         if let Some(problem) = passeur::cpu::environment_problem() {
             anyhow::bail!("{problem}");
         }
-        let mut resolve = ResolveOptions::from_env();
-        if quiet {
-            resolve.progress = false;
+        if matches!(self.device, Device::Cuda(_)) && !cfg!(feature = "cuda") {
+            anyhow::bail!(
+                "this passeur was built without GPU support: rebuild it with \
+                 `cargo build --release --features cuda` (needs the CUDA toolkit), or drop --device"
+            );
         }
-        let options = TranslatorOptions {
-            device: self.device.open()?,
-            generation: self.generation(),
-            max_batch_sentences: self.batch_size as usize,
-            quantization: self.quantize.unwrap_or_default(),
-            threads: self.threads.map(|n| n as usize),
-            ..TranslatorOptions::default()
-        };
+        let mut builder = Passeur::builder(self.model_spec()?)
+            .generation(self.generation())
+            .batch_size(self.batch_size as usize)
+            .quantize(self.quantize.unwrap_or_default())
+            .device(self.device);
+        if let Some(threads) = self.threads {
+            builder = builder.threads(threads as usize);
+        }
+        if quiet {
+            builder = builder.progress(false);
+        }
+        Ok(match guard {
+            Some(options) => builder.guard_options(options),
+            None => builder.guard(false),
+        })
+    }
+
+    /// Loads the model behind the guard `guard` asks for (none when `None`).
+    pub fn build(&self, quiet: bool, guard: Option<GuardOptions>) -> anyhow::Result<Passeur> {
         let spec = self.model_spec()?;
-        Translator::load(&spec, &resolve, options)
+        self.builder(quiet, guard)?
+            .build()
+            .with_context(|| format!("loading the model `{spec}`"))
+    }
+
+    /// Loads the model alone, without guard or pipeline (what `passeur lines` runs).
+    pub fn build_translator(&self, quiet: bool) -> anyhow::Result<Translator> {
+        let spec = self.model_spec()?;
+        self.builder(quiet, None)?
+            .build_translator()
             .with_context(|| format!("loading the model `{spec}`"))
     }
 }
@@ -258,8 +244,8 @@ pub struct FidelityArgs {
 }
 
 impl FidelityArgs {
-    /// The guard these options ask for, or `None` with --no-guard.
-    pub fn guard(&self) -> Option<Guard> {
+    /// The guard settings these options ask for, or `None` with --no-guard.
+    pub fn guard(&self) -> Option<GuardOptions> {
         if self.no_guard {
             return None;
         }
@@ -267,10 +253,10 @@ impl FidelityArgs {
             "straight" => QuoteStyle::Straight,
             _ => QuoteStyle::Curly,
         };
-        Some(Guard::new(GuardOptions {
+        Some(GuardOptions {
             quotes,
             ..GuardOptions::default()
-        }))
+        })
     }
 
     /// With --strict, the one strict rule ([`Tally::check_strict`]) applied to `verdicts`.

@@ -5,7 +5,7 @@
 //! stops accepting connections, finishes the requests in flight and exits 0.
 
 use anyhow::Context;
-use passeur::fidelity::Guard;
+use passeur::fidelity::GuardOptions;
 use passeur::queue::QueueOptions;
 use passeur::serve::{self, ApiKeys, Loader, ServeOptions};
 use std::io::IsTerminal;
@@ -86,11 +86,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ..ServeOptions::default()
     };
     let engine = args.engine.clone();
-    let guard = (!args.no_guard).then(Guard::default);
-    let load: Loader = Box::new(move || {
-        let translator = engine.build_translator(false)?;
-        Ok(serve::guarded_engine(translator, guard))
-    });
+    let guard = (!args.no_guard).then(GuardOptions::default);
+    let load: Loader = Box::new(move || Ok(engine.build(false, guard)?.shared_engine()));
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

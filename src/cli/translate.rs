@@ -10,12 +10,11 @@ use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use passeur::bilingual::Bilingual;
 use passeur::document::{Document, Syntax};
-use passeur::fidelity::Guarded;
 use passeur::input::{self, DecodedText};
-use passeur::pipeline::{Pipeline, PipelineOptions, Plan, Progress};
-use passeur::translate::{Provenance, SentenceTranslator};
+use passeur::pipeline::{Plan, Progress};
+use passeur::translate::Provenance;
 use passeur::write::{self, Format};
-use passeur::{html, web};
+use passeur::{html, web, Passeur};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -97,17 +96,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 
     let bilingual = if Plan::needs_model(&document) {
-        let translator = args.engine.build_translator(args.quiet)?;
-        match args.fidelity.guard() {
-            Some(guard) => {
-                let guarded = Guarded {
-                    guard: &guard,
-                    engine: &translator,
-                };
-                translate(&guarded, document, &args)?
-            }
-            None => translate(&translator, document, &args)?,
+        let mut builder = args.engine.builder(args.quiet, args.fidelity.guard())?;
+        if let Some(tokens) = args.document.max_sentence_tokens {
+            builder = builder.max_sentence_tokens(tokens);
         }
+        let spec = args.engine.model_spec()?;
+        let passeur = builder
+            .build()
+            .with_context(|| format!("loading the model `{spec}`"))?;
+        translate(&passeur, document, &args)?
     } else {
         Plan::new(document, &|_| 0, usize::MAX).assemble(Vec::new(), unloaded_model(&args))?
     };
@@ -265,17 +262,7 @@ fn unloaded_model(args: &Args) -> Provenance {
 /// Requests below which no progress bar is drawn: short articles finish before it would help.
 const PROGRESS_BAR_MIN_REQUESTS: usize = 32;
 
-fn translate(
-    translator: &dyn SentenceTranslator,
-    document: Document,
-    args: &Args,
-) -> anyhow::Result<Bilingual> {
-    let options = PipelineOptions {
-        syntax: document.syntax,
-        max_sentence_tokens: args.document.max_sentence_tokens,
-        ..PipelineOptions::default()
-    };
-    let pipeline = Pipeline::new(translator, options);
+fn translate(passeur: &Passeur, document: Document, args: &Args) -> anyhow::Result<Bilingual> {
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     let mut on_progress = |progress: Progress| {
@@ -294,7 +281,7 @@ fn translate(
         }
         bar.set_position(progress.done as u64);
     };
-    let bilingual = pipeline.translate_document(document, &mut on_progress);
+    let bilingual = passeur.translate_parsed(document, &mut on_progress);
     bar.finish_and_clear();
     Ok(bilingual?)
 }

@@ -2,8 +2,11 @@
 //! ([`RetryTranslator`], [`Retry`]), for the engine's [`Translator`] and, through
 //! [`FixedDecoding`], for any other translator.
 
+#[cfg(feature = "engine")]
 use crate::generate::GenerationOptions;
-use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator, Translator};
+#[cfg(feature = "engine")]
+use crate::translate::Translator;
+use crate::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use crate::Result;
 
 /// A different decoding for a second attempt: what the guard asks the engine for when a
@@ -85,6 +88,7 @@ impl<T: SentenceTranslator> RetryTranslator for FixedDecoding<T> {
 
 /// The engine's [`Translator`] retries by decoding again with its own settings changed: the
 /// repetition guard set and at least `min_beams` beams.
+#[cfg(feature = "engine")]
 impl RetryTranslator for Translator {
     fn translate_sentences_with(
         &self,

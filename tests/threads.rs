@@ -3,7 +3,11 @@
 //! compute thread each to the process and no other pool (rayon's global one, or candle's own
 //! pool for large element-wise operations).
 //!
-//! This file holds one test so that its process has no other test's threads.
+//! The same holds for `passeur::Passeur` instances built with `.threads(1)`: the guard and the
+//! pipeline around the translator start no threads of their own.
+//!
+//! This file is its own test binary, with one test, so that its process has no other test's
+//! threads (the other integration tests share one binary, tests/it).
 
 use passeur::generate::GenerationOptions;
 use passeur::hub::resolve_local;
@@ -63,5 +67,33 @@ fn translators_with_one_thread_each_run_on_one_thread_each() {
         after,
         before + 2,
         "one compute thread per translator and no other pool ({before} threads before, {after} after)"
+    );
+
+    // Through the facade: guard, pipeline and all.
+    let build = || {
+        passeur::Passeur::builder(fixture().to_str().unwrap())
+            .threads(1)
+            .beams(2)
+            .max_new_tokens(6)
+            .build()
+            .unwrap()
+    };
+    let (first, second) = (build(), build());
+    // 16 different sentences (a document sends each distinct text once).
+    let text: Vec<String> = (1..=16)
+        .map(|i| sentence.replace("Helsinki", &"Espoo".repeat(i)))
+        .collect();
+    let text = text.join(" ");
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| first.translate(&text).unwrap());
+        let b = scope.spawn(|| second.translate(&text).unwrap());
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(a, b);
+    let with_facades = threads_in_process().unwrap();
+    assert_eq!(
+        with_facades,
+        after + 2,
+        "one compute thread per Passeur ({after} threads before, {with_facades} after)"
     );
 }
