@@ -226,11 +226,12 @@ fn reading_is_bounded_binary_refused_after_the_first_bytes_and_size_limited() {
     let err = read_limited(text, "yes", None, 1 << 20, None).unwrap_err();
     assert!(matches!(err, Error::InputTooLarge { limit, size: None, .. } if limit == 1 << 20));
     assert!(taken.get() <= (1 << 20) + 1, "read {}", taken.get());
-    // A regular file known to be too large is refused before any byte is read.
-    let (file, taken) = counting(std::io::repeat(b'a').take(10));
-    let err = read_limited(file, "big.txt", None, 5, Some(10)).unwrap_err();
-    assert!(err.to_string().contains("10 bytes is over"), "{err}");
-    assert_eq!(taken.get(), 0);
+    // A regular file known to be too large is refused having read only its sniffed prefix
+    // (so that a large binary is still named as binary).
+    let (file, taken) = counting(std::io::repeat(b'a').take(1 << 20));
+    let err = read_limited(file, "big.txt", None, 5, Some(1 << 20)).unwrap_err();
+    assert!(err.to_string().contains("1 MiB is over"), "{err}");
+    assert!(taken.get() <= SNIFF_BYTES as u64, "read {}", taken.get());
     // Within the limit, everything is read; a forced UTF-16 input may hold NULs.
     let utf16: Vec<u8> = "Été".encode_utf16().flat_map(u16::to_le_bytes).collect();
     let bytes = read_limited(&utf16[..], "a", Some(encoding_rs::UTF_16LE), 100, None).unwrap();
