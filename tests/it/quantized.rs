@@ -16,7 +16,6 @@ use serde::Deserialize;
 
 #[derive(Deserialize)]
 struct Reference {
-    source: String,
     source_ids: Vec<u32>,
     greedy_ids: Vec<u32>,
     step0_logsumexp: f32,
