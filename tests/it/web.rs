@@ -34,7 +34,7 @@ fn translate(html: &str) -> Bilingual {
 /// Elements in document order with their attributes (sorted), leaving out `lang` and the
 /// provenance `<meta>`s passeur adds; the values of the attributes passeur translates (`alt`,
 /// `title`) are left out, their names kept.
-fn elements(html: &Html) -> Vec<(String, Vec<(String, String)>)> {
+pub(crate) fn elements(html: &Html) -> Vec<(String, Vec<(String, String)>)> {
     html.root_element()
         .descendants()
         .filter_map(ElementRef::wrap)

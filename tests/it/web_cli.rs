@@ -2,6 +2,7 @@
 //! with the fixture model (random weights: gibberish English, but real decoding), URLs served by
 //! an HTTP server the test starts on 127.0.0.1, and `passeur batch` over web pages.
 
+use crate::web::elements;
 use assert_cmd::Command;
 use scraper::{ElementRef, Html};
 use std::io::{BufRead, BufReader, Write};
@@ -26,39 +27,6 @@ fn passeur() -> Command {
     }
     command.env("HF_HUB_OFFLINE", "1");
     command
-}
-
-/// Elements in document order with their attribute names, and the values of those passeur never
-/// changes (all but `lang`, `alt` and `title`); passeur's provenance `<meta>`s left out.
-fn elements(html: &Html) -> Vec<(String, Vec<(String, String)>)> {
-    html.root_element()
-        .descendants()
-        .filter_map(ElementRef::wrap)
-        .filter(|e| {
-            let name = e.value().attr("name").unwrap_or("");
-            !(e.value().name() == "meta" && (name == "generator" || name.starts_with("passeur-")))
-        })
-        .map(|e| {
-            let mut attrs: Vec<(String, String)> = e
-                .value()
-                .attrs()
-                .filter(|(k, _)| *k != "lang")
-                .map(|(k, v)| {
-                    let translated = matches!(k, "alt" | "title");
-                    (
-                        k.to_string(),
-                        if translated {
-                            String::new()
-                        } else {
-                            v.to_string()
-                        },
-                    )
-                })
-                .collect();
-            attrs.sort();
-            (e.value().name().to_string(), attrs)
-        })
-        .collect()
 }
 
 /// Whether text directly inside `e` is never translated.
