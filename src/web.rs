@@ -80,6 +80,9 @@ pub fn fetch(url: &str, options: &FetchOptions) -> Result<FetchedPage> {
         .timeout_per_read(Some(options.read_timeout))
         .http_status_as_error(false)
         .max_redirects(10)
+        // A fresh connection for every hop: a server may close a kept-alive connection
+        // without saying so, and a redirect reusing it would then fail with a reset.
+        .max_idle_connections(0)
         .user_agent(format!("passeur/{}", env!("CARGO_PKG_VERSION")))
         .build()
         .into();

@@ -5,7 +5,7 @@
 use crate::web::elements;
 use assert_cmd::Command;
 use scraper::{ElementRef, Html};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
@@ -586,6 +586,11 @@ fn site(request: &str, stream: &mut TcpStream) {
             let _ = stream.write_all(
                 b"HTTP/1.1 302 Found\r\nLocation: /article.html\r\nContent-Length: 0\r\n\r\n",
             );
+            // Kept alive, as HTTP/1.1 allows, then closed when a next request comes on it, as a
+            // server closing an idle connection does: a client that reuses the connection for
+            // the redirect fails here every time, not only when the race goes badly.
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+            let _ = stream.read(&mut [0u8; 1]);
         }
         "/photo.png" => reply(stream, "200 OK", "image/png", b"\x89PNG"),
         "/big.html" => {
