@@ -17,7 +17,7 @@
 //! With `ARTICLE_EVAL_VERBOSE=1`, the paragraphs `--article` keeps that are not expected, and
 //! those it misses, are listed under each page.
 
-use passeur::document::{Document, Syntax};
+use passeur::{document::Document, Syntax};
 use std::collections::HashMap;
 use std::path::Path;
 

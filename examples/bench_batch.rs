@@ -20,7 +20,6 @@
 //! rerun" is the same run again, where everything is skipped.
 
 use passeur::batch::{self, BatchOptions};
-use passeur::document::{Document, Syntax};
 use passeur::generate::GenerationOptions;
 use passeur::hub::resolve_local;
 use passeur::pipeline::{Pipeline, PipelineOptions};
@@ -28,6 +27,7 @@ use passeur::translate::{
     Provenance, SentenceTranslation, SentenceTranslator, Translator, TranslatorOptions,
 };
 use passeur::write::{self, Format};
+use passeur::{document::Document, Syntax};
 use std::cell::RefCell;
 use std::path::Path;
 use std::time::Instant;

@@ -8,10 +8,10 @@
 //! Copies are made distinct (see `main`). Each stage runs 5 times; the best time is reported, with throughput in MB of decoded input per
 //! second and the cost per sentence. The stand-in translation (upper-casing) is not timed.
 
-use passeur::document::{Document, Syntax};
 use passeur::pipeline::Plan;
 use passeur::translate::{Provenance, SentenceTranslation};
 use passeur::write::Format;
+use passeur::{document::Document, Syntax};
 use std::time::{Duration, Instant};
 
 const ARTICLE: &str = include_str!("../tests/data/article.txt");

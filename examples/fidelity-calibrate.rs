@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use passeur::fidelity::degeneration::{self, visible_len};
-use passeur::fidelity::{Guard, LengthBand};
+use passeur::fidelity::{degeneration::LengthBand, Guard};
 
 fn percentile(sorted: &[f32], p: f32) -> f32 {
     let i = ((sorted.len() - 1) as f32 * p).round() as usize;

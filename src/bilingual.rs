@@ -23,7 +23,7 @@ pub struct TargetSentence {
 
 /// Counts over one translated document.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
+pub struct TranslationStats {
     /// Blocks, code included.
     pub blocks: usize,
     /// Sentences over the token budget, translated in pieces.
@@ -44,7 +44,7 @@ pub struct Bilingual {
     /// Where the translations came from.
     pub provenance: Provenance,
     /// Counts.
-    pub stats: Stats,
+    pub stats: TranslationStats,
 }
 
 /// One sentence and its translation, with its place in the document.

@@ -142,13 +142,15 @@ pub fn path() -> KernelPath {
 
 /// Whether the kernels of this process may use AVX2 and FMA (the avx2 and avx512 paths).
 #[inline]
-pub fn has_avx2() -> bool {
+#[cfg_attr(not(feature = "engine"), allow(dead_code))]
+pub(crate) fn has_avx2() -> bool {
     path() >= KernelPath::Avx2
 }
 
 /// Whether the kernels of this process may use AVX-512 F/BW/VL/DQ.
 #[inline]
-pub fn has_avx512() -> bool {
+#[cfg_attr(not(feature = "engine"), allow(dead_code))]
+pub(crate) fn has_avx512() -> bool {
     path() >= KernelPath::Avx512
 }
 

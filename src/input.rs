@@ -36,7 +36,7 @@
 //! soon as it passes it. [`Lines`] decodes a stream line by line, for filters that must not wait
 //! for the end of their input.
 
-pub mod lines;
+mod lines;
 
 pub use lines::Lines;
 
@@ -425,7 +425,7 @@ const BOM_HINT: &str = "the file starts with a UTF-8 byte-order mark but is dama
                         repair it, or remove the mark and pass --encoding";
 
 /// Replaces CRLF and lone CR by LF, counting each.
-pub fn normalize_newlines(text: &str) -> (String, NewlineCounts) {
+pub(crate) fn normalize_newlines(text: &str) -> (String, NewlineCounts) {
     let mut counts = NewlineCounts::default();
     if !text.contains('\r') {
         return (text.to_string(), counts);

@@ -53,10 +53,10 @@
 //! * [`tokenizer`] is MarianTokenizer in pure Rust (SentencePiece + vocab.json).
 //! * [`model`] is the Marian encoder-decoder on candle; [`generate`] is greedy and beam search.
 //! * [`translate`] ties tokenizer, model and search into a `Translator`, behind the
-//!   `SentenceTranslator` seam; [`rebatch`] is the one length-sorted batching rule.
+//!   `SentenceTranslator` seam (one length-sorted batching rule serves every caller).
 //! * [`fidelity`] guards translations: passthrough rule, protection, checks, recovery, flags.
 //! * [`pipeline`] plans a document's requests (passthrough decided once), translates them and
-//!   realigns the English into a [`bilingual`] document; [`verdict`] says what happened to each
+//!   realigns the English into a [`Bilingual`] document; [`verdict`] says what happened to each
 //!   sentence.
 //! * [`mod@write`] renders a bilingual document as Markdown, HTML, text, JSONL or TMX.
 //! * [`batch`] runs whole directories.
@@ -71,12 +71,14 @@
 //! decoding, document parsing, the pipeline, the fidelity rules and the writers build without
 //! candle, HTTP/TLS or the command line.
 
+#![warn(unreachable_pub, unnameable_types)]
+
 pub mod article;
 pub mod batch;
-pub mod bilingual;
+mod bilingual;
 pub mod cpu;
 pub mod document;
-pub mod error;
+mod error;
 #[cfg(feature = "engine")]
 mod facade;
 pub mod fidelity;
@@ -90,7 +92,7 @@ pub mod input;
 pub mod model;
 pub mod pipeline;
 pub mod queue;
-pub mod rebatch;
+mod rebatch;
 pub mod segment;
 #[cfg(feature = "serve")]
 pub mod serve;
@@ -102,8 +104,8 @@ pub mod verdict;
 pub mod web;
 pub mod write;
 
-pub use bilingual::Bilingual;
-pub use document::Syntax;
-pub use error::{Error, Result};
+pub use bilingual::{Bilingual, SentencePair, TargetSentence, TranslationStats};
+pub use document::structure::Syntax;
+pub use error::{Error, OfflineMiss, Result};
 #[cfg(feature = "engine")]
 pub use facade::{Device, Passeur, PasseurBuilder, Stream};

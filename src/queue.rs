@@ -28,7 +28,7 @@
 //! that can be shared with the worker thread.
 //!
 //! ```
-//! use passeur::document::{Document, Syntax};
+//! use passeur::{document::Document, Syntax};
 //! use passeur::queue::{Queue, QueueOptions};
 //! use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 //! use std::sync::Arc;

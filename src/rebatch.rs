@@ -10,30 +10,14 @@
 //!   (or a wave of documents') requests into calls to the translator, shortest first, a fixed
 //!   number per call, so that each call is a batch of similar lengths and progress can be
 //!   reported between calls.
-//!
-//! ```
-//! use passeur::rebatch::{rebatch, BatchLimits, LengthOrder, Reordered};
-//!
-//! let lengths = [3, 9, 1, 9, 4];
-//! let limits = BatchLimits { max_items: 2, max_tokens: 100, order: LengthOrder::LongestFirst };
-//! let batches = rebatch(&lengths, &limits);
-//! assert_eq!(batches, [vec![1, 3], vec![4, 0], vec![2]]);
-//!
-//! let mut results = Reordered::new(lengths.len());
-//! for batch in &batches {
-//!     let answers: Vec<usize> = batch.iter().map(|&i| lengths[i] * 10).collect();
-//!     results.put(batch, answers, "example")?;
-//! }
-//! assert_eq!(results.finish(), [30, 90, 10, 90, 40]);
-//! # Ok::<(), passeur::Error>(())
-//! ```
 
 use crate::{Error, Result};
 
 /// In which order of length the batches are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LengthOrder {
+pub(crate) enum LengthOrder {
     /// Longest first: the first batch is the most expensive, so a memory problem shows at once.
+    #[cfg_attr(not(feature = "engine"), allow(dead_code))]
     LongestFirst,
     /// Shortest first: quick results early, for progress.
     ShortestFirst,
@@ -41,7 +25,7 @@ pub enum LengthOrder {
 
 /// The limits of one batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BatchLimits {
+pub(crate) struct BatchLimits {
     /// Most items in one batch (at least one is always taken).
     pub max_items: usize,
     /// Most tokens in one batch, padding included: its longest item's length times its items.
@@ -53,7 +37,7 @@ pub struct BatchLimits {
 
 /// The indices of `lengths` sorted by length in `limits.order` (equal lengths keep their input
 /// order) and cut into batches under `limits`. Every index is in exactly one batch.
-pub fn rebatch(lengths: &[usize], limits: &BatchLimits) -> Vec<Vec<usize>> {
+pub(crate) fn rebatch(lengths: &[usize], limits: &BatchLimits) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..lengths.len()).collect();
     match limits.order {
         LengthOrder::LongestFirst => order.sort_by_key(|&i| std::cmp::Reverse(lengths[i])),
@@ -81,13 +65,13 @@ pub fn rebatch(lengths: &[usize], limits: &BatchLimits) -> Vec<Vec<usize>> {
 
 /// The results of batches, put back in input order.
 #[derive(Debug)]
-pub struct Reordered<T> {
+pub(crate) struct Reordered<T> {
     slots: Vec<Option<T>>,
 }
 
 impl<T> Reordered<T> {
     /// Room for the results of `len` items.
-    pub fn new(len: usize) -> Self {
+    pub(crate) fn new(len: usize) -> Self {
         Reordered {
             slots: std::iter::repeat_with(|| None).take(len).collect(),
         }
@@ -95,7 +79,12 @@ impl<T> Reordered<T> {
 
     /// Stores the `results` of the items `batch`, in the batch's order; an error, naming `step`,
     /// unless there is exactly one result per item.
-    pub fn put(&mut self, batch: &[usize], results: Vec<T>, step: &'static str) -> Result<()> {
+    pub(crate) fn put(
+        &mut self,
+        batch: &[usize],
+        results: Vec<T>,
+        step: &'static str,
+    ) -> Result<()> {
         let results = check_count(results, batch.len(), step)?;
         for (&index, result) in batch.iter().zip(results) {
             self.slots[index] = Some(result);
@@ -109,7 +98,7 @@ impl<T> Reordered<T> {
     ///
     /// If an item was in no batch given to [`put`](Self::put): every index of [`rebatch`] must be
     /// put.
-    pub fn finish(self) -> Vec<T> {
+    pub(crate) fn finish(self) -> Vec<T> {
         self.slots
             .into_iter()
             .map(|slot| slot.expect("every item was in one batch"))
@@ -120,7 +109,11 @@ impl<T> Reordered<T> {
 /// `results` if there are exactly `expected` of them, else [`Error::TranslationCount`] naming
 /// `step`: the contract of every translator (one translation per input, in order), checked here
 /// only.
-pub fn check_count<T>(results: Vec<T>, expected: usize, step: &'static str) -> Result<Vec<T>> {
+pub(crate) fn check_count<T>(
+    results: Vec<T>,
+    expected: usize,
+    step: &'static str,
+) -> Result<Vec<T>> {
     if results.len() != expected {
         return Err(Error::TranslationCount {
             expected,
@@ -134,6 +127,26 @@ pub fn check_count<T>(results: Vec<T>, expected: usize, step: &'static str) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The worked example: batches by length, answers put back in input order.
+    #[test]
+    fn batches_by_length_and_answers_back_in_order() {
+        let lengths = [3, 9, 1, 9, 4];
+        let limits = BatchLimits {
+            max_items: 2,
+            max_tokens: 100,
+            order: LengthOrder::LongestFirst,
+        };
+        let batches = rebatch(&lengths, &limits);
+        assert_eq!(batches, [vec![1, 3], vec![4, 0], vec![2]]);
+
+        let mut results = Reordered::new(lengths.len());
+        for batch in &batches {
+            let answers: Vec<usize> = batch.iter().map(|&i| lengths[i] * 10).collect();
+            results.put(batch, answers, "example").unwrap();
+        }
+        assert_eq!(results.finish(), [30, 90, 10, 90, 40]);
+    }
 
     fn limits(max_items: usize, max_tokens: usize, order: LengthOrder) -> BatchLimits {
         BatchLimits {

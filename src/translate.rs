@@ -8,7 +8,7 @@
 //!
 //! [`Translator::translate`] sorts the sentences of a call by token length, cuts them into batches
 //! under a sentence count and a token budget (so padding stays small and the decoder caches stay
-//! bounded; see [`crate::rebatch`]), runs each batch through [`generate`], and returns the results
+//! bounded; see `crate::rebatch`), runs each batch through [`generate`], and returns the results
 //! in the callers' order.
 //! Empty or whitespace-only sentences never reach the model.
 

@@ -280,7 +280,7 @@ impl fmt::Display for Defect {
 }
 
 /// Verdicts counted: by kind, recovered sentences by step, and remaining doubts by code. One
-/// document's counts are in its [`Stats`](crate::bilingual::Stats); a batch merges them.
+/// document's counts are in its `TranslationStats`; a batch merges them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
     /// Every verdict counted.

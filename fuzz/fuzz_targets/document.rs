@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use passeur::document::{Document, Syntax};
+use passeur::{document::Document, Syntax};
 use passeur::pipeline::Plan;
 use passeur::translate::{Provenance, SentenceTranslation};
 use passeur::write::Format;

@@ -7,7 +7,7 @@
 //!   so that what is kept keeps its byte ranges in the page. On `scripts/article-eval` it agrees
 //!   with readability.js far better than passeur's own scoring ([`select`], kept as the fallback
 //!   when dom_smoothie finds nothing, fails, or the page nests deeper than
-//!   [`crate::html::MAX_DEPTH`], which its parser would take minutes over).
+//!   `crate::html::MAX_DEPTH`, which its parser would take minutes over).
 //! * [`select`], passeur's own scoring in the manner of readability, also gives the title,
 //!   byline and date: Elements that cannot be content are set aside (hidden ones; `nav`, `aside`,
 //!   `footer`, `header`, `form`, `dialog`; class or id naming a menu, share bar, comments,
@@ -21,7 +21,7 @@
 //!   the first `h1` (else the `<title>`); a byline (class or id `author`, `byline`, `auteur`,
 //!   `signature`, or `rel="author"`) and a date (`<time>`, or class `date`, `published`) are kept
 //!   when they are short.
-//! * Plain text and Markdown ([`is_boilerplate`]): lines a scraped page leaves around the
+//! * Plain text and Markdown (`is_boilerplate`): lines a scraped page leaves around the
 //!   article are dropped: breadcrumbs (`Accueil > …`), keyword and tag lines (`Mots clés : …`),
 //!   "back to top" links, share and print buttons, newsletter and cookie notices, and a comments
 //!   section (a `Commentaires (2)` line and the rest of its paragraph).
@@ -175,7 +175,7 @@ pub struct Readable {
 }
 
 /// The article dom_smoothie finds in `source`; none if it finds nothing or fails.
-pub fn readable_paragraphs(source: &str) -> Option<Readable> {
+pub(crate) fn readable_paragraphs(source: &str) -> Option<Readable> {
     let parse = || {
         let mut readability = dom_smoothie::Readability::new(source, None, None).ok()?;
         readability.parse().ok()
@@ -708,7 +708,7 @@ fn measure(dom: &Dom, order: &[NodeId], aside: &[bool]) -> Vec<Measure> {
 }
 
 /// Whether a line of scraped text is boilerplate rather than article (see the module docs).
-pub fn is_boilerplate(line: &str) -> bool {
+pub(crate) fn is_boilerplate(line: &str) -> bool {
     let line = line.trim();
     let lower = line.to_lowercase();
     let words = lower.split_whitespace().count();
@@ -789,7 +789,7 @@ fn retain_text(document: Document) -> Document {
 /// and blocks left without sentences are dropped (code blocks stay). A unit or block that lost
 /// its first or last sentences starts and ends with what is kept, so nothing dropped is copied
 /// into the English.
-pub fn retain_sentences(mut document: Document, keep: &[bool]) -> Document {
+pub(crate) fn retain_sentences(mut document: Document, keep: &[bool]) -> Document {
     let mut index = 0;
     let mut next = 0;
     document.blocks.retain_mut(|block| {

@@ -126,7 +126,7 @@ impl RecordLog {
     /// Opens (creating it, and its directory, if needed) and locks the log at `path`, following a
     /// symbolic link there (the user named it); `what` names the file in the error when another
     /// process holds it.
-    pub fn open(path: &Path, what: &'static str) -> Result<RecordLog> {
+    pub(super) fn open(path: &Path, what: &'static str) -> Result<RecordLog> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|err| Error::io(parent, err))?;
         }
@@ -135,7 +135,7 @@ impl RecordLog {
 
     /// [`RecordLog::open`] for a log passeur places itself (the manifest): its directory must
     /// exist, and a symbolic link in place of the file is refused rather than followed.
-    pub fn open_in_place(path: &Path, what: &'static str) -> Result<RecordLog> {
+    pub(super) fn open_in_place(path: &Path, what: &'static str) -> Result<RecordLog> {
         RecordLog::open_with(path, what, false)
     }
 
@@ -160,7 +160,7 @@ impl RecordLog {
 
     /// A log in an anonymous temporary file inside `directory`, gone when dropped (even after a
     /// kill: the file has no name).
-    pub fn temporary(directory: &Path) -> Result<RecordLog> {
+    pub(super) fn temporary(directory: &Path) -> Result<RecordLog> {
         let file = tempfile::tempfile_in(directory).map_err(|err| Error::io(directory, err))?;
         Ok(RecordLog {
             file,
@@ -169,18 +169,18 @@ impl RecordLog {
     }
 
     /// The file, for reading.
-    pub fn file(&mut self) -> &mut File {
+    pub(super) fn file(&mut self) -> &mut File {
         &mut self.file
     }
 
     /// The file's path, for messages.
-    pub fn path(&self) -> &Path {
+    pub(super) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Appends `record`; returns the offset and length (separator and newline excluded) it was
     /// written at.
-    pub fn append<T: Serialize>(&mut self, record: &T) -> Result<(u64, usize)> {
+    pub(super) fn append<T: Serialize>(&mut self, record: &T) -> Result<(u64, usize)> {
         let line = encode_line(record);
         let offset = self
             .file
@@ -193,7 +193,7 @@ impl RecordLog {
     }
 
     /// Flushes what was appended to the disk.
-    pub fn sync(&mut self) -> Result<()> {
+    pub(super) fn sync(&mut self) -> Result<()> {
         self.file
             .sync_data()
             .map_err(|err| Error::io(&self.path, err))

@@ -29,7 +29,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// The directory inside OUT_DIR that holds the manifest.
-pub const STATE_DIR: &str = ".passeur";
+pub(super) const STATE_DIR: &str = ".passeur";
 
 /// How an input ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +63,7 @@ pub struct Record {
     pub content_sha256: Option<String>,
     /// Size of the input in bytes.
     pub input_bytes: u64,
-    /// The [fingerprint] of the options it was translated with.
+    /// The `fingerprint` of the options it was translated with.
     pub fingerprint: String,
     /// The model that translated it (name, hub repo id or folder), for people reading the log.
     #[serde(default)]
@@ -92,7 +92,7 @@ pub struct Record {
 /// Everything that changes the outputs of an input, hashed: the model and its revision, the
 /// decoding options and passeur's version (the [`Provenance`]), the formats, the token budget and
 /// the forced encoding. Sixteen hex digits.
-pub fn fingerprint(
+pub(super) fn fingerprint(
     provenance: &Provenance,
     formats: &[Format],
     token_budget: usize,
@@ -216,7 +216,7 @@ fn read_manifests(state_dir: &Path) -> Result<(HashMap<String, Record>, usize)> 
 
 /// Whether `record` says the input is done and its outputs are still in `output_dir` with their
 /// recorded sizes (whatever its content and options now).
-pub fn outputs_present(record: &Record, output_dir: &Path) -> bool {
+pub(super) fn outputs_present(record: &Record, output_dir: &Path) -> bool {
     record.status == RecordStatus::Done
         && record.outputs.iter().all(|output| {
             std::fs::symlink_metadata(output_dir.join(&output.path))
@@ -226,7 +226,7 @@ pub fn outputs_present(record: &Record, output_dir: &Path) -> bool {
 
 /// Whether `record` says the input with `content_sha256` is done with `fingerprint` and its
 /// outputs are still in `output_dir` with their recorded sizes.
-pub fn is_up_to_date(
+pub(super) fn is_up_to_date(
     record: &Record,
     content_sha256: &str,
     fingerprint: &str,
@@ -252,7 +252,7 @@ fn manifest_files(state_dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
+pub(super) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)

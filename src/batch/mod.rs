@@ -2,7 +2,7 @@
 //!
 //! # What it does
 //!
-//! Every input under IN_DIR (see [`walk`] for which files) is translated into
+//! Every input under IN_DIR (see `walk` for which files) is translated into
 //! `OUT_DIR/<relative path>.<format extension>` for each format: `2024/mars/a.txt` gives
 //! `OUT_DIR/2024/mars/a.txt.md`. The source extension is kept so that `a.txt` and `a.md` never
 //! write the same file. A web page (`.html`, `.htm`) also gives the translated page at its own
@@ -24,7 +24,7 @@
 //! # How it stays safe
 //!
 //! * Outputs are written atomically (temporary file, flush, rename), then recorded in the
-//!   [manifest]; a kill at any moment leaves complete outputs or none, and hidden temporary files
+//!   manifest; a kill at any moment leaves complete outputs or none, and hidden temporary files
 //!   (`.NAME.XXXXXX.passeur-tmp`) that the next run of the same inputs removes.
 //! * A rerun skips inputs done with the same content and options, redoes changed ones, and
 //!   finishes what a killed run left.
@@ -38,10 +38,10 @@
 //!   both what stopped the run (the manifest, the cache or an output, by path) and that the
 //!   summary is missing.
 //! * Nothing is written outside OUT_DIR: outputs and the summary go through
-//!   [`write_inside`](crate::write::write_inside), which opens every directory below OUT_DIR
+//!   `write_inside`, which opens every directory below OUT_DIR
 //!   without following symbolic links and refuses a link in the way; the manifest directory must
 //!   be a real directory. Nothing is read outside IN_DIR through a link unless
-//!   [`BatchOptions::follow_symlinks`] (see [`walk`]); entries left out are reported
+//!   [`BatchOptions::follow_symlinks`] (see `walk`); entries left out are reported
 //!   ([`Event::LeftOut`]) and listed in the summary.
 //! * [`BatchOptions::interrupt`] stops a run cleanly (the CLI sets it on SIGTERM or Ctrl-C): no
 //!   new document is started, the engine call in progress completes, the documents whose every
@@ -54,16 +54,16 @@
 //! and [`totals`] adds up what all of them did.
 
 mod cache;
-pub mod digest;
+mod digest;
 mod log;
-pub mod manifest;
+mod manifest;
 mod names;
 mod reader;
 mod runner;
 mod shard;
 mod summary;
 mod totals;
-pub mod walk;
+mod walk;
 
 pub use cache::{
     merge as merge_caches, namespace as cache_namespace, CacheStats, CachedTranslation,
@@ -138,7 +138,7 @@ pub struct BatchOptions {
     pub output_dir: PathBuf,
     /// Output formats (duplicates ignored); bilingual Markdown when empty.
     pub formats: Vec<Format>,
-    /// Patterns of the files to translate ([`walk::DEFAULT_INCLUDE`] when empty).
+    /// Patterns of the files to translate (`walk::DEFAULT_INCLUDE` when empty).
     pub include: Vec<String>,
     /// Patterns of files and directories to leave out.
     pub exclude: Vec<String>,

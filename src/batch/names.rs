@@ -7,7 +7,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// `relative` with `/` between components.
-pub fn slash_name(relative: &Path) -> String {
+pub(super) fn slash_name(relative: &Path) -> String {
     relative
         .components()
         .map(|c| c.as_os_str().to_string_lossy())

@@ -29,7 +29,7 @@ use std::fs::FileType;
 use std::path::{Path, PathBuf};
 
 /// The patterns used when no `--include` is given.
-pub const DEFAULT_INCLUDE: [&str; 4] = ["*.txt", "*.md", "*.html", "*.htm"];
+pub(super) const DEFAULT_INCLUDE: [&str; 4] = ["*.txt", "*.md", "*.html", "*.htm"];
 
 /// Which files of the input directory are inputs.
 #[derive(Debug, Clone)]
@@ -39,7 +39,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// A filter from `--include` patterns ([`DEFAULT_INCLUDE`] when empty) and `--exclude`
+    /// A filter from `--include` patterns (`DEFAULT_INCLUDE` when empty) and `--exclude`
     /// patterns.
     pub fn new(include: &[String], exclude: &[String]) -> Result<Filter> {
         let compile = |patterns: &[String]| -> Result<Vec<Pattern>> {
@@ -118,7 +118,7 @@ pub struct LeftOut {
 
 /// What a walk found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Found {
+pub(super) struct Found {
     /// The inputs, sorted by relative path.
     pub inputs: Vec<InputFile>,
     /// Directories that could not be listed.
@@ -129,7 +129,7 @@ pub struct Found {
 
 /// A directory that could not be listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnreadableDirectory {
+pub(super) struct UnreadableDirectory {
     /// Its path relative to the input directory, `/`-separated.
     pub name: String,
     /// Why.
@@ -138,7 +138,8 @@ pub struct UnreadableDirectory {
 
 /// Lists the inputs under `input_dir` (see the module docs), skipping `output_dir`, without
 /// following symbolic links out of `input_dir`.
-pub fn find_inputs(
+#[cfg(test)]
+fn find_inputs(
     input_dir: &Path,
     output_dir: &Path,
     filter: &Filter,
@@ -149,7 +150,7 @@ pub fn find_inputs(
 
 /// Walks `input_dir` (see the module docs), skipping `output_dir`; `follow_symlinks` lets links
 /// lead anywhere.
-pub fn walk(
+pub(super) fn walk(
     input_dir: &Path,
     output_dir: &Path,
     filter: &Filter,

@@ -4,9 +4,9 @@
 //! Each piece of advice must lead somewhere: a suggestion is only made when following it works
 //! (e.g. `--model NAME@REVISION` only for revisions the cache holds completely).
 
-use passeur::error::OfflineMiss;
 use passeur::hub;
 use passeur::Error;
+use passeur::OfflineMiss;
 
 /// The advice for the first passeur error in `err`'s chain, if there is any to give.
 pub fn advice(err: &anyhow::Error) -> Option<String> {

@@ -8,12 +8,12 @@
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use passeur::bilingual::Bilingual;
-use passeur::document::{Document, Syntax};
 use passeur::input::{self, DecodedText};
 use passeur::pipeline::{Plan, Progress};
 use passeur::translate::Provenance;
 use passeur::write::{self, Format};
+use passeur::Bilingual;
+use passeur::{document::Document, Syntax};
 use passeur::{html, web, Passeur};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

@@ -19,7 +19,7 @@ pub struct InlineText {
     /// The inline markup of an HTML source (`<a>`, `<em>`, `<br>`, comments…) as boundaries
     /// between characters, in source order; empty for text and Markdown. In a translation, the
     /// same boundaries in the same order, placed in the English (see
-    /// [`crate::document::markup`]).
+    /// `crate::document::markup`).
     pub tags: Vec<Tag>,
 }
 
@@ -157,7 +157,7 @@ pub(crate) struct Projection {
 impl Projection {
     /// Projects the content `lines` of a unit of `source` (ranges as produced by the block
     /// parser), parsing inline links when `markdown` is set.
-    pub fn build(source: &str, lines: &[Range<usize>], markdown: bool) -> Projection {
+    pub(super) fn build(source: &str, lines: &[Range<usize>], markdown: bool) -> Projection {
         let mut projection = Projection::default();
         for (i, line) in lines.iter().enumerate() {
             if i > 0 {
@@ -218,13 +218,13 @@ impl Projection {
     }
 
     /// Source offset of the projected offset `at`, a character start.
-    pub fn source_start(&self, at: usize) -> usize {
+    pub(super) fn source_start(&self, at: usize) -> usize {
         let chunk = self.chunk_at(at);
         chunk.source + (at - chunk.projected)
     }
 
     /// Source offset just after the character that ends before projected offset `at`.
-    pub fn source_end(&self, at: usize) -> usize {
+    pub(super) fn source_end(&self, at: usize) -> usize {
         if at == 0 {
             return self.source_start(0);
         }

@@ -36,11 +36,11 @@ use super::{InlineText, Link, Tag, TagKind};
 use std::ops::Range;
 
 /// Most tags in one sentence for which fragments are looked for.
-pub const MAX_SEARCHED_TAGS: usize = 2000;
+pub(crate) const MAX_SEARCHED_TAGS: usize = 2000;
 
 /// An element's content within one sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fragment {
+pub(crate) struct Fragment {
     /// Index of the element's opening tag in the sentence's tags; none when it opened in an
     /// earlier sentence.
     pub open: Option<usize>,
@@ -54,7 +54,7 @@ pub struct Fragment {
 
 /// What placing a fragment takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Need {
+pub(crate) enum Need {
     /// Nothing: it covers the whole sentence.
     Whole,
     /// Nothing: it has no text.
@@ -69,7 +69,7 @@ pub enum Need {
 
 /// The fragments of `sentence`'s elements, outer ones first, in source order (see the module
 /// docs). Empty when the sentence has more than [`MAX_SEARCHED_TAGS`] tags.
-pub fn fragments(sentence: &InlineText) -> Vec<Fragment> {
+pub(crate) fn fragments(sentence: &InlineText) -> Vec<Fragment> {
     let tags = &sentence.tags;
     if tags.len() > MAX_SEARCHED_TAGS {
         return Vec::new();
@@ -139,7 +139,7 @@ fn partners(tags: &[Tag]) -> Vec<Option<usize>> {
 
 /// How a sentence's tags were placed in its English.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Placement {
+pub(crate) struct Placement {
     /// Elements whose fragment was found (or covers the whole sentence).
     pub found: usize,
     /// Elements and void tags placed by the rules for unplaced tags.
@@ -149,7 +149,7 @@ pub struct Placement {
 /// The English `english` of `source` with `source`'s tags and links placed in it (see the module
 /// docs). `fragments` are [`fragments`]`(source)`, and `translations` the English of each
 /// fragment whose need is a translation (`None` when it has none).
-pub fn place(
+pub(crate) fn place(
     english: &str,
     source: &InlineText,
     fragments: &[Fragment],

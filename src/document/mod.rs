@@ -39,13 +39,14 @@
 
 mod html;
 mod inline;
-pub mod markup;
+pub(crate) mod markup;
 mod parse;
 mod sentences;
 mod split;
-mod structure;
+pub(crate) mod structure;
 
 pub use html::{HtmlSource, Slot, UnitPlace, UnitSource};
 pub use inline::{InlineText, Link, Tag, TagKind};
 pub use split::split_to_budget;
-pub use structure::{Block, BlockKind, Document, SourceSentence, Syntax, Unit, UnitKind};
+pub(crate) use structure::Syntax;
+pub use structure::{Block, BlockKind, Document, SourceSentence, Unit, UnitKind};

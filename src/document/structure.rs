@@ -153,7 +153,7 @@ impl Document {
     /// Splits `source` into blocks, units and sentences.
     ///
     /// ```
-    /// use passeur::document::{BlockKind, Document, Syntax};
+    /// use passeur::{document::{BlockKind, Document}, Syntax};
     /// let doc = Document::parse("## Titre\n\n- Un point.\n- Un autre.\n", Syntax::Markdown);
     /// assert_eq!(doc.blocks.len(), 2);
     /// assert_eq!(doc.blocks[0].kind, BlockKind::Heading { level: 2 });

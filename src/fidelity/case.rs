@@ -8,7 +8,7 @@
 
 /// Whether `text` is written in capitals: at least two words of two or more letters, at least six
 /// capitals in all, and no lower-case letter. A lone acronym ("ONU") is not ALL-CAPS text.
-pub fn is_all_caps(text: &str) -> bool {
+pub(super) fn is_all_caps(text: &str) -> bool {
     if text.chars().any(char::is_lowercase) {
         return false;
     }
@@ -21,7 +21,7 @@ pub fn is_all_caps(text: &str) -> bool {
 }
 
 /// `text` in sentence case: all lower case, then the first letter upper case.
-pub fn lower_for_model(text: &str) -> String {
+pub(super) fn lower_for_model(text: &str) -> String {
     let lower = text.to_lowercase();
     match lower.char_indices().find(|(_, c)| c.is_alphabetic()) {
         Some((i, c)) => {
@@ -36,7 +36,7 @@ pub fn lower_for_model(text: &str) -> String {
 }
 
 /// The translation of ALL-CAPS text, in capitals again.
-pub fn restore_caps(translation: &str) -> String {
+pub(super) fn restore_caps(translation: &str) -> String {
     translation.to_uppercase()
 }
 

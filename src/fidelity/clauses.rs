@@ -61,7 +61,7 @@ const LOWER_CASE_STARTS: &[&str] = &[
 
 /// Splits `text` into clauses as described in the module documentation; a sentence with no usable
 /// split point comes back whole.
-pub fn split_clauses(text: &str) -> Vec<&str> {
+pub(super) fn split_clauses(text: &str) -> Vec<&str> {
     type Cut = fn(&str, usize, char) -> bool;
     let after_mark: Cut = |text, i, c| text[i + c.len_utf8()..].starts_with(char::is_whitespace);
     let before_dash: Cut = |text, i, _| text[..i].ends_with(char::is_whitespace);
@@ -129,7 +129,7 @@ fn merge_short<'a>(text: &'a str, cuts: &[usize]) -> Vec<&'a str> {
 /// Joins the translations of the parts of a split sentence: a part that ended with `, ; :` in the
 /// source keeps that mark instead of the full stop the model tends to add, and a part that started
 /// in lower case does not start with a capitalised function word.
-pub fn join_clauses(source_parts: &[&str], translations: &[String]) -> String {
+pub(super) fn join_clauses(source_parts: &[&str], translations: &[String]) -> String {
     let mut joined = String::new();
     let last = translations.len().saturating_sub(1);
     for (k, (source, translation)) in source_parts.iter().zip(translations).enumerate() {

@@ -13,17 +13,17 @@
 //!
 //! 1. **Protection** ([`protect`]): URLs, e-mails, @handles, #hashtags, domains and `code` become
 //!    placeholders; they are restored afterwards, each exactly once.
-//! 2. **Typography for the model** ([`typography::for_model`]): French spaces and apostrophes
+//! 2. **Typography for the model** (`typography::for_model`): French spaces and apostrophes
 //!    made uniform.
 //! 3. **Translation** of all sentences of the batch in one call.
-//! 4. **Restoration**: English typography ([`typography::english`]), then protected spans.
+//! 4. **Restoration**: English typography (`typography::english`), then protected spans.
 //! 5. **Checks**: numbers, dates and times agree ([`numbers`]); no empty, truncated, copied,
 //!    looping or implausibly long or short translation ([`degeneration`]).
 //! 6. **Recovery** of defective sentences, in this order, each step batched over every sentence
 //!    still defective and stopping for a sentence as soon as one attempt passes:
 //!    1. decode again with a repetition guard and at least 4 beams ([`Retry`]);
-//!    2. translate the sentence clause by clause ([`clauses`]);
-//!    3. for ALL-CAPS text, translate it in sentence case and capitalise the result ([`case`]).
+//!    2. translate the sentence clause by clause (`clauses`);
+//!    3. for ALL-CAPS text, translate it in sentence case and capitalise the result (`case`).
 //! 7. **Flag**: if no attempt passes, the best one (fewest and mildest defects, then best model
 //!    score) is kept and flagged with its reasons.
 //!
@@ -65,19 +65,53 @@
 //! [`Verdict`]: crate::verdict::Verdict
 //! [`Defect`]: crate::verdict::Defect
 
-pub mod case;
-pub mod clauses;
+mod case;
+mod clauses;
 pub mod degeneration;
 mod guard;
 pub mod numbers;
-pub mod passthrough;
+mod passthrough;
 pub mod protect;
 mod retry;
 mod runs;
-pub mod typography;
+mod typography;
 
-pub use degeneration::LengthBand;
 pub use guard::{Guard, GuardOptions, Guarded};
 pub use passthrough::is_passthrough;
 pub use retry::{FixedDecoding, Retry, RetryTranslator};
 pub use typography::QuoteStyle;
+
+#[cfg(test)]
+mod props {
+    use super::{case, clauses, typography, QuoteStyle};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_text_helpers_never_panic(text in "\\PC{0,80}|[\\x00-\\x7f]{0,80}|.{0,80}") {
+            let _ = case::is_all_caps(&text);
+            let _ = case::lower_for_model(&text);
+            let _ = case::restore_caps(&text);
+            let _ = clauses::split_clauses(&text);
+        }
+
+        #[test]
+        fn typography_is_idempotent(text in "[a-zA-Z0-9 \\u{a0}\\u{202f}«»\"“”'’‘,.;:!?%()…\\-]{0,60}") {
+            for quotes in [QuoteStyle::Curly, QuoteStyle::Straight] {
+                let once = typography::english(&text, quotes);
+                // Straight quotes lose which side a quote was on, so only curly output is stable on
+                // arbitrary (unbalanced, nested) quotation marks.
+                if quotes == QuoteStyle::Curly {
+                    prop_assert_eq!(typography::english(&once, quotes), once.clone());
+                }
+                prop_assert!(!once.contains(['\u{a0}', '\u{202f}']), "no-break space in {:?}", once);
+                for mark in [" ,", " .", " ;", " :", " !", " ?"] {
+                    prop_assert!(!once.contains(mark), "{:?} in {:?}", mark, once);
+                }
+            }
+            let model = typography::for_model(&text);
+            prop_assert_eq!(typography::for_model(&model), model.clone());
+            prop_assert!(!model.contains("  ") && !model.contains('\u{a0}'), "{:?}", model);
+        }
+    }
+}

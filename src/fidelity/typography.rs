@@ -30,7 +30,7 @@ fn is_special_space(c: char) -> bool {
 
 /// Normalises French typography for the model: every run of whitespace (no-break spaces
 /// included) becomes one plain space, ’ becomes `'`, guillemets get exactly one space inside.
-pub fn for_model(text: &str) -> String {
+pub(super) fn for_model(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     for c in text.chars() {
@@ -50,7 +50,7 @@ pub fn for_model(text: &str) -> String {
 }
 
 /// English typography for the model's output: see the module documentation.
-pub fn english(text: &str, quotes: QuoteStyle) -> String {
+pub(super) fn english(text: &str, quotes: QuoteStyle) -> String {
     let (open, close, apostrophe) = match quotes {
         QuoteStyle::Curly => ('“', '”', '’'),
         QuoteStyle::Straight => ('"', '"', '\''),

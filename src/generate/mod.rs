@@ -29,7 +29,7 @@
 mod beam;
 mod greedy;
 mod logits;
-pub mod options;
+mod options;
 
 pub use options::{EarlyStopping, GenerationConfig, GenerationOptions};
 
@@ -68,6 +68,10 @@ pub fn generate(
 
 /// The first decoder step's raw logits for each source (decoder input: the start token), before
 /// any processor: `[sources][decoder_vocab_size]`.
+///
+/// Public only for the parity tests (tests/it/parity.rs and others compare it with transformers'
+/// logits); not part of the API.
+#[doc(hidden)]
 pub fn first_step_logits(
     model: &MarianModel,
     sources: &[Vec<u32>],

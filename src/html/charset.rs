@@ -11,10 +11,10 @@ use encoding_rs::Encoding;
 use html5gum::{DefaultEmitter, Token, Tokenizer};
 
 /// How far into a page a charset declaration is looked for.
-pub const PRESCAN_BYTES: usize = 64 * 1024;
+pub(crate) const PRESCAN_BYTES: usize = 64 * 1024;
 
 /// The encoding the page's `<meta>` elements declare, if any.
-pub fn declared_in_meta(bytes: &[u8]) -> Option<&'static Encoding> {
+pub(crate) fn declared_in_meta(bytes: &[u8]) -> Option<&'static Encoding> {
     let head = &bytes[..bytes.len().min(PRESCAN_BYTES)];
     let mut emitter = DefaultEmitter::default();
     emitter.naively_switch_states(true);
@@ -75,13 +75,13 @@ fn meta_encoding(label: &str) -> Option<&'static Encoding> {
 
 /// The encoding named by the `charset` parameter of a `Content-Type` value such as
 /// `text/html; charset=ISO-8859-1`.
-pub fn declared_in_content_type(content_type: &str) -> Option<&'static Encoding> {
+pub(crate) fn declared_in_content_type(content_type: &str) -> Option<&'static Encoding> {
     charset_parameter(content_type).and_then(|label| Encoding::for_label(label.trim().as_bytes()))
 }
 
 /// The value after `charset=` in `content` (the HTML standard's "extracting a character encoding
 /// from a meta element", which also reads HTTP headers): quoted, or up to whitespace or `;`.
-pub fn charset_parameter(content: &str) -> Option<&str> {
+pub(crate) fn charset_parameter(content: &str) -> Option<&str> {
     let lower = content.to_ascii_lowercase();
     let mut from = 0;
     loop {

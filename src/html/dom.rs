@@ -34,14 +34,14 @@ pub type NodeId = usize;
 /// Deepest element nesting kept; start tags deeper than this are ignored (their text goes to the
 /// element at this depth). Without a bound, html5ever's scope checks make deep nesting quadratic
 /// (100,000 nested `<div>` took 75 s to parse).
-pub const MAX_DEPTH: u32 = 512;
+pub(crate) const MAX_DEPTH: u32 = 512;
 
 /// The parsed page.
 #[derive(Debug, Clone, Default)]
 pub struct Dom {
     /// Every node; index 0 is the document.
     pub nodes: Vec<Node>,
-    /// Start tags ignored because they were nested deeper than [`MAX_DEPTH`].
+    /// Start tags ignored because they were nested deeper than `MAX_DEPTH`.
     pub too_deep: usize,
 }
 

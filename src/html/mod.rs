@@ -3,24 +3,23 @@
 //!
 //! * [`decode`]: bytes → text. A byte-order mark wins, then `--encoding`, then the charset of an
 //!   HTTP `Content-Type` header, then the page's `<meta charset>` or `<meta http-equiv>`
-//!   ([`charset`]), then the rules of [`crate::input`] (valid UTF-8, else a guess).
+//!   (`charset`), then the rules of [`crate::input`] (valid UTF-8, else a guess).
 //! * [`parse`]: text → [`Dom`], with html5gum's tokenizer (which reports byte spans) feeding
 //!   html5ever's tree builder (the HTML standard's tree construction). No recursion anywhere, and
-//!   nesting beyond [`MAX_DEPTH`] is flattened, so any input parses in bounded stack and time.
+//!   nesting beyond `MAX_DEPTH` is flattened, so any input parses in bounded stack and time.
 //! * [`role`]: what an element is to the translator (a block, inline markup, something never
 //!   translated).
 //!
 //! The document layer ([`crate::document`]) turns the tree into blocks and sentences; the page
 //! writer ([`crate::write::page`]) writes the English back into the source.
 
-pub mod charset;
+pub(crate) mod charset;
 mod dom;
 mod parse;
 
-pub use dom::{
-    Attr, Descendants, Dom, Element, Node, NodeData, NodeId, Text, TextPiece, MAX_DEPTH,
-};
-pub use parse::{checkpoints, parse};
+pub use dom::{Attr, Descendants, Dom, Element, Node, NodeData, NodeId, Text, TextPiece};
+pub(crate) use parse::checkpoints;
+pub use parse::parse;
 
 use crate::input::{self, DecodedText, Detection};
 use crate::Result;
@@ -115,7 +114,7 @@ pub fn role(name: Option<&str>) -> Role {
 
 /// Whether `element` asks not to be translated: `translate="no"`, the `notranslate` class, or a
 /// `lang` attribute naming a language other than French.
-pub fn keeps_its_language(element: &Element) -> bool {
+pub(crate) fn keeps_its_language(element: &Element) -> bool {
     let no_translate = element
         .attr("translate")
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("no"));

@@ -265,7 +265,7 @@ impl ForwardingEmitter for GumEmitter<'_> {
 /// name (`&copy2` is `©2`), so the end is found where both sides agree again. If the two sides
 /// cannot be aligned (never seen), the whole token is one "reference": every character maps to
 /// its start, which keeps every range valid, only coarser.
-pub fn checkpoints(decoded: &str, source: &str) -> Vec<(usize, usize)> {
+pub(crate) fn checkpoints(decoded: &str, source: &str) -> Vec<(usize, usize)> {
     align(decoded, source).unwrap_or_else(|| vec![(0, 0), (decoded.len(), source.len())])
 }
 

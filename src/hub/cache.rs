@@ -282,7 +282,7 @@ fn collect_refs(root: &Path, dir: &Path, refs: &mut Vec<(String, String)>) {
 }
 
 /// The commit of a file's snapshot folder, when `path` is `…/snapshots/<commit>/<file>`.
-pub fn snapshot_commit(path: &Path) -> Option<String> {
+pub(crate) fn snapshot_commit(path: &Path) -> Option<String> {
     let commit_dir = path.parent()?;
     let snapshots = commit_dir.parent()?;
     if snapshots.file_name()? != "snapshots" {

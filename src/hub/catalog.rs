@@ -124,6 +124,6 @@ pub fn catalog() -> Result<&'static [CatalogEntry]> {
 }
 
 /// The models.toml entry called `name`, if any.
-pub fn find(name: &str) -> Result<Option<&'static CatalogEntry>> {
+pub(super) fn find(name: &str) -> Result<Option<&'static CatalogEntry>> {
     Ok(catalog()?.iter().find(|entry| entry.name == name))
 }

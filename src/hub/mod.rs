@@ -32,13 +32,13 @@ mod resolver;
 mod spec;
 mod status;
 
-pub use cache::{snapshot_commit, CacheLookup, HubCache};
+pub use cache::{CacheLookup, HubCache};
 pub use catalog::{
     catalog, parse_catalog, CatalogEntry, GenerationDefaults, WeightsCandidate, MODELS_TOML,
 };
 pub use files::{resolve_local, HubOrigin, ModelFiles, ModelSource, WeightsFormat};
 pub use options::{NetworkOptions, ResolveOptions, DEFAULT_ENDPOINT};
-pub use spec::{is_commit_hash, ModelSpec};
+pub use spec::ModelSpec;
 pub(crate) use spec::{validate_repo_id, validate_revision};
 pub use status::{
     cache_status, inspect, CacheStatus, FileNeed, FileReport, FileState, ModelReport,

@@ -96,7 +96,7 @@ impl ModelSpec {
 }
 
 /// Whether `revision` is a full commit hash (40 lowercase hex digits).
-pub fn is_commit_hash(revision: &str) -> bool {
+pub(crate) fn is_commit_hash(revision: &str) -> bool {
     revision.len() == 40
         && revision
             .bytes()

@@ -17,11 +17,11 @@
 //! [`Quantization::Int8`] stores weight matrices in 8 bits (see `notes/perf.md`).
 
 mod attention;
-pub mod config;
+mod config;
 mod fused;
 mod json;
 mod linear;
-pub mod marian;
+mod marian;
 pub(crate) mod packed;
 mod rows;
 pub(crate) mod simd;

@@ -8,7 +8,7 @@
 //!   the pieces' translations joined by a space (no space where the cut fell inside a word);
 //! * every distinct request text is translated once per document (boilerplate repeats);
 //! * requests go to the translator sorted by token count, in chunks of
-//!   [`PipelineOptions::chunk_size`] ([`crate::rebatch`]), so each call is a batch of similar
+//!   [`PipelineOptions::chunk_size`] (`crate::rebatch`), so each call is a batch of similar
 //!   lengths and progress can be reported between calls; translations return to their sentences in
 //!   document order;
 //! * a link's text is translated on its own (unless it is the whole sentence, which then is the
@@ -20,7 +20,7 @@
 //! [`Plan`] decides (the rules above; `plan.rs`, and `links.rs` for the links); [`Pipeline`] runs
 //! a plan with a [`SentenceTranslator`](crate::translate::SentenceTranslator) (`run.rs`); the
 //! result is a [`Bilingual`](crate::bilingual::Bilingual) document, whose data lives in
-//! [`crate::bilingual`] for the writers to read.
+//! `crate::bilingual` for the writers to read.
 
 mod links;
 mod markup;
@@ -28,4 +28,5 @@ mod plan;
 mod run;
 
 pub use plan::{Plan, Request};
-pub use run::{token_budget, Pipeline, PipelineOptions, Progress};
+pub(crate) use run::token_budget;
+pub use run::{Pipeline, PipelineOptions, Progress};

@@ -3,7 +3,7 @@
 
 use super::links::place_links;
 use super::markup::{place_markup, plan_markup, MarkupPlan};
-use crate::bilingual::{Bilingual, Stats, TargetSentence};
+use crate::bilingual::{Bilingual, TargetSentence, TranslationStats};
 use crate::document::{split_to_budget, Document, SourceSentence};
 use crate::fidelity::is_passthrough;
 use crate::rebatch::check_count;
@@ -47,7 +47,7 @@ enum SentencePlan {
 /// documents together (and may cache them).
 ///
 /// ```
-/// use passeur::document::{Document, Syntax};
+/// use passeur::{document::Document, Syntax};
 /// use passeur::pipeline::Plan;
 /// use passeur::translate::{Provenance, SentenceTranslation};
 /// let doc = Document::parse("Bonjour. 5.000\n\nAu revoir.", Syntax::Text);
@@ -187,10 +187,10 @@ impl Plan {
             self.requests.len(),
             "assembly of the document",
         )?;
-        let mut stats = Stats {
+        let mut stats = TranslationStats {
             blocks: self.document.blocks.len(),
             requests: self.requests.len(),
-            ..Stats::default()
+            ..TranslationStats::default()
         };
         let targets: Vec<TargetSentence> = self
             .document

@@ -42,7 +42,7 @@ pub struct Progress {
 
 /// The largest token count of one request: `max_sentence_tokens` if given, but never more than
 /// the translator's limit.
-pub fn token_budget(
+pub(crate) fn token_budget(
     translator: &dyn SentenceTranslator,
     max_sentence_tokens: Option<usize>,
 ) -> usize {
@@ -84,7 +84,7 @@ impl<'t> Pipeline<'t> {
         }
     }
 
-    /// The largest token count of one request (see [`token_budget`]).
+    /// The largest token count of one request (see `token_budget`).
     pub fn token_budget(&self) -> usize {
         token_budget(self.translator, self.options.max_sentence_tokens)
     }

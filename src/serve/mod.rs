@@ -28,7 +28,7 @@
 //!   `text/plain` body): the aligned bilingual result as JSON lines, exactly what
 //!   `passeur translate --format jsonl` writes ([`crate::write::jsonl`]);
 //! * `GET /health`: 200 `{"status": "ok"}` once the model is loaded, 503 before;
-//! * `GET /metrics`: Prometheus metrics ([`metrics`]).
+//! * `GET /metrics`: Prometheus metrics (`metrics`).
 //!
 //! # Operations
 //!
@@ -43,7 +43,7 @@ mod detect;
 mod keys;
 mod libretranslate;
 mod listen;
-pub mod metrics;
+mod metrics;
 mod native;
 mod reply;
 

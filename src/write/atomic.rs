@@ -52,7 +52,7 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
 /// following any symbolic link below `root` (`root` itself may be one). A link, a directory or a
 /// special file in the way is an error naming it; nothing is written outside `root`. `relative`
 /// must be a plain relative path (no `..`).
-pub fn write_inside(root: &Path, relative: &Path, contents: &[u8]) -> Result<()> {
+pub(crate) fn write_inside(root: &Path, relative: &Path, contents: &[u8]) -> Result<()> {
     let mut parts = Vec::new();
     for component in relative.components() {
         match component {

@@ -142,7 +142,7 @@ fn meta(out: &mut String, name: &str, content: &str) {
 }
 
 /// `12 sentences: 10 translated, 2 copied unchanged, 1 recovered, 1 flagged as doubtful.`
-fn counts(stats: &crate::bilingual::Stats) -> String {
+fn counts(stats: &crate::TranslationStats) -> String {
     let split_sentences = stats.split_sentences;
     let stats = &stats.verdicts;
     let plural =
@@ -169,7 +169,7 @@ fn counts(stats: &crate::bilingual::Stats) -> String {
 }
 
 /// What the marks mean.
-fn legend(stats: &crate::bilingual::Stats) -> String {
+fn legend(stats: &crate::TranslationStats) -> String {
     let stats = &stats.verdicts;
     let mut legend = String::from(
         "Hover over or focus a sentence to highlight its counterpart. \

@@ -18,7 +18,7 @@
 //! its name, its recovery step and its flags' codes and reasons are the only places where the
 //! verdict becomes words.
 
-pub mod atomic;
+mod atomic;
 mod html;
 mod jsonl;
 mod markdown;
@@ -26,9 +26,8 @@ mod page;
 mod text;
 mod tmx;
 
-pub use atomic::{
-    drain_on_signal, remove_temporary_files_on_signal, write_atomically, write_inside,
-};
+pub(crate) use atomic::write_inside;
+pub use atomic::{drain_on_signal, remove_temporary_files_on_signal, write_atomically};
 pub use html::render as html;
 pub use jsonl::render as jsonl;
 pub use markdown::render as markdown;

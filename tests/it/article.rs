@@ -4,7 +4,7 @@
 use crate::support;
 
 use passeur::article;
-use passeur::document::{Document, Syntax};
+use passeur::{document::Document, Syntax};
 use support::{ARTICLE_MD, ARTICLE_TXT};
 
 fn sentences(document: &Document) -> Vec<String> {

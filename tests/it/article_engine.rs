@@ -5,12 +5,12 @@
 use crate::support;
 
 use assert_cmd::Command;
-use passeur::document::Syntax;
 use passeur::generate::GenerationOptions;
 use passeur::hub::resolve_local;
 use passeur::pipeline::{Pipeline, PipelineOptions};
 use passeur::translate::{SentenceTranslator, Translator, TranslatorOptions};
 use passeur::write::Format;
+use passeur::Syntax;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use support::{check_all_formats, ARTICLE_MD, ARTICLE_TXT};

@@ -10,10 +10,10 @@ use crate::batch_corpus;
 
 use batch_corpus::{generate, good_inputs, BINARY_INPUT, BOILERPLATE, LEGACY_TEXT};
 use passeur::batch::{self, BatchOptions, Event, InputReport, Outcome, Shard, Summary};
-use passeur::document::{Document, Syntax};
 use passeur::pipeline::{Pipeline, PipelineOptions};
 use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use passeur::write::Format;
+use passeur::{document::Document, Syntax};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -665,16 +665,13 @@ fn a_run_killed_with_sigkill_leaves_no_partial_output() {
             std::fs::read(folder.input.join(record["input"].as_str().unwrap())).unwrap();
         assert_eq!(
             record["content_sha256"].as_str().unwrap(),
-            passeur::batch::digest::sha256_hex(&input_bytes)
+            sha256_hex(&input_bytes)
         );
         for output in record["outputs"].as_array().unwrap() {
             let bytes =
                 std::fs::read(folder.output.join(output["path"].as_str().unwrap())).unwrap();
             assert_eq!(bytes.len() as u64, output["bytes"].as_u64().unwrap());
-            assert_eq!(
-                passeur::batch::digest::sha256_hex(&bytes),
-                output["sha256"].as_str().unwrap()
-            );
+            assert_eq!(sha256_hex(&bytes), output["sha256"].as_str().unwrap());
         }
     }
     // Every visible file is complete: the rerun, which writes the same bytes, must leave it as is.
@@ -704,4 +701,11 @@ fn a_run_killed_with_sigkill_leaves_no_partial_output() {
             );
         }
     }
+}
+
+/// A SHA-256 digest in lower-case hexadecimal, as `sha256sum` prints it (computed here, not by
+/// the code under test).
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
 }

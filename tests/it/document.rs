@@ -3,12 +3,15 @@
 
 use crate::support;
 
-use passeur::bilingual::Bilingual;
-use passeur::document::{BlockKind, Document, Syntax};
 use passeur::pipeline::{Pipeline, PipelineOptions, Plan, Progress};
 use passeur::translate::{SentenceTranslation, SentenceTranslator};
 use passeur::verdict::Verdict;
+use passeur::Bilingual;
 use passeur::Error;
+use passeur::{
+    document::{BlockKind, Document},
+    Syntax,
+};
 use support::{paragraphs, shout, words, Scripted, ARTICLE_MD, ARTICLE_TXT};
 
 fn translate_with(translator: &Scripted, text: &str, options: PipelineOptions) -> Bilingual {
@@ -430,8 +433,8 @@ fn empty_and_blank_input_is_an_empty_document() {
 
 mod properties {
     use super::support::{check_all_formats, Scripted};
-    use passeur::document::{Document, Syntax};
     use passeur::pipeline::{Pipeline, PipelineOptions};
+    use passeur::{document::Document, Syntax};
     use proptest::prelude::*;
 
     /// Text made of what articles and Markdown are made of, so that structure actually appears.

@@ -4,11 +4,11 @@
 use crate::support;
 
 use assert_cmd::Command;
-use passeur::document::{Document, Syntax};
 use passeur::fidelity::{FixedDecoding, Guard, Guarded};
 use passeur::pipeline::{Pipeline, PipelineOptions, Plan};
 use passeur::verdict::{Recovery, Verdict};
 use passeur::write;
+use passeur::{document::Document, Syntax};
 use scraper::Html;
 use serde_json::Value;
 use support::{parse_tmx, select, Scripted};

@@ -4,9 +4,7 @@
 
 use passeur::fidelity::numbers::{compare, extract, Lang};
 use passeur::fidelity::protect::{find_spans, Protected};
-use passeur::fidelity::{
-    case, clauses, degeneration, is_passthrough, typography, FixedDecoding, Guard, QuoteStyle,
-};
+use passeur::fidelity::{degeneration, is_passthrough, FixedDecoding, Guard};
 use passeur::translate::{SentenceTranslation, SentenceTranslator};
 use proptest::prelude::*;
 
@@ -144,31 +142,9 @@ proptest! {
         let _ = extract(&text, Lang::English);
         let _ = compare(&text, &other);
         let _ = degeneration::check(&text, &other, &Default::default());
-        let _ = case::is_all_caps(&text);
-        let _ = case::lower_for_model(&text);
-        let _ = clauses::split_clauses(&text);
         let protected = Protected::new(&text);
         let restored = protected.restore(&other);
         prop_assert_eq!(restored.placements.len(), protected.spans().len());
-    }
-
-    #[test]
-    fn typography_is_idempotent(text in "[a-zA-Z0-9 \\u{a0}\\u{202f}«»\"“”'’‘,.;:!?%()…\\-]{0,60}") {
-        for quotes in [QuoteStyle::Curly, QuoteStyle::Straight] {
-            let once = typography::english(&text, quotes);
-            // Straight quotes lose which side a quote was on, so only curly output is stable on
-            // arbitrary (unbalanced, nested) quotation marks.
-            if quotes == QuoteStyle::Curly {
-                prop_assert_eq!(typography::english(&once, quotes), once.clone());
-            }
-            prop_assert!(!once.contains(['\u{a0}', '\u{202f}']), "no-break space in {:?}", once);
-            for mark in [" ,", " .", " ;", " :", " !", " ?"] {
-                prop_assert!(!once.contains(mark), "{:?} in {:?}", mark, once);
-            }
-        }
-        let model = typography::for_model(&text);
-        prop_assert_eq!(typography::for_model(&model), model.clone());
-        prop_assert!(!model.contains("  ") && !model.contains('\u{a0}'), "{:?}", model);
     }
 
     #[test]

@@ -42,7 +42,7 @@ fn fixture_loader() -> Loader {
 
 /// What `passeur translate` gives for `text`: the fixture model behind the guard, through the
 /// document pipeline, one text at a time.
-fn expected(text: &str) -> passeur::bilingual::Bilingual {
+fn expected(text: &str) -> passeur::Bilingual {
     let translator = fixture_translator();
     let guard = Guard::default();
     let guarded = Guarded {

@@ -8,10 +8,10 @@
 
 use crate::support;
 
-use passeur::bilingual::Bilingual;
-use passeur::document::{Document, Syntax};
 use passeur::pipeline::{Pipeline, PipelineOptions};
 use passeur::write;
+use passeur::Bilingual;
+use passeur::{document::Document, Syntax};
 use scraper::{ElementRef, Html};
 use support::{check_all_formats, Scripted};
 

@@ -3,11 +3,11 @@
 
 use crate::support;
 
-use passeur::bilingual::Bilingual;
-use passeur::document::Syntax;
 use passeur::pipeline::{Pipeline, PipelineOptions};
 use passeur::verdict::{Defect, Verdict};
 use passeur::write::{self, Format};
+use passeur::Bilingual;
+use passeur::Syntax;
 use scraper::Html;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};

@@ -90,6 +90,9 @@ pub struct MarianModel {
 /// The sinusoidal position table of transformers' `MarianSinusoidalPositionalEmbedding`,
 /// computed in f64 and rounded once: row `p`, column `j < ⌈d/2⌉` is sin(p / 10000^(2j/d)), column
 /// `⌈d/2⌉ + j` is cos(p / 10000^(2j/d)).
+///
+/// Public only so that tests/it/parity.rs can check it against transformers; not part of the API.
+#[doc(hidden)]
 pub fn sinusoidal_positions(positions: usize, dim: usize) -> Vec<f32> {
     let sin_columns = dim.div_ceil(2);
     let mut table = vec![0f32; positions * dim];

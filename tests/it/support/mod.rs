@@ -11,10 +11,10 @@
 
 #![allow(dead_code)]
 
-use passeur::bilingual::Bilingual;
-use passeur::document::Syntax;
 use passeur::translate::{Provenance, SentenceTranslation, SentenceTranslator};
 use passeur::write::{self, Format};
+use passeur::Bilingual;
+use passeur::Syntax;
 use quick_xml::events::Event;
 use scraper::{Html, Selector};
 use serde_json::Value;
