@@ -28,6 +28,7 @@
 
 mod charsmap;
 mod sentencepiece;
+mod spm_proto;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

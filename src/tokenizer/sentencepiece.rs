@@ -23,7 +23,8 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use sentencepiece_model::{ModelType, NormalizerSpec, SentencePieceModel, Type as PieceType};
+use super::spm_proto::{ModelProto, ModelType, NormalizerSpec, PieceType};
+use prost::Message;
 
 use super::charsmap::CharsMap;
 
@@ -89,33 +90,33 @@ impl SentencePiece {
         if bytes.is_empty() {
             return Err("the file is empty".into());
         }
-        let model = SentencePieceModel::from_slice(bytes).map_err(|err| {
+        let model = ModelProto::decode(bytes).map_err(|err| {
             format!("not a SentencePiece model: protobuf decoding failed ({err}); the file may be truncated or corrupt")
         })?;
-        let trainer = model.trainer().ok_or(
+        let trainer = model.trainer_spec.as_ref().ok_or(
             "the model has no trainer spec; the file may be truncated (a SentencePiece model always has one)",
         )?;
-        let normalizer_spec = model.normalizer().ok_or(
+        let normalizer_spec = model.normalizer_spec.as_ref().ok_or(
             "the model has no normalizer spec; the file may be truncated (a SentencePiece model always has one)",
         )?;
         if trainer.model_type() != ModelType::Unigram {
             return Err(format!(
                 "the model type is {}, but Marian tokenizers use unigram models",
-                trainer.model_type().as_str_name()
+                trainer.model_type().name()
             ));
         }
-        if model.pieces().is_empty() {
+        if model.pieces.is_empty() {
             return Err("the model has no pieces".into());
         }
 
         let byte_fallback = trainer.byte_fallback();
-        let mut pieces = Vec::with_capacity(model.pieces().len());
+        let mut pieces = Vec::with_capacity(model.pieces.len());
         let mut segmentable = HashMap::new();
         let mut reserved = HashMap::new();
         let mut user_defined = HashSet::new();
         let mut unk_id = None;
         let mut byte_pieces = HashSet::new();
-        for (index, piece) in model.pieces().iter().enumerate() {
+        for (index, piece) in model.pieces.iter().enumerate() {
             let id = u32::try_from(index).map_err(|_| "the model has too many pieces")?;
             let text = piece.piece().to_owned();
             if text.is_empty() {
@@ -203,7 +204,7 @@ impl SentencePiece {
         let treat_whitespace_as_suffix = trainer.treat_whitespace_as_suffix();
         let normalizer =
             Normalizer::new(normalizer_spec, treat_whitespace_as_suffix, user_defined)?;
-        let denormalizer = match model.denormalizer() {
+        let denormalizer = match model.denormalizer_spec.as_ref() {
             Some(spec) if !spec.precompiled_charsmap().is_empty() => {
                 Some(Normalizer::new(spec, false, HashSet::new())?)
             }
