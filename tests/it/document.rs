@@ -508,6 +508,24 @@ mod properties {
             }
         }
 
+        /// No text lies between blocks: `Bilingual::english` copies only blank space from there
+        /// (text there can only be what `--article` left out), so a parser that left a
+        /// non-blank byte outside every block would lose it from the English.
+        #[test]
+        fn every_non_blank_byte_is_inside_a_block(text in article_like(), markdown in any::<bool>()) {
+            let syntax = if markdown { Syntax::Markdown } else { Syntax::Text };
+            let document = Document::parse(text.as_str(), syntax);
+            for (i, c) in text.char_indices() {
+                // `str::trim`'s notion of blank, which `Bilingual::english` uses.
+                if !c.is_whitespace() {
+                    prop_assert!(
+                        document.blocks.iter().any(|b| b.range.contains(&i)),
+                        "{:?} at byte {} of {:?} is in no block", c, i, text
+                    );
+                }
+            }
+        }
+
         #[test]
         fn any_text_renders_in_every_format(text in article_like(), markdown in any::<bool>()) {
             let syntax = if markdown { Syntax::Markdown } else { Syntax::Text };
