@@ -1244,12 +1244,14 @@ fn an_unreachable_hub_is_a_download_error_naming_the_file() {
     assert!(message.contains("; 3 attempts"), "{message}");
 }
 
-/// Short timeouts and waits, so that failing transfers fail fast in tests.
+/// Short timeouts and waits, so that failing transfers fail fast in tests. The read timeout stays
+/// well above what a busy 2-core CI machine may pause the fake hub's thread for (a spurious
+/// timeout would add a GET to the sequences the tests check), and well below the 3 s stall.
 fn quick_network() -> NetworkOptions {
     NetworkOptions {
         connect_timeout: Duration::from_secs(2),
         metadata_timeout: Duration::from_millis(1500),
-        read_timeout: Duration::from_millis(400),
+        read_timeout: Duration::from_secs(1),
         retries: 2,
         retry_wait: Duration::from_millis(10),
     }

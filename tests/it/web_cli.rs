@@ -690,7 +690,7 @@ fn downloads_have_a_size_limit_and_timeouts() {
     let server = serve(site);
     let options = passeur::web::FetchOptions {
         connect_timeout: std::time::Duration::from_secs(5),
-        read_timeout: std::time::Duration::from_millis(500),
+        read_timeout: std::time::Duration::from_secs(2),
         max_bytes: 1024 * 1024,
     };
     let big = passeur::web::fetch(&format!("http://{}/big.html", server.address), &options);
