@@ -79,7 +79,7 @@ unsafe fn tile<const ROWS: usize>(tile: &Tile, weights: &[PanelRow]) {
         }
     } else {
         for k in 0..inp {
-            _mm_prefetch::<_MM_HINT_T0>(tile.next.add(k * PANEL * 4) as *const i8);
+            _mm_prefetch::<_MM_HINT_T0>(tile.next.wrapping_add(k * PANEL * 4) as *const i8);
             let w_lo = _mm256_load_ps(w.add(k * PANEL));
             let w_hi = _mm256_load_ps(w.add(k * PANEL + 8));
             for i in 0..ROWS {
@@ -163,7 +163,7 @@ unsafe fn tile_int8<const ROWS: usize, const CHAINS: usize>(
     let unrolled = inp - inp % CHAINS;
     for k in (0..unrolled).step_by(CHAINS) {
         if !tile.next.is_null() {
-            _mm_prefetch::<_MM_HINT_T0>(tile.next.add(k * PANEL) as *const i8);
+            _mm_prefetch::<_MM_HINT_T0>(tile.next.wrapping_add(k * PANEL) as *const i8);
         }
         for c in 0..CHAINS {
             let (w_lo, w_hi) = widen(k + c);
@@ -222,7 +222,7 @@ unsafe fn tile_int8_pairs<const ROWS: usize>(
     let a = q.values.as_ptr();
     for (g, pair) in pairs.iter().enumerate() {
         if !tile.next.is_null() {
-            _mm_prefetch::<_MM_HINT_T0>(tile.next.add(g * 2 * PANEL) as *const i8);
+            _mm_prefetch::<_MM_HINT_T0>(tile.next.wrapping_add(g * 2 * PANEL) as *const i8);
         }
         let bytes = _mm256_load_si256(pair.0.as_ptr() as *const __m256i);
         let w_lo = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(bytes));

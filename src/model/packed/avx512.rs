@@ -78,7 +78,9 @@ unsafe fn tile<const ROWS: usize, const PANELS: usize>(tile: &Tile, weights: &[P
     } else {
         for k in 0..inp {
             for c in 0..PANELS {
-                _mm_prefetch::<_MM_HINT_T0>(tile.next.add((k * PANELS + c) * 64) as *const i8);
+                _mm_prefetch::<_MM_HINT_T0>(
+                    tile.next.wrapping_add((k * PANELS + c) * 64) as *const i8
+                );
             }
             step!(k);
         }
@@ -172,7 +174,7 @@ unsafe fn tile_int8_dot_rows<const ROWS: usize>(
     let (c, f) = (q.coarse.as_ptr(), q.fine.as_ptr());
     for (g, quad) in quads.iter().enumerate() {
         if !tile.next.is_null() {
-            _mm_prefetch::<_MM_HINT_T0>(tile.next.add(g * 4 * PANEL) as *const i8);
+            _mm_prefetch::<_MM_HINT_T0>(tile.next.wrapping_add(g * 4 * PANEL) as *const i8);
         }
         let w = _mm512_load_si512(quad.0.as_ptr() as *const __m512i);
         for i in 0..ROWS {

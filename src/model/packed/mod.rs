@@ -220,8 +220,11 @@ impl PackedMatrix {
             // Several tiles per block: the first one fetches the next block into cache while it
             // reads this one from memory; the others find this block in cache. (Every tile
             // prefetching cost the AVX-512 tile 60 % of its speed; a single tile streams the
-            // weights in order, which the hardware prefetcher handles alone.)
-            let prefetch = rows > tile_rows;
+            // weights in order, which the hardware prefetcher handles alone.) One row of int8
+            // weights is the exception: there the prefetch made batch-1 decoding 1.5x faster on an
+            // AVX-512 Xeon, while for one row of f32 weights it cost 10-25 % (notes/perf.md).
+            let one_quantized_row = rows == 1 && !matches!(self.panels, Panels::F32(_));
+            let prefetch = rows > tile_rows || one_quantized_row;
             for b in blocks {
                 let p = b * block;
                 let panels = block.min(panel_count - p);
@@ -440,7 +443,9 @@ struct Tile<'a> {
     rows16: Option<Rows16Tile<'a>>,
     inp: usize,
     weights: Weights<'a>,
-    /// The next block's weights, to fetch into cache meanwhile, or null.
+    /// The next block's weights, to fetch into cache meanwhile, or null. Kernels prefetch as many
+    /// lines as this block has, which may pass the end of a shorter last block: hence
+    /// `wrapping_add` (a prefetch of any address is harmless; `add` past the end is not allowed).
     next: *const u8,
     /// One bias per column of the tile.
     bias: &'a [f32],
