@@ -220,11 +220,12 @@ impl PackedMatrix {
             // Several tiles per block: the first one fetches the next block into cache while it
             // reads this one from memory; the others find this block in cache. (Every tile
             // prefetching cost the AVX-512 tile 60 % of its speed; a single tile streams the
-            // weights in order, which the hardware prefetcher handles alone.) One row of int8
-            // weights is the exception: there the prefetch made batch-1 decoding 1.5x faster on an
-            // AVX-512 Xeon, while for one row of f32 weights it cost 10-25 % (notes/perf.md).
-            let one_quantized_row = rows == 1 && !matches!(self.panels, Panels::F32(_));
-            let prefetch = rows > tile_rows || one_quantized_row;
+            // weights in order, which the hardware prefetcher handles alone.) Int8 weights read by
+            // a single tile are the exception: there the prefetch made decoding with up to six
+            // rows 1.25-1.85x faster on an AVX-512 Xeon (AVX-512 and AVX2 kernels), while with
+            // f32 weights it cost 10-25 % (notes/perf.md, change F).
+            let one_quantized_tile = rows <= tile_rows && !matches!(self.panels, Panels::F32(_));
+            let prefetch = rows > tile_rows || one_quantized_tile;
             for b in blocks {
                 let p = b * block;
                 let panels = block.min(panel_count - p);
