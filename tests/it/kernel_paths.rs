@@ -77,12 +77,7 @@ fn lines_with(path: KernelPath, beams: u32, refs: &[Reference], extra: &[&str]) 
 #[test]
 fn every_kernel_path_of_this_cpu_reproduces_transformers() {
     let refs = references();
-    let detected = passeur::cpu::cpu().detected;
-    for path in KernelPath::ALL {
-        if path > detected {
-            eprintln!("note: kernel path {path} skipped: this CPU's widest is {detected}");
-            continue;
-        }
+    for path in paths_of_this_cpu() {
         // The path really runs: `passeur --version` names it.
         let version = passeur(path).arg("--version").output().unwrap();
         let version = String::from_utf8(version.stdout).unwrap();
@@ -147,12 +142,7 @@ const BEAM_INT8_AGREEMENT: f64 = 0.90;
 #[test]
 fn int8_on_every_kernel_path_of_this_cpu_agrees_with_transformers_f32() {
     let refs = references();
-    let detected = passeur::cpu::cpu().detected;
-    for path in KernelPath::ALL {
-        if path > detected {
-            eprintln!("note: kernel path {path} skipped: this CPU's widest is {detected}");
-            continue;
-        }
+    for path in paths_of_this_cpu() {
         // The int8 kernel family of this path, as `passeur --version` names it.
         let int8 = match path {
             KernelPath::Portable => "int8: weights widened to f32",
@@ -226,4 +216,15 @@ fn an_unknown_kernel_path_is_refused_by_name() {
         stderr.contains("PASSEUR_KERNEL") && stderr.contains("sse9") && stderr.contains("avx512"),
         "{stderr}"
     );
+}
+
+/// Every kernel path this CPU can run, noting the ones it cannot.
+fn paths_of_this_cpu() -> impl Iterator<Item = KernelPath> {
+    let detected = passeur::cpu::cpu().detected;
+    KernelPath::ALL.into_iter().filter(move |&path| {
+        if path > detected {
+            eprintln!("note: kernel path {path} skipped: this CPU's widest is {detected}");
+        }
+        path <= detected
+    })
 }

@@ -289,16 +289,7 @@ fn article_keeps_the_article() {
         .output()
         .unwrap();
     assert!(output.status.success());
-    let sources: Vec<String> = String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["source"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let sources = jsonl_sources(&output.stdout);
     let all = sources.join("\n");
     assert!(all.contains("Le président chinois"), "{all}");
     assert!(
@@ -400,16 +391,7 @@ fn a_latin1_file_declared_by_http_equiv_becomes_a_utf8_page() {
         .args(["--format", "jsonl", "--model", MODEL, "--quiet"])
         .output()
         .unwrap();
-    let sources: Vec<String> = String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["source"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let sources = jsonl_sources(&output.stdout);
     assert!(
         sources.iter().any(|s| s.contains("Le cœur de l'été coûte")),
         "{sources:?}"
@@ -747,4 +729,17 @@ fn batch_mirrors_a_site_in_english() {
     let page = Html::parse_document(&std::fs::read_to_string(out.join("monde/page.html")).unwrap());
     let source = Html::parse_document(include_str!("../data/web/page.html"));
     assert_eq!(elements(&page), elements(&source));
+}
+
+/// The `source` of each line of `passeur translate --format jsonl` output.
+fn jsonl_sources(stdout: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["source"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
 }
