@@ -102,6 +102,55 @@ mod tests {
     use super::*;
     use prost::Message;
 
+    /// The tag numbers are sentencepiece_model.proto's: a message written field by field with
+    /// those numbers (not through these structs) decodes into the right fields.
+    #[test]
+    fn each_field_is_read_from_its_proto_tag() {
+        use prost::encoding::{bool, bytes, float, int32, string};
+        let mut piece = Vec::new();
+        string::encode(1, &"<0x41>".to_string(), &mut piece);
+        float::encode(2, &-2.5, &mut piece);
+        int32::encode(3, &6, &mut piece); // BYTE
+        let mut trainer = Vec::new();
+        int32::encode(3, &2, &mut trainer); // BPE
+        bool::encode(24, &true, &mut trainer);
+        bool::encode(35, &true, &mut trainer);
+        string::encode(44, &"?".to_string(), &mut trainer);
+        let mut normalizer = Vec::new();
+        string::encode(1, &"nmt_nfkc".to_string(), &mut normalizer);
+        bytes::encode(2, &vec![1u8, 2, 3], &mut normalizer);
+        bool::encode(3, &false, &mut normalizer);
+        bool::encode(4, &false, &mut normalizer);
+        bool::encode(5, &false, &mut normalizer);
+        // Nested messages are length-delimited, as bytes are.
+        let mut model = Vec::new();
+        for (tag, body) in [
+            (1, &piece),
+            (2, &trainer),
+            (3, &normalizer),
+            (5, &normalizer),
+        ] {
+            bytes::encode(tag, body, &mut model);
+        }
+        let decoded = ModelProto::decode(model.as_slice()).unwrap();
+        assert_eq!(decoded.pieces[0].piece(), "<0x41>");
+        assert_eq!(decoded.pieces[0].score(), -2.5);
+        assert_eq!(decoded.pieces[0].r#type(), PieceType::Byte);
+        let trainer = decoded.trainer_spec.unwrap();
+        assert_eq!(trainer.model_type(), ModelType::Bpe);
+        assert!(trainer.treat_whitespace_as_suffix() && trainer.byte_fallback());
+        assert_eq!(trainer.unk_surface(), "?");
+        for spec in [
+            decoded.normalizer_spec.unwrap(),
+            decoded.denormalizer_spec.unwrap(),
+        ] {
+            assert_eq!(spec.name(), "nmt_nfkc");
+            assert_eq!(spec.precompiled_charsmap(), [1, 2, 3]);
+            assert!(!spec.add_dummy_prefix() && !spec.remove_extra_whitespaces());
+            assert!(!spec.escape_whitespaces());
+        }
+    }
+
     /// Defaults are the .proto file's when a field is absent, and unknown fields are skipped.
     #[test]
     fn absent_fields_take_the_proto_defaults_and_unknown_fields_are_skipped() {
