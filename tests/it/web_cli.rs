@@ -733,7 +733,8 @@ fn batch_mirrors_a_site_in_english() {
 
 /// The `source` of each line of `passeur translate --format jsonl` output.
 fn jsonl_sources(stdout: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(stdout)
+    std::str::from_utf8(stdout)
+        .unwrap()
         .lines()
         .map(|l| {
             serde_json::from_str::<serde_json::Value>(l).unwrap()["source"]

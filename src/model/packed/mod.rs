@@ -224,8 +224,7 @@ impl PackedMatrix {
             // a single tile are the exception: there the prefetch made decoding with up to six
             // rows 1.25-1.85x faster on an AVX-512 Xeon (AVX-512 and AVX2 kernels), while with
             // f32 weights it cost 10-25 % (notes/perf.md, change F).
-            let one_quantized_tile = rows <= tile_rows && !matches!(self.panels, Panels::F32(_));
-            let prefetch = rows > tile_rows || one_quantized_tile;
+            let prefetch = rows > tile_rows || !matches!(self.panels, Panels::F32(_));
             for b in blocks {
                 let p = b * block;
                 let panels = block.min(panel_count - p);
