@@ -285,9 +285,12 @@ fn two_shards_cover_the_folder_exactly_once() {
 #[test]
 fn a_batch_killed_with_sigkill_resumes_with_no_partial_output() {
     use std::os::unix::process::ExitStatusExt;
+    // Enough that the kill comes mid-run (it comes after the second input is done; inputs are
+    // written as they finish); each one more costs the rerun about 60 ms.
+    const INPUTS: usize = 80;
 
     let root = tempfile::tempdir().unwrap();
-    let input = generate_distinct(&root.path().join("in"), 300);
+    let input = generate_distinct(&root.path().join("in"), INPUTS);
     let output = root.path().join("out");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_passeur"))
         .arg("batch")
@@ -325,7 +328,7 @@ fn a_batch_killed_with_sigkill_resumes_with_no_partial_output() {
         .filter(|r| r["status"] == "done")
         .map(|r| r["input"].as_str().unwrap().to_string())
         .collect();
-    assert!(recorded.len() < 300, "killed before the end");
+    assert!(recorded.len() < INPUTS, "killed before the end");
     for record in records.iter().filter(|r| r["status"] == "done") {
         for file in record["outputs"].as_array().unwrap() {
             let bytes = std::fs::read(output.join(file["path"].as_str().unwrap())).unwrap();
@@ -353,7 +356,7 @@ fn a_batch_killed_with_sigkill_resumes_with_no_partial_output() {
     assert_eq!(after["skipped"].as_u64().unwrap(), recorded.len() as u64);
     assert_eq!(
         after["done"].as_u64().unwrap() + after["skipped"].as_u64().unwrap(),
-        300
+        INPUTS as u64
     );
     assert!(hidden_temporary_files(&output).is_empty());
     // Files visible after the kill were complete: the rerun wrote the same bytes or left them.
@@ -364,7 +367,7 @@ fn a_batch_killed_with_sigkill_resumes_with_no_partial_output() {
             "{name} was partial"
         );
     }
-    assert_eq!(outputs(&output).len(), 600);
+    assert_eq!(outputs(&output).len(), 2 * INPUTS);
 }
 
 #[test]
