@@ -69,19 +69,15 @@ unsafe fn tile<const ROWS: usize, const PANELS: usize>(tile: &Tile, weights: &[P
             }
         }};
     }
-    // The loop is written twice so that the prefetch choice stays out of the hot loop; the next
-    // block is PANELS·inp lines, PANELS of them per step.
+    // The loop is written twice so that the prefetch choice stays out of the hot loop: one line
+    // of the next block's panel per step.
     if tile.next.is_null() {
         for k in 0..inp {
             step!(k);
         }
     } else {
         for k in 0..inp {
-            for c in 0..PANELS {
-                _mm_prefetch::<_MM_HINT_T0>(
-                    tile.next.wrapping_add((k * PANELS + c) * 64) as *const i8
-                );
-            }
+            _mm_prefetch::<_MM_HINT_T1>(tile.next.wrapping_add(k * 64) as *const i8);
             step!(k);
         }
     }

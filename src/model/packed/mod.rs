@@ -244,10 +244,15 @@ impl PackedMatrix {
                         rows16: rows16.as_ref().map(|q| q.rows(r0, tile_rows)),
                         inp: self.inp,
                         weights,
-                        next: if prefetch && r0 == 0 {
-                            next
-                        } else {
-                            std::ptr::null()
+                        next: match (prefetch, &self.panels) {
+                            (false, _) => std::ptr::null(),
+                            // f32: tile t fetches panel t of the next block, one line per step,
+                            // so the fetching is spread over the block's first tiles.
+                            (true, Panels::F32(_)) if r0 / tile_rows < block => next
+                                .wrapping_add(r0 / tile_rows * self.inp * size_of::<PanelRow>()),
+                            (true, Panels::F32(_)) => std::ptr::null(),
+                            (true, _) if r0 == 0 => next,
+                            (true, _) => std::ptr::null(),
                         },
                         bias: &bias_block[..panels * PANEL],
                         epilogue,
@@ -443,9 +448,10 @@ struct Tile<'a> {
     rows16: Option<Rows16Tile<'a>>,
     inp: usize,
     weights: Weights<'a>,
-    /// The next block's weights, to fetch into cache meanwhile, or null. Kernels prefetch as many
-    /// lines as this block has, which may pass the end of a shorter last block: hence
-    /// `wrapping_add` (a prefetch of any address is harmless; `add` past the end is not allowed).
+    /// Weights of the next block to fetch into cache meanwhile, or null: for f32, one panel
+    /// (`inp` lines, one per inner step, into L2); for 8-bit weights, as many lines as this block
+    /// has. Either may pass the end of a shorter last block: hence `wrapping_add` (a prefetch of
+    /// any address is harmless; `add` past the end is not allowed).
     next: *const u8,
     /// One bias per column of the tile.
     bias: &'a [f32],
