@@ -217,10 +217,12 @@ impl PackedMatrix {
         let job = |blocks: std::ops::Range<usize>| {
             // Each job writes only the columns of its own blocks.
             let output = &output;
-            // Several tiles per block: the first one fetches the next block into cache while it
-            // reads this one from memory; the others find this block in cache. (Every tile
-            // prefetching cost the AVX-512 tile 60 % of its speed; a single tile streams the
-            // weights in order, which the hardware prefetcher handles alone.) Int8 weights read by
+            // Several tiles per block: while they compute this block, the next one is fetched
+            // into L2, f32 panel t by tile t (one line per step: spread over the block's first
+            // tiles, as every tile fetching the whole next block cost the AVX-512 tile 60 % of its
+            // speed, and one tile fetching it all into L1 left the 16-row output projection at
+            // 56 GFLOP/s against 72-78 now; notes/perf.md, change G). A single tile streams the
+            // weights in order, which the hardware prefetcher handles alone. Int8 weights read by
             // a single tile are the exception: there the prefetch made decoding with up to six
             // rows 1.25-1.85x faster on an AVX-512 Xeon (AVX-512 and AVX2 kernels), while with
             // f32 weights it cost 10-25 % (notes/perf.md, change F).
@@ -248,8 +250,9 @@ impl PackedMatrix {
                             (false, _) => std::ptr::null(),
                             // f32: tile t fetches panel t of the next block, one line per step,
                             // so the fetching is spread over the block's first tiles.
-                            (true, Panels::F32(_)) if r0 / tile_rows < block => next
-                                .wrapping_add(r0 / tile_rows * self.inp * size_of::<PanelRow>()),
+                            (true, Panels::F32(_)) if r0 / tile_rows < block => {
+                                next.wrapping_add(r0 / tile_rows * self.inp * size_of::<PanelRow>())
+                            }
                             (true, Panels::F32(_)) => std::ptr::null(),
                             (true, _) if r0 == 0 => next,
                             (true, _) => std::ptr::null(),
