@@ -120,12 +120,15 @@ fn dequantized(packed: &PackedMatrix, w: &[f32]) -> Vec<f32> {
     dequantized
 }
 
-const INT8_SHAPES: [(usize, usize, usize); 5] = [
+/// The last two: more rows than one row group of the dot-product kernels (three groups, the
+/// last partial) over more blocks than one run (two runs, the last block partial).
+const INT8_SHAPES: [(usize, usize, usize); 6] = [
     (1, 40, 33),
     (2, 16, 8),
     (6, 16, 8),
     (13, 37, 64),
     (64, 100, 512),
+    (53, 645, 20),
 ];
 
 #[test]
