@@ -220,99 +220,94 @@ impl PackedMatrix {
         let (tile_rows, block) = kernel.tile_shape(&self.panels);
         let block_count = panel_count.div_ceil(block);
         let output = OutPtr(y.as_mut_ptr());
-        let job = |blocks: std::ops::Range<usize>| {
-            // Each job writes only the columns of its own blocks.
+        // Several tiles per block: while they compute this block, the next one is fetched into
+        // L2, f32 panel t by tile t (one line per step: spread over the block's first tiles, as
+        // every tile fetching the whole next block cost the AVX-512 tile 60 % of its speed, and
+        // one tile fetching it all into L1 left the 16-row output projection at 56 GFLOP/s
+        // against 72-78 now; notes/perf.md, change G). A single tile streams the weights in
+        // order, which the hardware prefetcher handles alone. Int8 weights read by a single tile
+        // are the exception: there the prefetch made decoding with up to six rows 1.25-1.85x
+        // faster on an AVX-512 Xeon (AVX-512 and AVX2 kernels), while with f32 weights it cost
+        // 10-25 % (notes/perf.md, change F).
+        let prefetch = rows > tile_rows || !matches!(self.panels, Panels::F32(_));
+        // Block `b` against the rows `group`: writes only the block's own columns of those rows.
+        let block_tiles = |b: usize, group: std::ops::Range<usize>| {
             let output = &output;
-            // Several tiles per block: while they compute this block, the next one is fetched
-            // into L2, f32 panel t by tile t (one line per step: spread over the block's first
-            // tiles, as every tile fetching the whole next block cost the AVX-512 tile 60 % of its
-            // speed, and one tile fetching it all into L1 left the 16-row output projection at
-            // 56 GFLOP/s against 72-78 now; notes/perf.md, change G). A single tile streams the
-            // weights in order, which the hardware prefetcher handles alone. Int8 weights read by
-            // a single tile are the exception: there the prefetch made decoding with up to six
-            // rows 1.25-1.85x faster on an AVX-512 Xeon (AVX-512 and AVX2 kernels), while with
-            // f32 weights it cost 10-25 % (notes/perf.md, change F).
-            let prefetch = rows > tile_rows || !matches!(self.panels, Panels::F32(_));
-            // Many rows of 8-bit activations outgrow L1 (64 rows × 512 steps × 2 bytes = 64 KB,
-            // read again for every block), so a run of blocks, kept in L2, is passed over by one
-            // group of rows at a time; f32 tiles keep all rows per block.
-            let row_group = match self.panels {
-                Panels::Int8Dot { .. } => INT8_DOT_ROW_GROUP,
-                _ => rows,
-            };
-            let run = if row_group < rows {
-                INT8_DOT_BLOCK_RUN
-            } else {
-                usize::MAX
-            };
-            let mut start = blocks.start;
-            while start < blocks.end {
-                let end = blocks.end.min(start.saturating_add(run));
-                for g0 in (0..rows).step_by(row_group) {
-                    let g1 = rows.min(g0 + row_group);
-                    for b in start..end {
-                        let p = b * block;
-                        let panels = block.min(panel_count - p);
-                        let next = self.block_start(((b + 1) % block_count) * block);
-                        let first = p * PANEL;
-                        let cols = (panels * PANEL).min(self.out - first);
-                        let mut bias_block = [0f32; MAX_TILE_PANELS * PANEL];
-                        bias_block[..cols].copy_from_slice(&bias[first..first + cols]);
-                        let mut scale_panel = [0f32; PANEL];
-                        let mut offset_panel = [0i32; PANEL];
-                        let weights = self.weights(p, panels, &mut scale_panel, &mut offset_panel);
-                        for r0 in (g0..g1).step_by(tile_rows) {
-                            let tile_rows = tile_rows.min(g1 - r0);
-                            let mut tile = Tile {
-                                a: &x[r0 * self.inp..(r0 + tile_rows) * self.inp],
-                                quantized: quantized.as_ref().map(|q| q.rows(r0, tile_rows)),
-                                rows16: rows16.as_ref().map(|q| q.rows(r0, tile_rows)),
-                                inp: self.inp,
-                                weights,
-                                next: match (prefetch, &self.panels) {
-                                    (false, _) => std::ptr::null(),
-                                    // f32: tile t fetches panel t of the next block, one line per step,
-                                    // so the fetching is spread over the block's first tiles.
-                                    (true, Panels::F32(_)) if r0 / tile_rows < block => next
-                                        .wrapping_add(
-                                            r0 / tile_rows * self.inp * size_of::<PanelRow>(),
-                                        ),
-                                    (true, Panels::F32(_)) => std::ptr::null(),
-                                    (true, _) if r0 == 0 => next,
-                                    (true, _) => std::ptr::null(),
-                                },
-                                bias: &bias_block[..panels * PANEL],
-                                epilogue,
-                                // SAFETY: row r0, column `first` is inside `y`.
-                                out: unsafe { output.0.add(r0 * self.out + first) },
-                                out_stride: self.out,
-                            };
-                            if cols == panels * PANEL {
-                                // SAFETY: rows r0.., columns first..first+cols are inside `y` and belong
-                                // to this block only; no other job writes them.
-                                unsafe { kernel.tile(&tile) };
-                            } else {
-                                let mut partial = [0f32; MAX_TILE_ROWS * MAX_TILE_PANELS * PANEL];
-                                tile.out = partial.as_mut_ptr();
-                                tile.out_stride = panels * PANEL;
-                                // SAFETY: `partial` holds tile_rows × panels·PANEL values.
-                                unsafe { kernel.tile(&tile) };
-                                for i in 0..tile_rows {
-                                    // SAFETY: as above, for the `cols` columns that exist.
-                                    unsafe {
-                                        let dst = output.0.add((r0 + i) * self.out + first);
-                                        std::ptr::copy_nonoverlapping(
-                                            partial[i * panels * PANEL..].as_ptr(),
-                                            dst,
-                                            cols,
-                                        );
-                                    }
-                                }
-                            }
+            let p = b * block;
+            let panels = block.min(panel_count - p);
+            let next = self.block_start(((b + 1) % block_count) * block);
+            let first = p * PANEL;
+            let cols = (panels * PANEL).min(self.out - first);
+            let mut bias_block = [0f32; MAX_TILE_PANELS * PANEL];
+            bias_block[..cols].copy_from_slice(&bias[first..first + cols]);
+            let mut scale_panel = [0f32; PANEL];
+            let mut offset_panel = [0i32; PANEL];
+            let weights = self.weights(p, panels, &mut scale_panel, &mut offset_panel);
+            for r0 in group.clone().step_by(tile_rows) {
+                let index = r0 / tile_rows;
+                let height = tile_rows.min(group.end - r0);
+                let mut tile = Tile {
+                    a: &x[r0 * self.inp..(r0 + height) * self.inp],
+                    quantized: quantized.as_ref().map(|q| q.rows(r0, height)),
+                    rows16: rows16.as_ref().map(|q| q.rows(r0, height)),
+                    inp: self.inp,
+                    weights,
+                    next: match &self.panels {
+                        _ if !prefetch => std::ptr::null(),
+                        Panels::F32(_) if index < block => {
+                            next.wrapping_add(index * self.inp * size_of::<PanelRow>())
+                        }
+                        Panels::F32(_) => std::ptr::null(),
+                        _ if r0 == 0 => next,
+                        _ => std::ptr::null(),
+                    },
+                    bias: &bias_block[..panels * PANEL],
+                    epilogue,
+                    // SAFETY: row r0, column `first` is inside `y`.
+                    out: unsafe { output.0.add(r0 * self.out + first) },
+                    out_stride: self.out,
+                };
+                if cols == panels * PANEL {
+                    // SAFETY: rows r0.., columns first..first+cols are inside `y` and belong to
+                    // this block only; no other job writes them.
+                    unsafe { kernel.tile(&tile) };
+                } else {
+                    let mut partial = [0f32; MAX_TILE_ROWS * MAX_TILE_PANELS * PANEL];
+                    tile.out = partial.as_mut_ptr();
+                    tile.out_stride = panels * PANEL;
+                    // SAFETY: `partial` holds height × panels·PANEL values.
+                    unsafe { kernel.tile(&tile) };
+                    for i in 0..height {
+                        // SAFETY: as above, for the `cols` columns that exist.
+                        unsafe {
+                            let dst = output.0.add((r0 + i) * self.out + first);
+                            std::ptr::copy_nonoverlapping(
+                                partial[i * panels * PANEL..].as_ptr(),
+                                dst,
+                                cols,
+                            );
                         }
                     }
                 }
-                start = end;
+            }
+        };
+        // Many rows of 8-bit activations outgrow L1 (64 rows × 512 steps × 2 bytes = 64 KB, read
+        // again for every block), so a run of blocks, kept in L2, is passed over by one group of
+        // rows at a time (notes/perf.md, change H); f32 tiles take all rows of a block at once.
+        let (row_group, run) = match self.panels {
+            Panels::Int8Dot { .. } if rows > INT8_DOT_ROW_GROUP => {
+                (INT8_DOT_ROW_GROUP, INT8_DOT_BLOCK_RUN)
+            }
+            _ => (rows, block_count.max(1)),
+        };
+        let job = |blocks: std::ops::Range<usize>| {
+            for start in blocks.clone().step_by(run) {
+                let end = blocks.end.min(start + run);
+                for g0 in (0..rows).step_by(row_group) {
+                    for b in start..end {
+                        block_tiles(b, g0..rows.min(g0 + row_group));
+                    }
+                }
             }
         };
         let work = rows * self.out * self.inp;
