@@ -50,8 +50,8 @@ const MAX_TILE_ROWS: usize = 6;
 /// Most panels in one register tile, over all kernels.
 const MAX_TILE_PANELS: usize = 2;
 
-/// Rows per group for 8-bit dot-product weights: four tiles, 24 KB of activations.
-const INT8_DOT_ROW_GROUP: usize = 4 * MAX_TILE_ROWS;
+/// Row tiles per group for 8-bit dot-product weights: 4 × 6 rows, 24 KB of activations.
+const INT8_DOT_GROUP_TILES: usize = 4;
 
 /// Blocks of 8-bit dot-product weights each row group passes over in turn: 32 × 8 KB, in L2.
 const INT8_DOT_BLOCK_RUN: usize = 32;
@@ -295,8 +295,8 @@ impl PackedMatrix {
         // again for every block), so a run of blocks, kept in L2, is passed over by one group of
         // rows at a time (notes/perf.md, change H); f32 tiles take all rows of a block at once.
         let (row_group, run) = match self.panels {
-            Panels::Int8Dot { .. } if rows > INT8_DOT_ROW_GROUP => {
-                (INT8_DOT_ROW_GROUP, INT8_DOT_BLOCK_RUN)
+            Panels::Int8Dot { .. } if rows > INT8_DOT_GROUP_TILES * tile_rows => {
+                (INT8_DOT_GROUP_TILES * tile_rows, INT8_DOT_BLOCK_RUN)
             }
             _ => (rows, block_count.max(1)),
         };

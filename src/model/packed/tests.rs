@@ -120,16 +120,18 @@ fn dequantized(packed: &PackedMatrix, w: &[f32]) -> Vec<f32> {
     dequantized
 }
 
-/// The last two: more rows than one row group of the dot-product kernels (three groups, the
-/// last partial) over more blocks than one run (two runs, the last block partial).
+/// The last one: more rows than one row group of the dot-product kernels (three groups, the
+/// last partial) over more blocks than one run (41 blocks: two runs, the last block partial),
+/// with too little work to be split between threads, so that one job sees both runs.
 const INT8_SHAPES: [(usize, usize, usize); 6] = [
     (1, 40, 33),
     (2, 16, 8),
     (6, 16, 8),
     (13, 37, 64),
     (64, 100, 512),
-    (53, 645, 20),
+    (53, 645, 7),
 ];
+const _: () = assert!(53 * 645 * 7 < PARALLEL_MIN_WORK);
 
 #[test]
 fn widened_int8_products_match_the_dequantized_weights() {
