@@ -173,23 +173,14 @@ fn passeur() -> Command {
     command
 }
 
+/// (Every kernel path, portable included, is checked against the same reference by
+/// tests/it/kernel_paths.rs.)
 #[test]
 fn lines_jsonl_reproduces_the_reference_line_for_line() {
-    lines_jsonl_reproduces_the_reference_with(&[]);
-}
-
-/// The same through the portable matrix kernels, the path of CPUs without AVX2/FMA.
-#[test]
-fn lines_jsonl_reproduces_the_reference_with_the_portable_kernels() {
-    lines_jsonl_reproduces_the_reference_with(&[("PASSEUR_KERNEL", "portable")]);
-}
-
-fn lines_jsonl_reproduces_the_reference_with(env: &[(&str, &str)]) {
     let refs = references();
     let mut input: String = refs.iter().map(|r| format!("{}\n", r.source)).collect();
     input.push('\n'); // a trailing empty line stays an empty line
     let output = passeur()
-        .envs(env.iter().copied())
         .args([
             "lines",
             "--jsonl",
