@@ -10,11 +10,12 @@ use super::{Epilogue, PanelQuad, PanelRow, Tile, PANEL};
 use crate::model::simd::exp512;
 use std::arch::x86_64::*;
 
-/// Activation rows per f32 tile: 6 rows × 2 panels = 12 accumulators. Measured on a Xeon
-/// (Emerald Rapids) against 3 to 14 rows and one or two panels (`notes/perf.md`, issue 16):
-/// 5–6 rows × 2 panels ran fastest, 1.7× the AVX2 tile in cache; 7 rows or more fell to
-/// 0.7× the AVX2 tile.
-pub(super) const F32_TILE_ROWS: usize = 6;
+/// Activation rows per f32 tile: 8 rows × 2 panels = 16 accumulators. Measured on a Xeon
+/// (Emerald Rapids, `notes/perf.md`, issue 16): the generic tile ran fastest at 5–6 rows and
+/// fell to half speed from 7 rows, because LLVM then kept its accumulators in memory; with the
+/// seven- and eight-row tiles written out ([`tile_rows8`]), 8 rows beat 6 by 1.1–1.2× on one
+/// thread in every decoder shape.
+pub(super) const F32_TILE_ROWS: usize = 8;
 
 /// A tile of `rows` rows (1..=F32_TILE_ROWS) against the one or two panels of `weights`.
 ///
@@ -29,7 +30,9 @@ pub(super) unsafe fn tile_f32(t: &Tile, w: &[PanelRow], rows: usize) {
                 3 => tile::<3, $p>(t, w),
                 4 => tile::<4, $p>(t, w),
                 5 => tile::<5, $p>(t, w),
-                _ => tile::<6, $p>(t, w),
+                6 => tile::<6, $p>(t, w),
+                7 => tile_rows7::<$p>(t, w),
+                _ => tile_rows8::<$p>(t, w),
             }
         };
     }
@@ -89,6 +92,68 @@ unsafe fn tile<const ROWS: usize, const PANELS: usize>(tile: &Tile, weights: &[P
         }
     }
 }
+
+/// Defines `$name`: [`tile`] for `$n` rows with every row's statements written out. In the
+/// generic tile LLVM keeps the accumulators of more than six rows in memory (the row loop is not
+/// unrolled), which halved its speed; written out, eight rows run 1.1–1.2× faster than six
+/// (notes/perf.md, stop 21).
+macro_rules! tile_rows {
+    ($name:ident, $n:literal, $($i:literal)*) => {
+        /// # Safety
+        /// As [`tile_f32`].
+        #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")]
+        unsafe fn $name<const PANELS: usize>(tile: &Tile, weights: &[PanelRow]) {
+            let inp = tile.inp;
+            debug_assert!(tile.a.len() >= $n * inp && weights.len() >= PANELS * inp);
+            let a = tile.a.as_ptr();
+            let w = weights.as_ptr() as *const f32;
+            let mut acc = [[_mm512_setzero_ps(); PANELS]; $n];
+            // As in `tile`: the same multiply-adds in the same order, so the same bits.
+            macro_rules! step {
+                ($k:expr) => {{
+                    let k = $k;
+                    let w0 = _mm512_load_ps(w.add(k * PANEL));
+                    let w1 = if PANELS == 2 {
+                        _mm512_load_ps(w.add((inp + k) * PANEL))
+                    } else {
+                        w0
+                    };
+                    $(
+                        let x = _mm512_set1_ps(*a.add($i * inp + k));
+                        acc[$i][0] = _mm512_fmadd_ps(x, w0, acc[$i][0]);
+                        if PANELS == 2 {
+                            acc[$i][PANELS - 1] = _mm512_fmadd_ps(x, w1, acc[$i][PANELS - 1]);
+                        }
+                    )*
+                }};
+            }
+            if tile.next.is_null() {
+                for k in 0..inp {
+                    step!(k);
+                }
+            } else {
+                for k in 0..inp {
+                    _mm_prefetch::<_MM_HINT_T1>(tile.next.wrapping_add(k * 64) as *const i8);
+                    step!(k);
+                }
+            }
+            let bias0 = _mm512_loadu_ps(tile.bias.as_ptr());
+            let bias1 = _mm512_loadu_ps(tile.bias.as_ptr().add((PANELS - 1) * PANEL));
+            $(
+                let out = tile.out.add($i * tile.out_stride);
+                let y = _mm512_add_ps(acc[$i][0], bias0);
+                _mm512_storeu_ps(out, activate(y, tile.epilogue));
+                if PANELS == 2 {
+                    let y = _mm512_add_ps(acc[$i][PANELS - 1], bias1);
+                    _mm512_storeu_ps(out.add(PANEL), activate(y, tile.epilogue));
+                }
+            )*
+        }
+    };
+}
+
+tile_rows!(tile_rows7, 7, 0 1 2 3 4 5 6);
+tile_rows!(tile_rows8, 8, 0 1 2 3 4 5 6 7);
 
 /// One activation row against one or two panels (matrix-vector products: batch 1). The inner
 /// dimension is split four ways, as in the AVX2 kernel, so that four independent chains of

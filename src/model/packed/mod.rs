@@ -18,7 +18,7 @@
 //!   results differ from other f32 GEMMs only by rounding (they sum in another order), and the
 //!   AVX2 and AVX-512 kernels give the same bits.
 //! * The kernels follow the process's one instruction-set decision ([`crate::cpu::path`]):
-//!   AVX-512 (`avx512.rs`: tiles of up to 6 rows × 2 panels in 16-lane registers), AVX2 + FMA
+//!   AVX-512 (`avx512.rs`: tiles of up to 8 rows × 2 panels in 16-lane registers), AVX2 + FMA
 //!   (`avx2.rs`: 6 rows × 1 panel in 8-lane registers), or portable loops (`portable.rs`).
 //! * 8-bit weights (the opt-in int8 path, `int8.rs`) keep one f32 scale per output. Where the CPU
 //!   has AVX-512 VNNI, the activations are quantized too, in two 8-bit levels, and multiplied in
@@ -45,7 +45,7 @@ use rayon::prelude::*;
 pub(crate) const PANEL: usize = 16;
 
 /// Most activation rows in one register tile, over all kernels.
-const MAX_TILE_ROWS: usize = 6;
+const MAX_TILE_ROWS: usize = 8;
 
 /// Most panels in one register tile, over all kernels.
 const MAX_TILE_PANELS: usize = 2;
@@ -243,9 +243,8 @@ impl PackedMatrix {
             let mut scale_panel = [0f32; PANEL];
             let mut offset_panel = [0i32; PANEL];
             let weights = self.weights(p, panels, &mut scale_panel, &mut offset_panel);
-            for r0 in group.clone().step_by(tile_rows) {
-                let index = r0 / tile_rows;
-                let height = tile_rows.min(group.end - r0);
+            for (index, tile_range) in tiles(group.clone(), tile_rows).enumerate() {
+                let (r0, height) = (tile_range.start, tile_range.len());
                 let mut tile = Tile {
                     a: &x[r0 * self.inp..(r0 + height) * self.inp],
                     quantized: quantized.as_ref().map(|q| q.rows(r0, height)),
@@ -377,6 +376,24 @@ impl PackedMatrix {
             }
         }
     }
+}
+
+/// `rows` cut into the fewest tiles of at most `tile_rows`, of heights differing by at most one
+/// (16 rows in tiles of 6: 6, 5, 5). A one-row tile, whose kernel sums in another order, only
+/// comes from a single row: so a row's bits never depend on how many rows share its product,
+/// on any kernel path, whatever the paths' tile heights.
+fn tiles(
+    rows: std::ops::Range<usize>,
+    tile_rows: usize,
+) -> impl Iterator<Item = std::ops::Range<usize>> {
+    let count = rows.len().div_ceil(tile_rows);
+    let (base, longer) = (rows.len() / count.max(1), rows.len() % count.max(1));
+    (0..count).scan(rows.start, move |start, t| {
+        let height = base + usize::from(t < longer);
+        let tile = *start..*start + height;
+        *start += height;
+        Some(tile)
+    })
 }
 
 /// The output pointer, shared by jobs that write disjoint columns.

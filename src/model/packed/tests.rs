@@ -275,3 +275,28 @@ fn vector_kernels_give_the_portable_kernels_order_and_each_other_bits() {
         }
     }
 }
+
+#[test]
+fn a_rows_bits_do_not_depend_on_how_many_rows_share_the_product() {
+    // Every row count from 2 to 17 (one, two and three tiles on every path, remainders of every
+    // size): each row equals the same row of the 17-row product, to the bit. Only a product of
+    // a single row may sum in another order (its one-row tile).
+    let (out, inp) = (40, 33);
+    let w = values(out * inp, 31);
+    let b = values(out, 32);
+    let x = values(17 * inp, 33);
+    let packed = PackedMatrix::pack(&w, out, inp);
+    for kernel in kernels() {
+        let mut all = vec![f32::NAN; 17 * out];
+        packed.matmul_with(kernel, &x, &b, Epilogue::Bias, &mut all);
+        for rows in 2..17 {
+            let mut y = vec![f32::NAN; rows * out];
+            packed.matmul_with(kernel, &x[..rows * inp], &b, Epilogue::Bias, &mut y);
+            let same = y.iter().zip(&all).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(
+                same,
+                "{kernel:?}: {rows} rows differ from the same rows among 17"
+            );
+        }
+    }
+}
