@@ -10,12 +10,12 @@ use super::{Epilogue, PanelQuad, PanelRow, Tile, PANEL};
 use crate::model::simd::exp512;
 use std::arch::x86_64::*;
 
-/// Activation rows per f32 tile: 8 rows × 2 panels = 16 accumulators. Measured on a Xeon
+/// Activation rows per f32 tile: 12 rows × 2 panels = 24 accumulators. Measured on a Xeon
 /// (Emerald Rapids, `notes/perf.md`, issue 16): the generic tile ran fastest at 5–6 rows and
 /// fell to half speed from 7 rows, because LLVM then kept its accumulators in memory; with the
-/// seven- and eight-row tiles written out ([`tile_rows8`]), 8 rows beat 6 by 1.1–1.2× on one
-/// thread in every decoder shape.
-pub(super) const F32_TILE_ROWS: usize = 8;
+/// tiles of 7 to 12 rows written out (`tile_rows!` below), 8 rows beat 6 by 1.1–1.2× on one thread in
+/// every decoder shape, and 12 beat 8 by 3–10 % at 64 rows (beam 4 × 16).
+pub(super) const F32_TILE_ROWS: usize = 12;
 
 /// A tile of `rows` rows (1..=F32_TILE_ROWS) against the one or two panels of `weights`.
 ///
@@ -32,7 +32,11 @@ pub(super) unsafe fn tile_f32(t: &Tile, w: &[PanelRow], rows: usize) {
                 5 => tile::<5, $p>(t, w),
                 6 => tile::<6, $p>(t, w),
                 7 => tile_rows7::<$p>(t, w),
-                _ => tile_rows8::<$p>(t, w),
+                8 => tile_rows8::<$p>(t, w),
+                9 => tile_rows9::<$p>(t, w),
+                10 => tile_rows10::<$p>(t, w),
+                11 => tile_rows11::<$p>(t, w),
+                _ => tile_rows12::<$p>(t, w),
             }
         };
     }
@@ -95,8 +99,7 @@ unsafe fn tile<const ROWS: usize, const PANELS: usize>(tile: &Tile, weights: &[P
 
 /// Defines `$name`: [`tile`] for `$n` rows with every row's statements written out. In the
 /// generic tile LLVM keeps the accumulators of more than six rows in memory (the row loop is not
-/// unrolled), which halved its speed; written out, eight rows run 1.1–1.2× faster than six
-/// (notes/perf.md, stop 21).
+/// unrolled), which halved its speed (notes/perf.md, stop 21).
 macro_rules! tile_rows {
     ($name:ident, $n:literal, $($i:literal)*) => {
         /// # Safety
@@ -154,6 +157,10 @@ macro_rules! tile_rows {
 
 tile_rows!(tile_rows7, 7, 0 1 2 3 4 5 6);
 tile_rows!(tile_rows8, 8, 0 1 2 3 4 5 6 7);
+tile_rows!(tile_rows9, 9, 0 1 2 3 4 5 6 7 8);
+tile_rows!(tile_rows10, 10, 0 1 2 3 4 5 6 7 8 9);
+tile_rows!(tile_rows11, 11, 0 1 2 3 4 5 6 7 8 9 10);
+tile_rows!(tile_rows12, 12, 0 1 2 3 4 5 6 7 8 9 10 11);
 
 /// One activation row against one or two panels (matrix-vector products: batch 1). The inner
 /// dimension is split four ways, as in the AVX2 kernel, so that four independent chains of

@@ -18,7 +18,7 @@
 //!   results differ from other f32 GEMMs only by rounding (they sum in another order), and the
 //!   AVX2 and AVX-512 kernels give the same bits.
 //! * The kernels follow the process's one instruction-set decision ([`crate::cpu::path`]):
-//!   AVX-512 (`avx512.rs`: tiles of up to 8 rows × 2 panels in 16-lane registers), AVX2 + FMA
+//!   AVX-512 (`avx512.rs`: tiles of up to 12 rows × 2 panels in 16-lane registers), AVX2 + FMA
 //!   (`avx2.rs`: 6 rows × 1 panel in 8-lane registers), or portable loops (`portable.rs`).
 //! * 8-bit weights (the opt-in int8 path, `int8.rs`) keep one f32 scale per output. Where the CPU
 //!   has AVX-512 VNNI, the activations are quantized too, in two 8-bit levels, and multiplied in
@@ -45,7 +45,7 @@ use rayon::prelude::*;
 pub(crate) const PANEL: usize = 16;
 
 /// Most activation rows in one register tile, over all kernels.
-const MAX_TILE_ROWS: usize = 8;
+const MAX_TILE_ROWS: usize = 12;
 
 /// Most panels in one register tile, over all kernels.
 const MAX_TILE_PANELS: usize = 2;
