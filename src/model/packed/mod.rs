@@ -50,11 +50,12 @@ const MAX_TILE_ROWS: usize = 12;
 /// Most panels in one register tile, over all kernels.
 const MAX_TILE_PANELS: usize = 2;
 
-/// Row tiles per group for 8-bit dot-product weights: 4 × 6 rows, 24 KB of activations.
-const INT8_DOT_GROUP_TILES: usize = 4;
+/// Row tiles per group for 8-bit weights multiplied in integers (dot products or 16-bit
+/// multiply-adds): 4 × 6 rows, 24 KB of activations (two bytes per value either way).
+const INT8_GROUP_TILES: usize = 4;
 
-/// Blocks of 8-bit dot-product weights each row group passes over in turn: 32 × 8 KB, in L2.
-const INT8_DOT_BLOCK_RUN: usize = 32;
+/// Blocks of such 8-bit weights each row group passes over in turn: 32 × 8 KB, in L2.
+const INT8_BLOCK_RUN: usize = 32;
 
 /// Multiply-adds below which a product runs on the calling thread.
 const PARALLEL_MIN_WORK: usize = 1 << 18;
@@ -292,10 +293,13 @@ impl PackedMatrix {
         };
         // Many rows of 8-bit activations outgrow L1 (64 rows × 512 steps × 2 bytes = 64 KB, read
         // again for every block), so a run of blocks, kept in L2, is passed over by one group of
-        // rows at a time (notes/perf.md, change H); f32 tiles take all rows of a block at once.
+        // rows at a time (notes/perf.md, change H for dot products on a Xeon; change J for the
+        // 16-bit multiply-adds of AVX2 on a Zen 3); f32 tiles take all rows of a block at once.
         let (row_group, run) = match self.panels {
-            Panels::Int8Dot { .. } if rows > INT8_DOT_GROUP_TILES * tile_rows => {
-                (INT8_DOT_GROUP_TILES * tile_rows, INT8_DOT_BLOCK_RUN)
+            Panels::Int8Dot { .. } | Panels::Int8Pairs { .. }
+                if rows > INT8_GROUP_TILES * tile_rows =>
+            {
+                (INT8_GROUP_TILES * tile_rows, INT8_BLOCK_RUN)
             }
             _ => (rows, block_count.max(1)),
         };

@@ -120,9 +120,10 @@ fn dequantized(packed: &PackedMatrix, w: &[f32]) -> Vec<f32> {
     dequantized
 }
 
-/// The last one: more rows than one row group of the dot-product kernels (three groups, the
-/// last partial) over more blocks than one run (41 blocks: two runs, the last block partial),
-/// with too little work to be split between threads, so that one job sees both runs.
+/// The last one: more rows than one row group of the integer kernels, dot products and pairs
+/// (three groups, the last partial) over more blocks than one run (41 blocks: two runs, the last
+/// block partial), with too little work to be split between threads, so that one job sees both
+/// runs.
 const INT8_SHAPES: [(usize, usize, usize); 6] = [
     (1, 40, 33),
     (2, 16, 8),
