@@ -37,16 +37,32 @@ impl PackedMatrix {
             .collect()
     }
 
+    #[inline(always)]
     fn quantize(w: f32, scale: f32) -> i8 {
         // 1.5 · 2^23: adding and subtracting it rounds |v| < 2^22 to the nearest integer (ties
         // to even) in plain arithmetic, without a libm call per weight.
         const ROUND: f32 = 12_582_912.0;
         if scale > 0.0 {
             let v = (w / scale).clamp(-127.0, 127.0);
-            ((v + ROUND) - ROUND) as i8
+            // A NaN weight becomes 0, as `as` would make it; unlike `as`, this vectorizes.
+            let v = if v.is_nan() { 0.0 } else { (v + ROUND) - ROUND };
+            // SAFETY: finite and within ±127.
+            unsafe { v.to_int_unchecked::<i32>() as i8 }
         } else {
             0
         }
+    }
+
+    /// [`Self::quantize`] over one row of weights, into `out`.
+    fn quantize_row(row: &[f32], scale: f32, out: &mut [i8]) {
+        with_avx2(
+            #[inline(always)]
+            || {
+                for (q, &w) in out.iter_mut().zip(row) {
+                    *q = Self::quantize(w, scale);
+                }
+            },
+        )
     }
 
     /// Quantizes `weights` (row-major `out × inp`) row by row and lays the 8-bit values out in
@@ -64,18 +80,19 @@ impl PackedMatrix {
         assert_eq!(weights.len(), out * inp, "weights must be out × inp");
         let scales = Self::int8_scales(weights, inp);
         let mut blocks = pages::filled(out.div_ceil(PANEL) * per_panel, empty);
-        blocks
-            .par_chunks_mut(per_panel)
-            .enumerate()
-            .for_each(|(p, panel)| {
+        blocks.par_chunks_mut(per_panel).enumerate().for_each_init(
+            || vec![0i8; inp],
+            |quantized, (p, panel)| {
                 for j in 0..PANEL.min(out - p * PANEL) {
                     let column = p * PANEL + j;
                     let row = &weights[column * inp..][..inp];
-                    for (k, &w) in row.iter().enumerate() {
-                        place(panel, j, k, Self::quantize(w, scales[column]));
+                    Self::quantize_row(row, scales[column], quantized);
+                    for (k, &q) in quantized.iter().enumerate() {
+                        place(panel, j, k, q);
                     }
                 }
-            });
+            },
+        );
         (blocks, scales)
     }
 

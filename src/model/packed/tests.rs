@@ -228,6 +228,33 @@ fn the_largest_pair_sums_stay_inside_i32() {
 }
 
 #[test]
+fn a_nan_weight_becomes_zero_and_its_row_keeps_the_scale_of_the_others() {
+    let (out, inp) = (20, 9);
+    let mut w = values(out * inp, 13);
+    w[3 * inp + 4] = f32::NAN;
+    let finite: Vec<f32> = (0..inp)
+        .filter(|&k| k != 4)
+        .map(|k| w[3 * inp + k])
+        .collect();
+    let step = finite.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
+    for packed in [
+        PackedMatrix::pack_int8_dot(&w, out, inp),
+        PackedMatrix::pack_int8_pairs(&w, out, inp),
+        PackedMatrix::pack_int8_widened(&w, out, inp),
+    ] {
+        let row = packed.gather_rows(&[3]);
+        assert_eq!(row[4], 0.0);
+        for (k, &q) in row.iter().enumerate().filter(|&(k, _)| k != 4) {
+            let o = w[3 * inp + k];
+            assert!(
+                (q - o).abs() <= step * 0.5 + 1e-7,
+                "weight {k}: {q} for {o}"
+            );
+        }
+    }
+}
+
+#[test]
 fn gathered_rows_are_the_rows_of_the_matrix() {
     let (out, inp) = (37, 5);
     let w = values(out * inp, 4);
