@@ -204,6 +204,8 @@ pub(super) struct QuantizedRows {
 }
 
 /// Runs `build` compiled for AVX2 where the CPU has it, so that the loops it inlines vectorize.
+/// `build` must be an `#[inline(always)]` closure: otherwise LLVM compiles it on its own, for the
+/// baseline CPU (notes/perf.md, change J).
 #[inline(always)]
 fn with_avx2<T>(build: impl FnOnce() -> T) -> T {
     #[cfg(target_arch = "x86_64")]

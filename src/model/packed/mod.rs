@@ -293,7 +293,7 @@ impl PackedMatrix {
         };
         // Many rows of 8-bit activations outgrow L1 (64 rows × 512 steps × 2 bytes = 64 KB, read
         // again for every block), so a run of blocks, kept in L2, is passed over by one group of
-        // rows at a time (notes/perf.md, change H for dot products on a Xeon; change J for the
+        // rows at a time (notes/perf.md, change H for dot products on a Xeon; change K for the
         // 16-bit multiply-adds of AVX2 on a Zen 3); f32 tiles take all rows of a block at once.
         let (row_group, run) = match self.panels {
             Panels::Int8Dot { .. } | Panels::Int8Pairs { .. }
