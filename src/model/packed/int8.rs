@@ -243,10 +243,12 @@ fn quantize_row(row: &[f32], out: &mut [u8]) -> f32 {
     let Some(max) = finite_max_abs(row) else {
         return f32::NAN;
     };
-    if max == 0.0 {
+    let inverse = 127.0 / max;
+    // A row below ~1e-36 (so 127 / max overflows) counts as zero: with an infinite `inverse`,
+    // 0 · ∞ would be NaN, which `to_int_unchecked` must not see.
+    if max == 0.0 || !inverse.is_finite() {
         return 0.0;
     }
-    let inverse = 127.0 / max;
     for (o, &v) in out.iter_mut().zip(row) {
         // In [1.5, 255.5] before truncation: rounds to the nearest step.
         let shifted = (v * inverse + 128.5).clamp(0.0, 255.0);
@@ -345,10 +347,11 @@ impl Rows16 {
                 scales[i] = f32::NAN;
                 continue;
             };
-            if max == 0.0 {
+            let inverse = ROWS16_MAX / max;
+            // As in `quantize_row`: a row below ~1e-35 counts as zero (scale 0).
+            if max == 0.0 || !inverse.is_finite() {
                 continue;
             }
-            let inverse = ROWS16_MAX / max;
             for (q, &v) in values[i * stride..].iter_mut().zip(row) {
                 let scaled = (v * inverse).clamp(-ROWS16_MAX, ROWS16_MAX);
                 // SAFETY: finite (checked above) and within ±4095 (clamped); unlike `as`, this

@@ -255,6 +255,26 @@ fn a_nan_weight_becomes_zero_and_its_row_keeps_the_scale_of_the_others() {
 }
 
 #[test]
+fn rows_too_small_to_scale_are_quantized_as_zero() {
+    // 1e-40 is subnormal: 4095 / 1e-40 and 127 / 1e-40 overflow to infinity, and 0 · ∞ is NaN.
+    let inp = 12;
+    let mut x = vec![1e-40f32; 2 * inp];
+    x[3] = 0.0;
+    x[inp..].copy_from_slice(&values(inp, 14));
+    let rows16 = Rows16::new(&x, inp);
+    assert_eq!(rows16.scales[0], 0.0);
+    assert!(rows16.values[..inp].iter().all(|&v| v == 0));
+    assert!(rows16.scales[1] > 0.0 && rows16.values[rows16.stride..].iter().any(|&v| v != 0));
+    let quantized = QuantizedRows::new(&x, inp);
+    assert_eq!(
+        (quantized.coarse_scales[0], quantized.fine_scales[0]),
+        (0.0, 0.0)
+    );
+    assert!(quantized.coarse[..inp].iter().all(|&v| v == 128));
+    assert!(quantized.coarse_scales[1] > 0.0);
+}
+
+#[test]
 fn gathered_rows_are_the_rows_of_the_matrix() {
     let (out, inp) = (37, 5);
     let w = values(out * inp, 4);
