@@ -54,7 +54,7 @@ impl PackedMatrix {
     }
 
     /// [`Self::quantize`] over one row of weights, into `out`.
-    fn quantize_row(row: &[f32], scale: f32, out: &mut [i8]) {
+    fn quantize_weight_row(row: &[f32], scale: f32, out: &mut [i8]) {
         with_avx2(
             #[inline(always)]
             || {
@@ -86,7 +86,7 @@ impl PackedMatrix {
                 for j in 0..PANEL.min(out - p * PANEL) {
                     let column = p * PANEL + j;
                     let row = &weights[column * inp..][..inp];
-                    Self::quantize_row(row, scales[column], quantized);
+                    Self::quantize_weight_row(row, scales[column], quantized);
                     for (k, &q) in quantized.iter().enumerate() {
                         place(panel, j, k, q);
                     }
@@ -236,6 +236,15 @@ fn finite_max_abs(row: &[f32]) -> Option<f32> {
     (!nan && max.is_finite()).then_some(max)
 }
 
+/// `limit / max`, which maps a row whose largest magnitude is `max` onto ±`limit`, or `None` when
+/// the row counts as zero: `max` is 0, or so small (below ~1e-35) that the factor overflows, and
+/// 0 · ∞ would give a NaN, which `to_int_unchecked` must not see.
+#[inline(always)]
+fn scaling(limit: f32, max: f32) -> Option<f32> {
+    let inverse = limit / max;
+    inverse.is_finite().then_some(inverse)
+}
+
 /// Quantizes `row` into `out` (symmetric: the largest magnitude maps to 127, then +128) and
 /// returns the scale; NaN or infinity gives a NaN scale, which keeps them visible in the output.
 #[inline(always)]
@@ -243,12 +252,9 @@ fn quantize_row(row: &[f32], out: &mut [u8]) -> f32 {
     let Some(max) = finite_max_abs(row) else {
         return f32::NAN;
     };
-    let inverse = 127.0 / max;
-    // A row below ~1e-36 (so 127 / max overflows) counts as zero: with an infinite `inverse`,
-    // 0 · ∞ would be NaN, which `to_int_unchecked` must not see.
-    if max == 0.0 || !inverse.is_finite() {
+    let Some(inverse) = scaling(127.0, max) else {
         return 0.0;
-    }
+    };
     for (o, &v) in out.iter_mut().zip(row) {
         // In [1.5, 255.5] before truncation: rounds to the nearest step.
         let shifted = (v * inverse + 128.5).clamp(0.0, 255.0);
@@ -347,11 +353,9 @@ impl Rows16 {
                 scales[i] = f32::NAN;
                 continue;
             };
-            let inverse = ROWS16_MAX / max;
-            // As in `quantize_row`: a row below ~1e-35 counts as zero (scale 0).
-            if max == 0.0 || !inverse.is_finite() {
+            let Some(inverse) = scaling(ROWS16_MAX, max) else {
                 continue;
-            }
+            };
             for (q, &v) in values[i * stride..].iter_mut().zip(row) {
                 let scaled = (v * inverse).clamp(-ROWS16_MAX, ROWS16_MAX);
                 // SAFETY: finite (checked above) and within ±4095 (clamped); unlike `as`, this
