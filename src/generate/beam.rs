@@ -117,22 +117,34 @@ impl SentenceSearch {
 
         let mut candidates = Vec::with_capacity(k * keep);
         for (slot, (row, beam)) in rows.chunks_mut(vocab).zip(&self.beams).enumerate() {
+            // transformers normalizes before the processors (after them when renormalizing or
+            // when the step is forced); the processors only ban tokens (or force some), so with
+            // a finite normalizer the row has a token left exactly when its best value is finite.
             let before = if config.renormalize_logits {
                 0.0
             } else {
                 log_sum_exp(row)
             };
-            let forced = apply_processors(row, &beam.tokens, config);
-            let after = log_sum_exp(row);
-            if !after.is_finite() {
-                return Err(no_token_left(step, after));
+            if !before.is_finite() {
+                return Err(no_token_left(step, before));
             }
+            let forced = apply_processors(row, &beam.tokens, config);
             let normalizer = if config.renormalize_logits || forced {
-                after
+                log_sum_exp(row)
             } else {
                 before
             };
-            for (token, value) in top_k(row, keep) {
+            let best = top_k(row, keep);
+            let left = best.first().map_or(f32::NEG_INFINITY, |&(_, value)| value);
+            if !normalizer.is_finite() || left == f32::NEG_INFINITY {
+                let problem = if normalizer.is_finite() {
+                    left
+                } else {
+                    normalizer
+                };
+                return Err(no_token_left(step, problem));
+            }
+            for (token, value) in best {
                 candidates.push(Candidate {
                     score: beam.score + (value - normalizer),
                     slot,
@@ -299,4 +311,60 @@ pub(crate) fn beam_search(
         .into_iter()
         .map(|h| h.expect("every sentence gets a hypothesis"))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+
+    fn config(renormalize_logits: bool) -> GenerationConfig {
+        GenerationConfig {
+            decoder_start_token_id: 3,
+            eos_token_ids: vec![0],
+            pad_token_id: 3,
+            bad_words_ids: vec![vec![2]],
+            forced_eos_token_ids: vec![0],
+            max_new_tokens: 5,
+            min_new_tokens: 0,
+            num_beams: 2,
+            length_penalty: 1.0,
+            early_stopping: EarlyStopping::Heuristic,
+            renormalize_logits,
+            no_repeat_ngram_size: 0,
+        }
+    }
+
+    #[test]
+    fn a_step_with_every_token_banned_or_a_nan_row_is_an_error_naming_the_cause() {
+        let n = f32::NEG_INFINITY;
+        for renormalize in [false, true] {
+            let config = config(renormalize);
+            // The only finite token of each beam is a bad word.
+            let mut search = SentenceSearch::new(0, 2, 3);
+            let mut rows = vec![n, n, 1.0, n, n, n, 1.0, n];
+            let err = search.step(&mut rows, 4, 0, &config).err().unwrap();
+            assert!(
+                matches!(
+                    err,
+                    Error::GenerationOption {
+                        option: "bad_words_ids",
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            let mut search = SentenceSearch::new(0, 2, 3);
+            let mut rows = vec![0.5, f32::NAN, 1.0, 0.0, 0.5, 0.1, 1.0, 0.0];
+            let err = search.step(&mut rows, 4, 0, &config).err().unwrap();
+            assert!(
+                matches!(err, Error::NonFiniteModelOutput { step: 0 }),
+                "{err:?}"
+            );
+            // One allowed token left is enough.
+            let mut search = SentenceSearch::new(0, 2, 3);
+            let mut rows = vec![n, 0.5, 1.0, n, n, n, 1.0, 0.25];
+            assert!(search.step(&mut rows, 4, 0, &config).is_ok());
+        }
+    }
 }

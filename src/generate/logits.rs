@@ -7,7 +7,6 @@
 //! few banned-token lists.
 
 use super::options::GenerationConfig;
-#[cfg(target_arch = "x86_64")]
 use crate::cpu::KernelPath;
 use crate::Error;
 
@@ -144,13 +143,35 @@ mod vector {
         max + sum.ln()
     }
 
-    /// The first block of 16 values at or after `from` that holds a value above `threshold`
-    /// (`len` when none does), and the bit mask of those values.
+    /// The first whole block of 16 values at or after `from` that holds a value above
+    /// `threshold` (or the start of the tail of fewer than 16 values when none does), and the bit
+    /// mask of those values.
+    ///
+    /// # Safety
+    /// The CPU has AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn next_above_256(row: &[f32], from: usize, threshold: f32) -> (usize, u16) {
+        let t = _mm256_set1_ps(threshold);
+        let p = row.as_ptr();
+        let mut i = from;
+        while i + 16 <= row.len() {
+            let low = _mm256_cmp_ps::<_CMP_GT_OQ>(_mm256_loadu_ps(p.add(i)), t);
+            let high = _mm256_cmp_ps::<_CMP_GT_OQ>(_mm256_loadu_ps(p.add(i + 8)), t);
+            let mask = _mm256_movemask_ps(low) as u16 | ((_mm256_movemask_ps(high) as u16) << 8);
+            if mask != 0 {
+                return (i, mask);
+            }
+            i += 16;
+        }
+        (i, 0)
+    }
+
+    /// [`next_above_256`] in one 16-lane comparison per block.
     ///
     /// # Safety
     /// The CPU has AVX-512 F.
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn next_above(row: &[f32], from: usize, threshold: f32) -> (usize, u16) {
+    pub(super) unsafe fn next_above_512(row: &[f32], from: usize, threshold: f32) -> (usize, u16) {
         let t = _mm512_set1_ps(threshold);
         let p = row.as_ptr();
         let mut i = from;
@@ -228,33 +249,42 @@ pub(crate) fn argmax(row: &[f32]) -> usize {
     best
 }
 
-/// The `k` highest values of `row` with their indices, highest first (lower index first on ties).
+/// The `k` highest values of `row` with their indices, highest first (lower index first on ties);
+/// NaN values are never among them.
 pub(crate) fn top_k(row: &[f32], k: usize) -> Vec<(u32, f32)> {
-    top_k_with(row, k, crate::cpu::has_avx512())
+    top_k_with(row, k, crate::cpu::path())
 }
 
-/// [`top_k`], with the AVX-512 block search or without.
-fn top_k_with(row: &[f32], k: usize, avx512: bool) -> Vec<(u32, f32)> {
+/// [`top_k`] with the block search of kernel path `path` (which the CPU must have).
+fn top_k_with(row: &[f32], k: usize, path: KernelPath) -> Vec<(u32, f32)> {
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = path;
     let mut top: Vec<(u32, f32)> = Vec::with_capacity(k + 1);
     let insert = |top: &mut Vec<(u32, f32)>, i: usize, x: f32| {
-        if top.len() == k && x <= top[k - 1].1 {
+        if x.is_nan() || (top.len() == k && x <= top[k - 1].1) {
             return;
         }
         let at = top.iter().rposition(|&(_, y)| y >= x).map_or(0, |p| p + 1);
         top.insert(at, (i as u32, x));
         top.truncate(k);
     };
-    // Once k values are kept, most blocks of 16 hold none above the k-th: one comparison of
-    // their maximum skips them (the maximum ignores NaN, which never enters the top anyway). On
-    // the avx512 path one vector comparison finds the next block worth looking at.
+    // Once k values are kept, most blocks of 16 hold none above the k-th: on the avx2 and
+    // avx512 paths vector comparisons find the next block worth looking at (comparisons with
+    // NaN are false); elsewhere one comparison of a block's maximum (which ignores NaN) skips it.
     const BLOCK: usize = 16;
-    let _ = avx512;
     let mut start = 0;
     while start < row.len() {
         #[cfg(target_arch = "x86_64")]
-        if top.len() == k && avx512 {
+        if top.len() == k && path >= KernelPath::Avx2 {
+            let threshold = top[k - 1].1;
             // SAFETY: the kernel path is within what the CPU has.
-            let (at, mask) = unsafe { vector::next_above(row, start, top[k - 1].1) };
+            let (at, mask) = unsafe {
+                if path >= KernelPath::Avx512 {
+                    vector::next_above_512(row, start, threshold)
+                } else {
+                    vector::next_above_256(row, start, threshold)
+                }
+            };
             if mask != 0 {
                 for j in (0..BLOCK).filter(|j| mask & (1 << j) != 0) {
                     insert(&mut top, at + j, row[at + j]);
@@ -362,10 +392,29 @@ mod tests {
             .collect();
         sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         for k in [1, 8, 33] {
-            for avx512 in wide_options() {
-                let got = top_k_with(&row, k, avx512);
-                assert_eq!(got, sorted[..k].to_vec(), "k = {k}, avx512 {avx512}");
+            for path in wide_options() {
+                let got = top_k_with(&row, k, path);
+                assert_eq!(got, sorted[..k].to_vec(), "k = {k}, {path:?}");
             }
+        }
+        // NaN never enters the top, wherever it is (in a block of 16 or in the tail).
+        let mut with_nan = row.clone();
+        for i in (0..row.len()).step_by(37).chain([row.len() - 1]) {
+            with_nan[i] = f32::NAN;
+        }
+        let mut sorted: Vec<(u32, f32)> = with_nan
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| !x.is_nan())
+            .map(|(i, &x)| (i as u32, x))
+            .collect();
+        sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for path in wide_options() {
+            assert_eq!(
+                top_k_with(&with_nan, 8, path),
+                sorted[..8].to_vec(),
+                "{path:?}"
+            );
         }
     }
 
@@ -398,12 +447,12 @@ mod tests {
     }
 
     /// The top-k searches this CPU can run.
-    fn wide_options() -> Vec<bool> {
-        let mut options = vec![false];
-        if crate::cpu::cpu().detected >= crate::cpu::KernelPath::Avx512 {
-            options.push(true);
-        }
-        options
+    fn wide_options() -> Vec<KernelPath> {
+        let detected = crate::cpu::cpu().detected;
+        KernelPath::ALL
+            .into_iter()
+            .filter(|&path| path <= detected)
+            .collect()
     }
 
     #[test]
