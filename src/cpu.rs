@@ -147,13 +147,6 @@ pub(crate) fn has_avx2() -> bool {
     path() >= KernelPath::Avx2
 }
 
-/// Whether the kernels of this process may use AVX-512 F/BW/VL/DQ.
-#[inline]
-#[cfg_attr(not(feature = "engine"), allow(dead_code))]
-pub(crate) fn has_avx512() -> bool {
-    path() >= KernelPath::Avx512
-}
-
 /// The problem with `PASSEUR_KERNEL`, if its value is not a kernel path (the kernels then
 /// ignore it); a path the CPU lacks is not an error (the widest the CPU has runs).
 pub fn environment_problem() -> Option<String> {

@@ -273,29 +273,10 @@ impl Embedding {
         }
     }
 
-    /// The table as the matrix of an output projection (tied weights), when it is stored in the
-    /// form `quantization` asks for.
-    pub(crate) fn as_projection(&self, quantization: Quantization) -> Option<Matrix> {
-        match (&self.table, quantization) {
-            (table, Quantization::None) => Some(table.clone()),
-            _ => None,
-        }
-    }
-
-    /// The table as a tensor `[vocab, d]` (to quantize a tied output projection).
-    pub(crate) fn to_tensor(&self, device: &Device) -> Result<Tensor> {
-        match &self.table {
-            Matrix::Tensor(t) => Ok(t.clone()),
-            Matrix::Packed(packed) => {
-                let ids: Vec<u32> = (0..packed.out_dim() as u32).collect();
-                Tensor::from_vec(
-                    packed.gather_rows(&ids),
-                    (packed.out_dim(), packed.in_dim()),
-                    device,
-                )
-                .map_err(|e| Error::compute("unpacking the embeddings", e))
-            }
-        }
+    /// The table as the matrix of an output projection (tied weights) that computes in the
+    /// table's own form.
+    pub(crate) fn as_projection(&self) -> Matrix {
+        self.table.clone()
     }
 }
 

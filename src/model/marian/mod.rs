@@ -170,30 +170,41 @@ impl MarianModel {
             "model.decoder.embed_tokens.weight",
         ];
         // Each matrix is prepared (packed on CPU) as soon as it is read, so that the checkpoint
-        // layout and the computing layout of the whole model never coexist in memory.
-        let (encoder_embedding, decoder_embedding) = if c.share_encoder_decoder_embeddings {
+        // layout and the computing layout of the whole model never coexist in memory. A tied
+        // output projection stored differently from the embeddings (int8) is prepared from the
+        // table as read, before the table itself is packed.
+        let tied_projection = |table: &Tensor| -> Result<Option<Matrix>> {
+            if c.tie_word_embeddings && quantization != Quantization::None {
+                Matrix::prepare(table.clone(), quantization).map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let (encoder_embedding, decoder_embedding, tied) = if c.share_encoder_decoder_embeddings {
             let name = shared
                 .iter()
                 .copied()
                 .find(|n| file.contains(n))
                 .unwrap_or(shared[0]);
-            let e = Embedding::prepare(ld.tensor(name, &[c.vocab_size, d])?)?;
-            (e.clone(), e)
+            let table = ld.tensor(name, &[c.vocab_size, d])?;
+            let tied = tied_projection(&table)?;
+            let e = Embedding::prepare(table)?;
+            (e.clone(), e, tied)
         } else {
-            (
-                Embedding::prepare(
-                    ld.tensor("model.encoder.embed_tokens.weight", &[c.vocab_size, d])?,
-                )?,
-                Embedding::prepare(ld.tensor(
-                    "model.decoder.embed_tokens.weight",
-                    &[c.decoder_vocab_size, d],
-                )?)?,
-            )
+            let encoder_embedding = Embedding::prepare(
+                ld.tensor("model.encoder.embed_tokens.weight", &[c.vocab_size, d])?,
+            )?;
+            let table = ld.tensor(
+                "model.decoder.embed_tokens.weight",
+                &[c.decoder_vocab_size, d],
+            )?;
+            let tied = tied_projection(&table)?;
+            (encoder_embedding, Embedding::prepare(table)?, tied)
         };
         let lm_head = if c.tie_word_embeddings {
-            match decoder_embedding.as_projection(quantization) {
-                Some(shared) => shared,
-                None => Matrix::prepare(decoder_embedding.to_tensor(device)?, quantization)?,
+            match tied {
+                Some(projection) => projection,
+                None => decoder_embedding.as_projection(),
             }
         } else {
             Matrix::prepare(
