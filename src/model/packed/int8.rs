@@ -67,15 +67,15 @@ impl PackedMatrix {
 
     /// Quantizes `weights` (row-major `out × inp`) row by row and lays the 8-bit values out in
     /// panels of `per_panel` blocks each, starting from `empty` blocks (zero padding):
-    /// `place(panel, j, k, q)` stores the weight of column `j` of the panel at step `k`. Returns
-    /// the blocks and the scale of each row.
+    /// `place(panel, j, q)` stores the weights `q` of column `j` of the panel, step by step.
+    /// Returns the blocks and the scale of each row.
     fn pack_int8_blocks<B: Copy + Send + Sync>(
         weights: &[f32],
         out: usize,
         inp: usize,
         per_panel: usize,
         empty: B,
-        place: impl Fn(&mut [B], usize, usize, i8) + Sync,
+        place: impl Fn(&mut [B], usize, &[i8]) + Sync,
     ) -> (Vec<B>, Vec<f32>) {
         assert_eq!(weights.len(), out * inp, "weights must be out × inp");
         let scales = Self::int8_scales(weights, inp);
@@ -87,9 +87,7 @@ impl PackedMatrix {
                     let column = p * PANEL + j;
                     let row = &weights[column * inp..][..inp];
                     Self::quantize_weight_row(row, scales[column], quantized);
-                    for (k, &q) in quantized.iter().enumerate() {
-                        place(panel, j, k, q);
-                    }
+                    place(panel, j, quantized);
                 }
             },
         );
@@ -99,14 +97,19 @@ impl PackedMatrix {
     /// [`Self::pack_int8`] for integer dot products.
     pub(super) fn pack_int8_dot(weights: &[f32], out: usize, inp: usize) -> Self {
         let empty = PanelQuad([0; 4 * PANEL]);
-        let (quads, scales) = Self::pack_int8_blocks(
-            weights,
-            out,
-            inp,
-            inp.div_ceil(4),
-            empty,
-            |panel, j, k, q| panel[k / 4].0[j * 4 + k % 4] = q,
-        );
+        let (quads, scales) =
+            Self::pack_int8_blocks(weights, out, inp, inp.div_ceil(4), empty, |panel, j, q| {
+                // Whole groups in fixed-size moves, then the zero-padded last one.
+                let groups = q.chunks_exact(4);
+                let last = groups.remainder();
+                for (quad, steps) in panel.iter_mut().zip(groups) {
+                    let steps: [i8; 4] = steps.try_into().expect("groups of 4");
+                    quad.0[j * 4..][..4].copy_from_slice(&steps);
+                }
+                if !last.is_empty() {
+                    panel[q.len() / 4].0[j * 4..][..last.len()].copy_from_slice(last);
+                }
+            });
         let offsets = weights
             .par_chunks(inp)
             .zip(&scales)
@@ -130,14 +133,19 @@ impl PackedMatrix {
     /// [`Self::pack_int8`] for 16-bit multiply-adds.
     pub(super) fn pack_int8_pairs(weights: &[f32], out: usize, inp: usize) -> Self {
         let empty = PanelPair([0; 2 * PANEL]);
-        let (pairs, scales) = Self::pack_int8_blocks(
-            weights,
-            out,
-            inp,
-            inp.div_ceil(2),
-            empty,
-            |panel, j, k, q| panel[k / 2].0[j * 2 + k % 2] = q,
-        );
+        let (pairs, scales) =
+            Self::pack_int8_blocks(weights, out, inp, inp.div_ceil(2), empty, |panel, j, q| {
+                // Whole groups in fixed-size moves, then the zero-padded last one.
+                let groups = q.chunks_exact(2);
+                let last = groups.remainder();
+                for (pair, steps) in panel.iter_mut().zip(groups) {
+                    let steps: [i8; 2] = steps.try_into().expect("groups of 2");
+                    pair.0[j * 2..][..2].copy_from_slice(&steps);
+                }
+                if !last.is_empty() {
+                    panel[q.len() / 2].0[j * 2..][..last.len()].copy_from_slice(last);
+                }
+            });
         Self {
             out,
             inp,
@@ -149,8 +157,10 @@ impl PackedMatrix {
     pub(super) fn pack_int8_widened(weights: &[f32], out: usize, inp: usize) -> Self {
         let empty = PanelRowInt8([0; PANEL]);
         let (panels, scales) =
-            Self::pack_int8_blocks(weights, out, inp, inp, empty, |panel, j, k, q| {
-                panel[k].0[j] = q
+            Self::pack_int8_blocks(weights, out, inp, inp, empty, |panel, j, q| {
+                for (row, &value) in panel.iter_mut().zip(q) {
+                    row.0[j] = value;
+                }
             });
         Self {
             out,
