@@ -118,8 +118,9 @@ impl Safetensors {
         }
         #[cfg(target_endian = "little")]
         if dtype == DType::F32 {
-            // Read straight into the tensor's buffer: no intermediate byte copy of the 300 MB.
-            let mut values = vec![0f32; len / 4];
+            // Read straight into the tensor's buffer: no intermediate byte copy of the 300 MB. A
+            // large buffer's fresh pages cost less to first touch as huge pages.
+            let mut values = crate::model::packed::pages::filled(len / 4, 0f32);
             // SAFETY: any byte pattern is a valid f32, and the slice covers exactly `values`.
             let bytes =
                 unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr() as *mut u8, len) };

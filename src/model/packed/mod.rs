@@ -32,7 +32,7 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod int8;
-mod pages;
+pub(crate) mod pages;
 mod portable;
 #[cfg(test)]
 mod tests;

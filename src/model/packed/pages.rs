@@ -16,7 +16,7 @@ use rayon::prelude::*;
 /// the write itself (for 300 MB of weights on a 2-vCPU virtual machine, about half of a model
 /// load: notes/perf.md, change M), so the vector is filled in 2 MB pieces shared among the
 /// threads of the current pool.
-pub(super) fn filled<T: Copy + Send + Sync>(len: usize, value: T) -> Vec<T> {
+pub(crate) fn filled<T: Copy + Send + Sync>(len: usize, value: T) -> Vec<T> {
     let mut values: Vec<T> = Vec::with_capacity(len);
     advise_huge_pages(
         values.as_mut_ptr() as *mut u8,
