@@ -99,16 +99,7 @@ impl PackedMatrix {
         let empty = PanelQuad([0; 4 * PANEL]);
         let (quads, scales) =
             Self::pack_int8_blocks(weights, out, inp, inp.div_ceil(4), empty, |panel, j, q| {
-                // Whole groups in fixed-size moves, then the zero-padded last one.
-                let groups = q.chunks_exact(4);
-                let last = groups.remainder();
-                for (quad, steps) in panel.iter_mut().zip(groups) {
-                    let steps: [i8; 4] = steps.try_into().expect("groups of 4");
-                    quad.0[j * 4..][..4].copy_from_slice(&steps);
-                }
-                if !last.is_empty() {
-                    panel[q.len() / 4].0[j * 4..][..last.len()].copy_from_slice(last);
-                }
+                place_in_groups::<4, _>(panel, j, q, |quad| &mut quad.0)
             });
         let offsets = weights
             .par_chunks(inp)
@@ -135,16 +126,7 @@ impl PackedMatrix {
         let empty = PanelPair([0; 2 * PANEL]);
         let (pairs, scales) =
             Self::pack_int8_blocks(weights, out, inp, inp.div_ceil(2), empty, |panel, j, q| {
-                // Whole groups in fixed-size moves, then the zero-padded last one.
-                let groups = q.chunks_exact(2);
-                let last = groups.remainder();
-                for (pair, steps) in panel.iter_mut().zip(groups) {
-                    let steps: [i8; 2] = steps.try_into().expect("groups of 2");
-                    pair.0[j * 2..][..2].copy_from_slice(&steps);
-                }
-                if !last.is_empty() {
-                    panel[q.len() / 2].0[j * 2..][..last.len()].copy_from_slice(last);
-                }
+                place_in_groups::<2, _>(panel, j, q, |pair| &mut pair.0)
             });
         Self {
             out,
@@ -194,6 +176,26 @@ impl PackedMatrix {
                 )
             }
         }
+    }
+}
+
+/// Places the quantized steps `q` of column `j` into `panel`, whose blocks hold `N` consecutive
+/// steps of every column (`values(block)`: column 0's `N` steps, then column 1's, …): whole
+/// groups in fixed-size moves, then the last, zero-padded one.
+fn place_in_groups<const N: usize, B>(
+    panel: &mut [B],
+    j: usize,
+    q: &[i8],
+    values: impl Fn(&mut B) -> &mut [i8],
+) {
+    let groups = q.chunks_exact(N);
+    let last = groups.remainder();
+    for (block, steps) in panel.iter_mut().zip(groups) {
+        let steps: [i8; N] = steps.try_into().expect("groups of N steps");
+        values(block)[j * N..][..N].copy_from_slice(&steps);
+    }
+    if !last.is_empty() {
+        values(&mut panel[q.len() / N])[j * N..][..last.len()].copy_from_slice(last);
     }
 }
 
