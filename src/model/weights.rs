@@ -144,6 +144,13 @@ impl Safetensors {
             use rayon::prelude::*;
             use std::os::unix::fs::FileExt;
             const PIECE: usize = 4 << 20;
+            if buffer.len() <= PIECE {
+                // One piece: no hand-off to the pool.
+                return self
+                    .file
+                    .read_exact_at(buffer, start)
+                    .map_err(|e| e.to_string());
+            }
             buffer
                 .par_chunks_mut(PIECE)
                 .enumerate()

@@ -23,6 +23,11 @@ pub(crate) fn filled<T: Copy + Send + Sync>(len: usize, value: T) -> Vec<T> {
         len * std::mem::size_of::<T>(),
     );
     let piece = (PIECE_BYTES / std::mem::size_of::<T>().max(1)).max(1);
+    if len <= piece {
+        // One piece: no hand-off to the pool (from outside it, that costs more than the fill).
+        values.resize(len, value);
+        return values;
+    }
     values.spare_capacity_mut()[..len]
         .par_chunks_mut(piece)
         .for_each(|chunk| {
