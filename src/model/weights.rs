@@ -128,7 +128,7 @@ impl Safetensors {
             return Tensor::from_vec(values, entry.shape.as_slice(), &Device::Cpu)
                 .map_err(|e| root_cause(&e));
         }
-        let mut bytes = vec![0u8; len];
+        let mut bytes = crate::model::packed::pages::filled(len, 0u8);
         self.read_at(entry.start, &mut bytes)?;
         Tensor::from_raw_buffer(&bytes, dtype, &entry.shape, &Device::Cpu)
             .map_err(|e| root_cause(&e))

@@ -62,3 +62,16 @@ fn advise_huge_pages(start: *mut u8, bytes: usize) {
 
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages(_start: *mut u8, _bytes: usize) {}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_element_is_written_whether_the_vector_is_one_piece_or_several() {
+        let piece = super::PIECE_BYTES / 4;
+        for len in [0, 1, piece, piece + 1, 3 * piece + 5] {
+            let values = super::filled(len, 7u32);
+            assert_eq!(values.len(), len);
+            assert!(values.iter().all(|&v| v == 7), "len {len}");
+        }
+    }
+}
