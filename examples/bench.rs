@@ -293,6 +293,10 @@ fn kernels(only: &str, candle: bool) -> anyhow::Result<()> {
         (1, 2048, 512, "fc1, batch 1"),
         (912, 1536, 512, "encoder q/k/v, 16 × 57 tokens"),
         (912, 512, 2048, "encoder fc2, 16 × 57 tokens"),
+        (64, 3072, 1024, "tc-big fused q/k/v, 64 rows"),
+        (64, 4096, 1024, "tc-big fc1, 64 rows"),
+        (64, 1024, 4096, "tc-big fc2, 64 rows"),
+        (64, 53017, 1024, "tc-big output projection, 64 rows"),
     ];
     let mut rng = Rng(SEED);
     println!(
