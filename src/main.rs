@@ -62,6 +62,7 @@ fn long_version() -> &'static str {
 }
 
 fn main() -> ExitCode {
+    cli::heap::keep_freed_memory();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Lines(args) => cli::lines::run(args),

@@ -4,6 +4,7 @@ pub mod advice;
 pub mod batch;
 pub mod cache;
 pub mod engine;
+pub mod heap;
 pub mod help;
 pub mod lines;
 pub mod manual;
