@@ -1,15 +1,17 @@
 //! How the `passeur` process keeps the memory it frees (glibc's malloc only).
 //!
 //! A decoding step allocates and frees the same buffers every step (layer outputs, attention
-//! scratch: a few megabytes, hundreds of kilobytes each). glibc's malloc adapts two thresholds
-//! to the sizes it sees freed: blocks above `M_MMAP_THRESHOLD` get fresh mappings of their own,
-//! and once more than `M_TRIM_THRESHOLD` lies free at the top of the heap it goes back to the
-//! system. With the adaptive values, much of a step's memory went back and was faulted in, and
-//! zeroed by the kernel, again at the next step: beam 4 × 16 sentences took 177,000 page faults
-//! against 84,000 with the fixed values below, greedy batch 16 108,000 against 51,000
-//! (notes/perf.md, stop 25). Fixed values keep a step's buffers in the heap; the peak is not
-//! raised (what is kept is at most what the decoding used at once). A program that embeds the
-//! library decides this for itself: a library does not set its host's allocator.
+//! scratch: a few megabytes, hundreds of kilobytes each), and each batch its self-attention
+//! caches (tens of megabytes). glibc's malloc adapts two thresholds to the sizes it sees freed:
+//! blocks above `M_MMAP_THRESHOLD` get fresh mappings of their own, and once more than
+//! `M_TRIM_THRESHOLD` lies free at the top of a heap it goes back to the system. With the
+//! adaptive values, much of a step's memory went back and was faulted in, and zeroed by the
+//! kernel, again at the next step. Fixed values keep it in the heap; one arena for the whole
+//! process (instead of one per thread that allocates) lets the next batch reuse what the last
+//! one freed on another thread, so the peak is not raised. Beam 4 × 64 sentences: 177,000 page
+//! faults before, 68,000 after (int8: 190,000 and 52,000), the same peak RSS, 1-10 % less wall
+//! time, and a server as fast under 64 clients (notes/perf.md, stop 25). A program that embeds
+//! the library decides this for itself: a library does not set its host's allocator.
 
 /// Largest block served from the heap: above it, a mapping of its own (glibc's adaptive
 /// threshold stops at 32 MiB on 64-bit systems; the model's large buffers are above it).
@@ -20,7 +22,8 @@ const MMAP_THRESHOLD: libc::c_int = 32 << 20;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const TRIM_THRESHOLD: libc::c_int = 256 << 20;
 
-/// Fixes glibc's mmap and trim thresholds (see the module); true when both were accepted.
+/// One arena and fixed mmap and trim thresholds for glibc's malloc (see the module); true when
+/// glibc accepted all three.
 /// Elsewhere (musl, macOS, Windows) the system allocator is left as it is: false.
 pub fn keep_freed_memory() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -28,7 +31,8 @@ pub fn keep_freed_memory() -> bool {
         // SAFETY: mallopt takes any values and only changes malloc's parameters; it is called
         // before the process starts its other threads.
         unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+            libc::mallopt(libc::M_ARENA_MAX, 1) == 1
+                && libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
                 && libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
         }
     }
