@@ -9,9 +9,10 @@
 //! kernel, again at the next step. Fixed values keep it in the heap; one arena for the whole
 //! process (instead of one per thread that allocates) lets the next batch reuse what the last
 //! one freed on another thread, so the peak is not raised. Beam 4 × 64 sentences: 177,000 page
-//! faults before, 68,000 after (int8: 190,000 and 52,000), the same peak RSS, 1-10 % less wall
-//! time, and a server as fast under 64 clients (notes/perf.md, stop 25). A program that embeds
-//! the library decides this for itself: a library does not set its host's allocator.
+//! faults before, 68,000 after (int8: 190,000 and 53,000), a third less system time, the same
+//! peak RSS, a few percent less wall time in most alternated pairs, and a server as fast under
+//! 64 clients (notes/perf.md, change O). A program that embeds the library decides this for
+//! itself: a library does not set its host's allocator.
 
 /// Largest block served from the heap: above it, a mapping of its own (glibc's adaptive
 /// threshold stops at 32 MiB on 64-bit systems; the model's large buffers are above it).
