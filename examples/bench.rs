@@ -284,6 +284,9 @@ mod model {
 fn kernels(only: &str, candle: bool) -> anyhow::Result<()> {
     let shapes = [
         (1, 59514, 512, "output projection, batch 1"),
+        (2, 59514, 512, "output projection, 2 rows"),
+        (4, 59514, 512, "output projection, 4 rows"),
+        (8, 59514, 512, "output projection, 8 rows"),
         (16, 59514, 512, "output projection, 16 rows"),
         (64, 59514, 512, "output projection, 64 rows (beam 4 × 16)"),
         (64, 1536, 512, "fused q/k/v, 64 rows"),
@@ -291,6 +294,7 @@ fn kernels(only: &str, candle: bool) -> anyhow::Result<()> {
         (64, 512, 2048, "fc2, 64 rows"),
         (16, 2048, 512, "fc1, 16 rows"),
         (1, 2048, 512, "fc1, batch 1"),
+        (4, 2048, 512, "fc1, 4 rows"),
         (912, 1536, 512, "encoder q/k/v, 16 × 57 tokens"),
         (912, 512, 2048, "encoder fc2, 16 × 57 tokens"),
         (64, 3072, 1024, "tc-big fused q/k/v, 64 rows"),

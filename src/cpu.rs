@@ -3,13 +3,15 @@
 //! Every vector kernel of passeur — the packed matrix products, the fused LayerNorm and
 //! attention, log-sum-exp and top-k over the logits, the int8 paths — asks [`path`] which code
 //! to run. The answer is decided once per process: the widest [`KernelPath`] this CPU supports,
-//! restricted by the environment variable `PASSEUR_KERNEL` (`portable`, `avx2` or `avx512`),
-//! which can only take features away. Running another CPU's path on this one is how the tests
+//! restricted by the environment variable `PASSEUR_KERNEL` (`portable`, `avx2`, `avx512` or
+//! `amx`), which can only take features away. Running another CPU's path on this one is how the tests
 //! prove every path exact, and how a path is measured (`PASSEUR_KERNEL=avx2 scripts/compare`).
 //!
 //! [`describe`] says in one line which path runs and why; `passeur --version` prints it.
 //!
-//! AMX (Sapphire Rapids and later) is not used: no machine we could test on exposes it.
+//! AMX (Sapphire Rapids and later Xeons) needs the kernel's leave before a process may touch the
+//! tile registers (Linux: `arch_prctl(ARCH_REQ_XCOMP_PERM)`); the detection asks for it, and a
+//! CPU whose kernel refuses counts as AVX-512 only.
 
 use std::sync::OnceLock;
 
@@ -23,11 +25,19 @@ pub enum KernelPath {
     /// 512-bit AVX-512 F/BW/VL/DQ with FMA (Skylake-SP and later Xeons, Zen 4 and later); int8
     /// in integer dot products where the CPU also has AVX-512 VNNI.
     Avx512,
+    /// AVX-512 with VNNI, and AMX tiles (AMX-TILE, AMX-INT8: Sapphire Rapids and later Xeons)
+    /// for int8 products of several rows; everything else as on `Avx512`.
+    Amx,
 }
 
 impl KernelPath {
     /// Every path, narrowest first.
-    pub const ALL: [KernelPath; 3] = [KernelPath::Portable, KernelPath::Avx2, KernelPath::Avx512];
+    pub const ALL: [KernelPath; 4] = [
+        KernelPath::Portable,
+        KernelPath::Avx2,
+        KernelPath::Avx512,
+        KernelPath::Amx,
+    ];
 
     /// The name `PASSEUR_KERNEL` takes.
     pub fn name(self) -> &'static str {
@@ -35,7 +45,13 @@ impl KernelPath {
             KernelPath::Portable => "portable",
             KernelPath::Avx2 => "avx2",
             KernelPath::Avx512 => "avx512",
+            KernelPath::Amx => "amx",
         }
+    }
+
+    /// Whether this path's vector code is 512 bits wide (`Avx512` and `Amx`).
+    pub fn is_512(self) -> bool {
+        self >= KernelPath::Avx512
     }
 }
 
@@ -52,7 +68,9 @@ impl std::str::FromStr for KernelPath {
         KernelPath::ALL
             .into_iter()
             .find(|path| path.name() == value)
-            .ok_or_else(|| format!("`{value}` is not a kernel path: use portable, avx2 or avx512"))
+            .ok_or_else(|| {
+                format!("`{value}` is not a kernel path: use portable, avx2, avx512 or amx")
+            })
     }
 }
 
@@ -63,7 +81,8 @@ pub struct Cpu {
     pub path: KernelPath,
     /// The widest path this CPU supports.
     pub detected: KernelPath,
-    /// Whether int8 products use 8-bit integer dot products (AVX-512 VNNI on the avx512 path).
+    /// Whether int8 products use 8-bit integer dot products (AVX-512 VNNI on the avx512 and amx
+    /// paths; on amx, AMX tiles for products of several rows).
     pub int8_dot: bool,
     /// `PASSEUR_KERNEL` as set (empty when unset).
     pub requested: String,
@@ -97,7 +116,7 @@ impl Cpu {
         Cpu {
             path,
             detected,
-            int8_dot: path == KernelPath::Avx512 && vnni,
+            int8_dot: path.is_512() && vnni,
             requested: requested.to_string(),
             note,
         }
@@ -113,19 +132,52 @@ impl Cpu {
                 && is_x86_feature_detected!("avx512bw")
                 && is_x86_feature_detected!("avx512vl")
                 && is_x86_feature_detected!("avx512dq");
-            let detected = if avx512 {
+            let vnni = avx512 && is_x86_feature_detected!("avx512vnni");
+            let detected = if vnni && amx_int8() && amx_permitted() {
+                KernelPath::Amx
+            } else if avx512 {
                 KernelPath::Avx512
             } else if avx2 {
                 KernelPath::Avx2
             } else {
                 KernelPath::Portable
             };
-            let vnni = avx512 && is_x86_feature_detected!("avx512vnni");
             Cpu::decide(detected, vnni, &requested)
         }
         #[cfg(not(target_arch = "x86_64"))]
         Cpu::decide(KernelPath::Portable, false, &requested)
     }
+}
+
+/// Whether CPUID lists AMX-TILE and AMX-INT8 (leaf 7, EDX bits 24 and 25; `std` has no stable
+/// detection for them yet).
+#[cfg(target_arch = "x86_64")]
+fn amx_int8() -> bool {
+    let leaf7 = std::arch::x86_64::__cpuid_count(7, 0);
+    leaf7.edx & (1 << 24) != 0 && leaf7.edx & (1 << 25) != 0
+}
+
+/// Asks Linux for the AMX tile data state (`arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)`,
+/// process-wide): without it the first tile instruction is a `SIGILL`. Other systems: no AMX.
+#[cfg(target_arch = "x86_64")]
+fn amx_permitted() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        const ARCH_REQ_XCOMP_PERM: libc::c_long = 0x1023;
+        const XFEATURE_XTILEDATA: libc::c_long = 18;
+        // SAFETY: a request with two integer arguments; it only grows this process's permitted
+        // register state.
+        let status = unsafe {
+            libc::syscall(
+                libc::SYS_arch_prctl,
+                ARCH_REQ_XCOMP_PERM,
+                XFEATURE_XTILEDATA,
+            )
+        };
+        status == 0
+    }
+    #[cfg(not(target_os = "linux"))]
+    false
 }
 
 /// The decision of this process, made on first use.
@@ -162,6 +214,7 @@ pub fn environment_problem() -> Option<String> {
 pub fn describe() -> String {
     let cpu = cpu();
     let int8 = match cpu.path {
+        KernelPath::Amx => "AMX tiles, AVX-512 VNNI dot products for a few rows",
         KernelPath::Avx512 if cpu.int8_dot => "AVX-512 VNNI dot products",
         KernelPath::Avx512 | KernelPath::Avx2 => "AVX2 16-bit multiply-adds",
         KernelPath::Portable => "weights widened to f32",
@@ -242,6 +295,13 @@ mod tests {
         assert_eq!((cpu.path, cpu.int8_dot), (KernelPath::Avx512, false));
         let cpu = Cpu::decide(KernelPath::Avx2, false, "portable");
         assert_eq!(cpu.path, KernelPath::Portable);
+        let cpu = Cpu::decide(KernelPath::Amx, true, "avx512");
+        assert_eq!((cpu.path, cpu.int8_dot), (KernelPath::Avx512, true));
+        let cpu = Cpu::decide(KernelPath::Amx, true, "");
+        assert_eq!((cpu.path, cpu.int8_dot), (KernelPath::Amx, true));
+        let cpu = Cpu::decide(KernelPath::Avx512, true, "amx");
+        assert_eq!(cpu.path, KernelPath::Avx512);
+        assert!(cpu.note.unwrap().contains("more than this CPU has"));
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub(crate) fn log_sum_exp(row: &[f32]) -> f32 {
     #[cfg(target_arch = "x86_64")]
     match crate::cpu::path() {
         // SAFETY: the kernel path is within what the CPU has.
-        KernelPath::Avx512 => return unsafe { vector::log_sum_exp_512(row) },
+        KernelPath::Avx512 | KernelPath::Amx => return unsafe { vector::log_sum_exp_512(row) },
         KernelPath::Avx2 => return unsafe { vector::log_sum_exp_256(row) },
         KernelPath::Portable => {}
     }

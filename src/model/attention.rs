@@ -49,7 +49,9 @@ pub(crate) fn attend_row_on(
     match path {
         // SAFETY (both arms): the kernel path is within what the CPU has.
         #[cfg(target_arch = "x86_64")]
-        KernelPath::Avx512 => unsafe { avx512::attend_row(inputs, layout, scores, out) },
+        KernelPath::Avx512 | KernelPath::Amx => unsafe {
+            avx512::attend_row(inputs, layout, scores, out)
+        },
         #[cfg(target_arch = "x86_64")]
         KernelPath::Avx2 => unsafe { avx2::attend_row(inputs, layout, scores, out) },
         _ => attend_row(inputs, layout, scores, out, exp_in_place),

@@ -1,8 +1,8 @@
-//! Every CPU kernel path this machine has — portable, avx2, avx512 — reproduces transformers'
+//! Every CPU kernel path this machine has — portable, avx2, avx512, amx — reproduces transformers'
 //! tokens on the fixture, greedy and beam 4, in padded batches: `passeur lines --jsonl` with
 //! `PASSEUR_KERNEL` set to each path in turn; and on each path `--quantize int8` (weights widened
 //! to f32 on portable, 16-bit multiply-adds on avx2, VNNI dot products on avx512 where the CPU has
-//! them) stays within the int8 agreement bound. A path the CPU lacks is skipped with a note.
+//! them, AMX tiles on amx) stays within the int8 agreement bound. A path the CPU lacks is skipped with a note.
 
 use crate::fixture_model;
 
@@ -146,6 +146,7 @@ fn int8_on_every_kernel_path_of_this_cpu_agrees_with_transformers_f32() {
         // The int8 kernel family of this path, as `passeur --version` names it.
         let int8 = match path {
             KernelPath::Portable => "int8: weights widened to f32",
+            KernelPath::Amx => "int8: AMX tiles",
             KernelPath::Avx512 if vnni() => "int8: AVX-512 VNNI dot products",
             _ => "int8: AVX2 16-bit multiply-adds",
         };

@@ -6,6 +6,7 @@
 //! instructions per multiply-add and let a tile cover 32 columns, so that each broadcast
 //! activation feeds two multiply-adds and each weight load `F32_TILE_ROWS` of them.
 
+use super::int8::QuantizedTile;
 use super::{Epilogue, PanelQuad, PanelRow, Tile, PANEL};
 use crate::model::simd::exp512;
 use std::arch::x86_64::*;
@@ -253,22 +254,44 @@ unsafe fn tile_int8_dot_rows<const ROWS: usize>(
             fine[i] = _mm512_dpbusd_epi32(fine[i], _mm512_set1_epi32(four), w);
         }
     }
-    let offset = _mm512_loadu_si512(offsets.as_ptr() as *const __m512i);
-    let scale = _mm512_loadu_ps(scales.as_ptr());
-    let bias = _mm512_loadu_ps(tile.bias.as_ptr());
     for i in 0..ROWS {
-        let to_f32 = |acc| _mm512_cvtepi32_ps(_mm512_sub_epi32(acc, offset));
-        let sums = _mm512_fmadd_ps(
-            to_f32(fine[i]),
-            _mm512_set1_ps(q.fine_scales[i]),
-            _mm512_mul_ps(to_f32(coarse[i]), _mm512_set1_ps(q.coarse_scales[i])),
-        );
-        let y = _mm512_fmadd_ps(sums, scale, bias);
-        _mm512_storeu_ps(
-            tile.out.add(i * tile.out_stride),
-            activate(y, tile.epilogue),
-        );
+        store_int8_dot_row(tile, &q, i, coarse[i], fine[i], scales, offsets);
     }
+}
+
+/// Writes output row `i` of an int8 dot-product tile from its integer sums over the coarse and
+/// the fine activations: undoes the activations' +128, scales, adds the bias, applies the
+/// epilogue. Shared by the VNNI and the AMX kernels, so that equal sums give equal bits.
+///
+/// # Safety
+/// The CPU has AVX-512 F/BW, AVX2 and FMA; `tile.out` is valid for row `i`'s 16 columns.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx2,fma")]
+pub(super) unsafe fn store_int8_dot_row(
+    tile: &Tile,
+    q: &QuantizedTile,
+    i: usize,
+    coarse: __m512i,
+    fine: __m512i,
+    scales: &[f32; PANEL],
+    offsets: &[i32; PANEL],
+) {
+    let offset = _mm512_loadu_si512(offsets.as_ptr() as *const __m512i);
+    let to_f32 = |acc| _mm512_cvtepi32_ps(_mm512_sub_epi32(acc, offset));
+    let sums = _mm512_fmadd_ps(
+        to_f32(fine),
+        _mm512_set1_ps(q.fine_scales[i]),
+        _mm512_mul_ps(to_f32(coarse), _mm512_set1_ps(q.coarse_scales[i])),
+    );
+    let y = _mm512_fmadd_ps(
+        sums,
+        _mm512_loadu_ps(scales.as_ptr()),
+        _mm512_loadu_ps(tile.bias.as_ptr()),
+    );
+    _mm512_storeu_ps(
+        tile.out.add(i * tile.out_stride),
+        activate(y, tile.epilogue),
+    );
 }
 
 /// The epilogue on 16 lanes: the same operations as the AVX2 kernels' on 8.

@@ -76,10 +76,10 @@ impl PackedMatrix {
         per_panel: usize,
         empty: B,
         place: impl Fn(&mut [B], usize, &[i8]) + Sync,
-    ) -> (Vec<B>, Vec<f32>) {
+    ) -> (pages::Pages<B>, Vec<f32>) {
         assert_eq!(weights.len(), out * inp, "weights must be out × inp");
         let scales = Self::int8_scales(weights, inp);
-        let mut blocks = pages::filled(out.div_ceil(PANEL) * per_panel, empty);
+        let mut blocks = pages::Pages::filled(out.div_ceil(PANEL) * per_panel, empty);
         blocks.par_chunks_mut(per_panel).enumerate().for_each_init(
             || vec![0i8; inp],
             |quantized, (p, panel)| {

@@ -22,11 +22,14 @@
 //!   (`avx2.rs`: 6 rows × 1 panel in 8-lane registers), or portable loops (`portable.rs`).
 //! * 8-bit weights (the opt-in int8 path, `int8.rs`) keep one f32 scale per output. Where the CPU
 //!   has AVX-512 VNNI, the activations are quantized too, in two 8-bit levels, and multiplied in
-//!   integer dot products; with AVX2, activations are quantized to 13 bits and multiplied in
+//!   integer dot products (on the amx path, products of [`AMX_MIN_ROWS`] rows or more in AMX tiles,
+//!   `amx.rs`, with the same bits); with AVX2, activations are quantized to 13 bits and multiplied in
 //!   16-bit multiply-adds (`vpmaddwd`); elsewhere the weights are widened to f32.
 //! * Work is split across rayon's threads (the caller's pool) by blocks of output columns;
 //!   products too small to pay for a thread hand-off run on the calling thread.
 
+#[cfg(target_arch = "x86_64")]
+mod amx;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
@@ -44,8 +47,12 @@ use rayon::prelude::*;
 /// Output columns per panel: one 16-lane vector, two 8-lane vectors, one cache line of f32.
 pub(crate) const PANEL: usize = 16;
 
-/// Most activation rows in one register tile, over all kernels.
-const MAX_TILE_ROWS: usize = 12;
+/// Most activation rows in one register tile, over all kernels (AMX tiles hold 16).
+const MAX_TILE_ROWS: usize = 16;
+
+/// Fewest activation rows for which int8 products use AMX tiles on the amx path; fewer rows
+/// use VNNI dot products (see notes/perf.md, change Q).
+const AMX_MIN_ROWS: usize = 8;
 
 /// Most panels in one register tile, over all kernels.
 const MAX_TILE_PANELS: usize = 2;
@@ -97,24 +104,24 @@ struct PanelPair([i8; 2 * PANEL]);
 /// (or the 8-bit blocks standing for them); padding columns are zero.
 #[derive(Debug)]
 enum Panels {
-    F32(Vec<PanelRow>),
+    F32(pages::Pages<PanelRow>),
     /// `W[j][k] ≈ scales[j] · q[j][k]`, `q` in −127..=127; the arithmetic in f32.
     Int8 {
-        panels: Vec<PanelRowInt8>,
+        panels: pages::Pages<PanelRowInt8>,
         scales: Vec<f32>,
     },
     /// The same 8-bit weights in groups of four steps (`ceil(inp / 4)` per panel, zero-padded),
     /// multiplied with 8-bit activations in integer dot products (AVX-512 VNNI);
     /// `offsets[j] = 128 · Σₖ q[j][k]` undoes the +128 that makes activations unsigned.
     Int8Dot {
-        quads: Vec<PanelQuad>,
+        quads: pages::Pages<PanelQuad>,
         scales: Vec<f32>,
         offsets: Vec<i32>,
     },
     /// The same 8-bit weights in pairs of steps (`ceil(inp / 2)` per panel, zero-padded),
     /// multiplied with 13-bit activations in 16-bit multiply-adds (AVX2).
     Int8Pairs {
-        pairs: Vec<PanelPair>,
+        pairs: pages::Pages<PanelPair>,
         scales: Vec<f32>,
     },
 }
@@ -134,7 +141,7 @@ impl PackedMatrix {
     pub(crate) fn pack(weights: &[f32], out: usize, inp: usize) -> Self {
         assert_eq!(weights.len(), out * inp, "weights must be out × inp");
         let panel_count = out.div_ceil(PANEL);
-        let mut panels = pages::filled(panel_count * inp, PanelRow([0.0; PANEL]));
+        let mut panels = pages::Pages::filled(panel_count * inp, PanelRow([0.0; PANEL]));
         // Panels are independent: packing the model's 75 M weights is shared among the threads.
         panels
             .par_chunks_mut(inp)
@@ -209,6 +216,7 @@ impl PackedMatrix {
         if rows == 0 {
             return;
         }
+        let kernel = kernel.for_rows(rows);
         let panel_count = self.out.div_ceil(PANEL);
         let quantized = match &self.panels {
             Panels::Int8Dot { .. } => Some(QuantizedRows::new(x, self.inp)),
@@ -416,6 +424,8 @@ enum Kernel {
     Avx512 {
         /// Integer dot products (VNNI) for [`Weights::Int8Dot`].
         int8_dot: bool,
+        /// AMX tiles instead of VNNI for [`Weights::Int8Dot`].
+        amx: bool,
     },
 }
 
@@ -428,11 +438,24 @@ impl Kernel {
             #[cfg(target_arch = "x86_64")]
             KernelPath::Avx2 => Kernel::Avx2,
             #[cfg(target_arch = "x86_64")]
-            KernelPath::Avx512 => Kernel::Avx512 {
+            KernelPath::Avx512 | KernelPath::Amx => Kernel::Avx512 {
                 int8_dot: cpu.int8_dot,
+                amx: cpu.path == KernelPath::Amx,
             },
             #[allow(unreachable_patterns)]
             _ => Kernel::Portable,
+        }
+    }
+
+    /// These kernels for a product of `rows` rows: AMX tiles only from [`AMX_MIN_ROWS`] rows.
+    fn for_rows(self, rows: usize) -> Self {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 { int8_dot, amx } => Kernel::Avx512 {
+                int8_dot,
+                amx: amx && int8_dot && rows >= AMX_MIN_ROWS,
+            },
+            other => other,
         }
     }
 
@@ -441,6 +464,8 @@ impl Kernel {
         match (self, panels) {
             #[cfg(target_arch = "x86_64")]
             (Kernel::Avx512 { .. }, Panels::F32(_)) => (avx512::F32_TILE_ROWS, 2),
+            #[cfg(target_arch = "x86_64")]
+            (Kernel::Avx512 { amx: true, .. }, Panels::Int8Dot { .. }) => (amx::TILE_ROWS, 1),
             _ => (6, 1),
         }
     }
@@ -454,8 +479,9 @@ impl Kernel {
         let rows = tile.a.len() / tile.inp;
         match self {
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 { int8_dot } => match tile.weights {
+            Kernel::Avx512 { int8_dot, amx } => match tile.weights {
                 Weights::F32(w) => avx512::tile_f32(tile, w, rows),
+                Weights::Int8Dot(w, s, o) if amx => amx::tile_int8_dot(tile, w, s, o, rows),
                 Weights::Int8Dot(w, s, o) if int8_dot => avx512::tile_int8_dot(tile, w, s, o, rows),
                 _ => Kernel::Avx2.tile(tile),
             },

@@ -29,8 +29,8 @@ fn reference(x: &[f32], w: &[f32], b: &[f32], out: usize, inp: usize) -> Vec<f64
     y
 }
 
-/// Every kernel this CPU can run, whatever `PASSEUR_KERNEL` says: the portable one, AVX2, and
-/// AVX-512 with and without integer dot products.
+/// Every kernel this CPU can run, whatever `PASSEUR_KERNEL` says: the portable one, AVX2,
+/// AVX-512 with and without integer dot products, and AVX-512 with AMX tiles.
 fn kernels() -> Vec<Kernel> {
     #[allow(unused_mut)]
     let mut kernels = vec![Kernel::Portable];
@@ -41,10 +41,22 @@ fn kernels() -> Vec<Kernel> {
             kernels.push(Kernel::Avx2);
         }
         if detected >= KernelPath::Avx512 {
-            kernels.push(Kernel::Avx512 { int8_dot: false });
+            kernels.push(Kernel::Avx512 {
+                int8_dot: false,
+                amx: false,
+            });
             if is_x86_feature_detected!("avx512vnni") {
-                kernels.push(Kernel::Avx512 { int8_dot: true });
+                kernels.push(Kernel::Avx512 {
+                    int8_dot: true,
+                    amx: false,
+                });
             }
+        }
+        if detected >= KernelPath::Amx {
+            kernels.push(Kernel::Avx512 {
+                int8_dot: true,
+                amx: true,
+            });
         }
     }
     kernels
@@ -345,6 +357,55 @@ fn a_rows_bits_do_not_depend_on_how_many_rows_share_the_product() {
                 same,
                 "{kernel:?}: {rows} rows differ from the same rows among 17"
             );
+        }
+    }
+}
+
+#[test]
+fn amx_tiles_give_the_bits_of_vnni_dot_products() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if crate::cpu::cpu().detected < KernelPath::Amx {
+            eprintln!("skipped: this CPU has no AMX");
+            return;
+        }
+        let vnni = Kernel::Avx512 {
+            int8_dot: true,
+            amx: false,
+        };
+        let amx = Kernel::Avx512 {
+            int8_dot: true,
+            amx: true,
+        };
+        // Inner dimensions of whole 64-step chunks (64, 512), chunks and a remainder (100, 200),
+        // and a remainder alone (60); rows in one tile, a full one, and several of mixed heights.
+        for (rows, out, inp) in [
+            (AMX_MIN_ROWS, 40, 64),
+            (16, 33, 100),
+            (17, 48, 512),
+            (40, 20, 60),
+            (64, 100, 200),
+        ] {
+            let (w, x, b) = (
+                values(out * inp, 41),
+                values(rows * inp, 42),
+                values(out, 43),
+            );
+            let packed = PackedMatrix::pack_int8_dot(&w, out, inp);
+            for epilogue in [Epilogue::Bias, Epilogue::BiasSilu] {
+                let run = |kernel: Kernel| {
+                    let mut y = vec![f32::NAN; rows * out];
+                    packed.matmul_with(kernel, &x, &b, epilogue, &mut y);
+                    y
+                };
+                let (by_vnni, by_amx) = (run(vnni), run(amx));
+                assert!(by_vnni.iter().all(|v| v.is_finite()));
+                let same = by_vnni
+                    .iter()
+                    .zip(&by_amx)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "{rows}×{out}×{inp} {epilogue:?}: AMX and VNNI differ");
+            }
         }
     }
 }
