@@ -48,11 +48,6 @@ impl KernelPath {
             KernelPath::Amx => "amx",
         }
     }
-
-    /// Whether this path's vector code is 512 bits wide (`Avx512` and `Amx`).
-    pub fn is_512(self) -> bool {
-        self >= KernelPath::Avx512
-    }
 }
 
 impl std::fmt::Display for KernelPath {
@@ -116,7 +111,7 @@ impl Cpu {
         Cpu {
             path,
             detected,
-            int8_dot: path.is_512() && vnni,
+            int8_dot: path >= KernelPath::Avx512 && vnni,
             requested: requested.to_string(),
             note,
         }

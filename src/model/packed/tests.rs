@@ -392,6 +392,12 @@ fn amx_tiles_give_the_bits_of_vnni_dot_products() {
                 values(out, 43),
             );
             let packed = PackedMatrix::pack_int8_dot(&w, out, inp);
+            // These products do reach the AMX tiles (otherwise both runs below are VNNI's).
+            assert_eq!(
+                amx.for_rows(rows).tile_shape(&packed.panels),
+                (amx::TILE_ROWS, 1),
+                "{rows} rows"
+            );
             for epilogue in [Epilogue::Bias, Epilogue::BiasSilu] {
                 let run = |kernel: Kernel| {
                     let mut y = vec![f32::NAN; rows * out];
