@@ -287,6 +287,35 @@ fn rows_too_small_to_scale_are_quantized_as_zero() {
 }
 
 #[test]
+fn a_non_finite_activation_gives_a_nan_scale_wherever_it_is_in_the_row() {
+    // 21 steps: two whole chunks of eight for the scan, then a tail of five.
+    let inp = 21;
+    for at in [0, 7, 8, 15, 16, 20] {
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let mut x = values(2 * inp, 15);
+            x[at] = bad;
+            let quantized = QuantizedRows::new(&x, inp);
+            let rows16 = Rows16::new(&x, inp);
+            assert!(
+                quantized.coarse_scales[0].is_nan() && rows16.scales[0].is_nan(),
+                "{bad} at step {at}"
+            );
+            assert!(
+                quantized.coarse_scales[1] > 0.0 && rows16.scales[1] > 0.0,
+                "the other row keeps its scale ({bad} at step {at})"
+            );
+        }
+    }
+    // The largest magnitude is found in a whole chunk and in the tail alike.
+    for at in [3, 12, 19] {
+        let mut x = vec![0.25f32; inp];
+        x[at] = -2.0;
+        let rows16 = Rows16::new(&x, inp);
+        assert_eq!(rows16.scales[0], 2.0 / ROWS16_MAX, "largest at step {at}");
+    }
+}
+
+#[test]
 fn gathered_rows_are_the_rows_of_the_matrix() {
     let (out, inp) = (37, 5);
     let w = values(out * inp, 4);
