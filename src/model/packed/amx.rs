@@ -25,9 +25,26 @@ const STEPS: usize = 64;
 /// Packed weight quads per `tdpbusd`: 16 lines of 64 bytes, the most a tile register holds.
 const QUADS: usize = STEPS / 4;
 
+/// Most panels per AMX call: two, so that each pair of activation tiles loaded serves four
+/// `tdpbusd` (the loads, not the products, bound the one-panel kernel).
+const TILE_PANELS: usize = 2;
+
+/// Panels per AMX call in a product of `rows` rows: two where several row tiles share each
+/// block of weights, one for a single row tile, whose next block of weights, fetched into L1
+/// meanwhile, would then no longer fit beside the current one and the activations (notes/perf.md,
+/// change S).
+pub(super) fn panels_for_rows(rows: usize) -> usize {
+    if rows > TILE_ROWS {
+        TILE_PANELS
+    } else {
+        1
+    }
+}
+
 /// The tile palette for [`tile_int8_dot`] (`ldtilecfg`'s 64-byte operand): tmm0 and tmm1 the
-/// coarse and fine sums (`rows` × 16 `i32`), tmm2 and tmm3 the coarse and fine activations
-/// (`rows` × 64 bytes), tmm4 one chunk of weights (16 lines of 64 bytes).
+/// coarse and fine sums of the first panel, tmm2 and tmm3 those of the second (`rows` × 16
+/// `i32` each), tmm4 and tmm5 the coarse and fine activations (`rows` × 64 bytes), tmm6 and
+/// tmm7 one chunk of each panel's weights (16 lines of 64 bytes).
 #[repr(C, align(64))]
 struct TileConfig {
     palette: u8,
@@ -47,19 +64,49 @@ impl TileConfig {
             bytes_per_row: [0; 16],
             rows: [0; 16],
         };
-        for t in 0..4 {
+        for t in 0..8 {
             config.bytes_per_row[t] = STEPS as u16;
-            config.rows[t] = rows as u8;
+            config.rows[t] = if t < 6 { rows as u8 } else { QUADS as u8 };
         }
-        config.bytes_per_row[4] = STEPS as u16;
-        config.rows[4] = QUADS as u8;
         config
     }
 }
 
-/// `rows` (1..=16) rows of quantized activations against one panel of 8-bit weights, written
-/// like [`super::avx512::tile_int8_dot`]'s: whole chunks of 64 steps in AMX tiles, the remaining
-/// steps (fewer than 64) in VNNI dot products on the tile's sums.
+/// Loads the tile palette for `rows` activation rows unless this thread's tiles already have it.
+/// `ldtilecfg` is slow (it also zeroes every tile: 12 % of the kernel's time when it ran on
+/// every call), so the palette stays loaded between calls; it is compared with `sttilecfg`
+/// rather than remembered, as other code on the thread (an embedding program's own AMX
+/// kernels) may load another.
+///
+/// # Safety
+/// The CPU has AMX-TILE and the process has the tile state.
+#[inline]
+unsafe fn configure(rows: usize) {
+    let wanted = TileConfig::for_rows(rows);
+    let mut current = TileConfig::for_rows(1);
+    // SAFETY: `sttilecfg` writes 64 bytes (zeros when no palette is loaded) into `current`.
+    asm!(
+        "sttilecfg [{current}]",
+        current = in(reg) &mut current,
+        options(nostack),
+    );
+    if current.rows != wanted.rows
+        || current.palette != wanted.palette
+        || current.bytes_per_row != wanted.bytes_per_row
+    {
+        // SAFETY: the palette is the one documented on `TileConfig`.
+        asm!(
+            "ldtilecfg [{config}]",
+            config = in(reg) &wanted,
+            options(nostack, readonly),
+        );
+    }
+}
+
+/// `rows` (1..=16) rows of quantized activations against one or two panels of 8-bit weights
+/// (`scales.len() / PANEL` of them), written like [`super::avx512::tile_int8_dot`]'s: whole
+/// chunks of 64 steps in AMX tiles, the remaining steps (fewer than 64) in VNNI dot products on
+/// the tile's sums.
 ///
 /// # Safety
 /// The CPU has AMX-TILE and AMX-INT8 and the process has the tile state (`crate::cpu`), and
@@ -69,73 +116,121 @@ impl TileConfig {
 pub(super) unsafe fn tile_int8_dot(
     tile: &Tile,
     quads: &[PanelQuad],
-    scales: &[f32; PANEL],
-    offsets: &[i32; PANEL],
+    scales: &[f32],
+    offsets: &[i32],
     rows: usize,
 ) {
     let q = tile
         .quantized
         .expect("int8 dot weights come with quantized rows");
+    let panels = scales.len() / PANEL;
     assert!((1..=TILE_ROWS).contains(&rows) && q.coarse.len() >= rows * q.stride);
-    let chunks = quads.len() / QUADS;
-    let mut coarse = [[0i32; PANEL]; TILE_ROWS];
-    let mut fine = [[0i32; PANEL]; TILE_ROWS];
+    assert!((1..=TILE_PANELS).contains(&panels) && quads.len().is_multiple_of(panels));
+    let per_panel = quads.len() / panels;
+    let chunks = per_panel / QUADS;
+    // Sums of panel p: coarse in sums[2p], fine in sums[2p + 1], `rows` lines written by
+    // `tilestored` when there are chunks (and only then read); not zeroed, as that took as long
+    // as a third of the products.
+    let mut sums = std::mem::MaybeUninit::<[[[i32; PANEL]; TILE_ROWS]; 2 * TILE_PANELS]>::uninit();
+    let sums = sums.as_mut_ptr() as *mut [[i32; PANEL]; TILE_ROWS];
     if chunks > 0 {
-        let config = TileConfig::for_rows(rows);
+        configure(rows);
         // SAFETY (every block below): the palette is the one documented on `TileConfig`; each
         // load reads `rows` lines of 64 bytes inside the tile's activations (chunk `g` ends at
-        // step 64·(g+1) ≤ the row's padded length) or 16 lines inside the panel's quads; the
-        // stores write `rows` lines of 64 bytes into `coarse` and `fine`.
+        // step 64·(g+1) ≤ the row's padded length) or 16 lines inside a panel's quads; the
+        // stores write `rows` lines of 64 bytes into `sums`.
         asm!(
-            "ldtilecfg [{config}]",
             "tilezero tmm0",
             "tilezero tmm1",
-            config = in(reg) &config,
-            options(nostack, readonly),
+            "tilezero tmm2",
+            "tilezero tmm3",
+            options(nostack, nomem)
         );
+        let weights = quads.as_ptr();
         for g in 0..chunks {
             if !tile.next.is_null() {
-                for line in 0..QUADS {
-                    let at = (g * QUADS + line) * size_of::<PanelQuad>();
-                    _mm_prefetch::<_MM_HINT_T0>(tile.next.wrapping_add(at) as *const i8);
+                for p in 0..panels {
+                    for line in 0..QUADS {
+                        let at = (p * per_panel + g * QUADS + line) * size_of::<PanelQuad>();
+                        _mm_prefetch::<_MM_HINT_T0>(tile.next.wrapping_add(at) as *const i8);
+                    }
                 }
             }
-            asm!(
-                "tileloadd tmm2, [{coarse} + {stride} * 1]",
-                "tileloadd tmm3, [{fine} + {stride} * 1]",
-                "tileloadd tmm4, [{weights} + {line} * 1]",
-                "tdpbusd tmm0, tmm2, tmm4",
-                "tdpbusd tmm1, tmm3, tmm4",
-                coarse = in(reg) q.coarse.as_ptr().add(g * STEPS),
-                fine = in(reg) q.fine.as_ptr().add(g * STEPS),
-                stride = in(reg) q.stride,
-                weights = in(reg) quads.as_ptr().add(g * QUADS),
-                line = in(reg) size_of::<PanelQuad>(),
-                options(nostack, readonly),
-            );
+            let coarse = q.coarse.as_ptr().add(g * STEPS);
+            let fine = q.fine.as_ptr().add(g * STEPS);
+            let first = weights.add(g * QUADS);
+            if panels == 2 {
+                asm!(
+                    "tileloadd tmm4, [{coarse} + {stride} * 1]",
+                    "tileloadd tmm6, [{first} + {line} * 1]",
+                    "tdpbusd tmm0, tmm4, tmm6",
+                    "tileloadd tmm7, [{second} + {line} * 1]",
+                    "tdpbusd tmm2, tmm4, tmm7",
+                    "tileloadd tmm5, [{fine} + {stride} * 1]",
+                    "tdpbusd tmm1, tmm5, tmm6",
+                    "tdpbusd tmm3, tmm5, tmm7",
+                    coarse = in(reg) coarse,
+                    fine = in(reg) fine,
+                    stride = in(reg) q.stride,
+                    first = in(reg) first,
+                    second = in(reg) first.add(per_panel),
+                    line = in(reg) size_of::<PanelQuad>(),
+                    options(nostack, readonly),
+                );
+            } else {
+                asm!(
+                    "tileloadd tmm4, [{coarse} + {stride} * 1]",
+                    "tileloadd tmm6, [{first} + {line} * 1]",
+                    "tdpbusd tmm0, tmm4, tmm6",
+                    "tileloadd tmm5, [{fine} + {stride} * 1]",
+                    "tdpbusd tmm1, tmm5, tmm6",
+                    coarse = in(reg) coarse,
+                    fine = in(reg) fine,
+                    stride = in(reg) q.stride,
+                    first = in(reg) first,
+                    line = in(reg) size_of::<PanelQuad>(),
+                    options(nostack, readonly),
+                );
+            }
         }
+        let line = PANEL * size_of::<i32>();
         asm!(
-            "tilestored [{coarse} + {line} * 1], tmm0",
-            "tilestored [{fine} + {line} * 1], tmm1",
-            "tilerelease",
-            coarse = in(reg) coarse.as_mut_ptr(),
-            fine = in(reg) fine.as_mut_ptr(),
-            line = in(reg) PANEL * size_of::<i32>(),
+            "tilestored [{c0} + {line} * 1], tmm0",
+            "tilestored [{f0} + {line} * 1], tmm1",
+            c0 = in(reg) sums,
+            f0 = in(reg) sums.add(1),
+            line = in(reg) line,
             options(nostack),
         );
+        if panels == 2 {
+            asm!(
+                "tilestored [{c1} + {line} * 1], tmm2",
+                "tilestored [{f1} + {line} * 1], tmm3",
+                c1 = in(reg) sums.add(2),
+                f1 = in(reg) sums.add(3),
+                line = in(reg) line,
+                options(nostack),
+            );
+        }
     }
     let (c, f) = (q.coarse.as_ptr(), q.fine.as_ptr());
-    for i in 0..rows {
-        let mut coarse_sums = _mm512_loadu_si512(coarse[i].as_ptr() as *const __m512i);
-        let mut fine_sums = _mm512_loadu_si512(fine[i].as_ptr() as *const __m512i);
-        for (g, quad) in quads.iter().enumerate().skip(chunks * QUADS) {
-            let w = _mm512_load_si512(quad.0.as_ptr() as *const __m512i);
-            let at = i * q.stride + 4 * g;
-            let four = (c.add(at) as *const i32).read_unaligned();
-            coarse_sums = _mm512_dpbusd_epi32(coarse_sums, _mm512_set1_epi32(four), w);
-            let four = (f.add(at) as *const i32).read_unaligned();
-            fine_sums = _mm512_dpbusd_epi32(fine_sums, _mm512_set1_epi32(four), w);
+    for p in 0..panels {
+        let panel_quads = &quads[p * per_panel..(p + 1) * per_panel];
+        for i in 0..rows {
+            let stored = |s: usize| match chunks {
+                0 => _mm512_setzero_si512(),
+                _ => _mm512_loadu_si512((*sums.add(s))[i].as_ptr() as *const __m512i),
+            };
+            let (mut coarse_sums, mut fine_sums) = (stored(2 * p), stored(2 * p + 1));
+            for (g, quad) in panel_quads.iter().enumerate().skip(chunks * QUADS) {
+                let w = _mm512_load_si512(quad.0.as_ptr() as *const __m512i);
+                let at = i * q.stride + 4 * g;
+                let four = (c.add(at) as *const i32).read_unaligned();
+                coarse_sums = _mm512_dpbusd_epi32(coarse_sums, _mm512_set1_epi32(four), w);
+                let four = (f.add(at) as *const i32).read_unaligned();
+                fine_sums = _mm512_dpbusd_epi32(fine_sums, _mm512_set1_epi32(four), w);
+            }
+            store_int8_dot_row(tile, &q, i, p, coarse_sums, fine_sums, scales, offsets);
         }
-        store_int8_dot_row(tile, &q, i, coarse_sums, fine_sums, scales, offsets);
     }
 }

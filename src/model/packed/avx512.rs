@@ -206,10 +206,11 @@ unsafe fn tile_one_row<const PANELS: usize>(tile: &Tile, weights: &[PanelRow]) {
 pub(super) unsafe fn tile_int8_dot(
     t: &Tile,
     quads: &[PanelQuad],
-    scales: &[f32; PANEL],
-    offsets: &[i32; PANEL],
+    scales: &[f32],
+    offsets: &[i32],
     rows: usize,
 ) {
+    debug_assert_eq!(scales.len(), PANEL, "one panel per VNNI tile");
     match rows {
         1 => tile_int8_dot_rows::<1>(t, quads, scales, offsets),
         2 => tile_int8_dot_rows::<2>(t, quads, scales, offsets),
@@ -231,8 +232,8 @@ pub(super) unsafe fn tile_int8_dot(
 unsafe fn tile_int8_dot_rows<const ROWS: usize>(
     tile: &Tile,
     quads: &[PanelQuad],
-    scales: &[f32; PANEL],
-    offsets: &[i32; PANEL],
+    scales: &[f32],
+    offsets: &[i32],
 ) {
     let q = tile
         .quantized
@@ -255,27 +256,34 @@ unsafe fn tile_int8_dot_rows<const ROWS: usize>(
         }
     }
     for i in 0..ROWS {
-        store_int8_dot_row(tile, &q, i, coarse[i], fine[i], scales, offsets);
+        store_int8_dot_row(tile, &q, i, 0, coarse[i], fine[i], scales, offsets);
     }
 }
 
-/// Writes output row `i` of an int8 dot-product tile from its integer sums over the coarse and
-/// the fine activations: undoes the activations' +128, scales, adds the bias, applies the
-/// epilogue. Shared by the VNNI and the AMX kernels, so that equal sums give equal bits.
+/// Writes output row `i`, panel `panel` of an int8 dot-product tile from its integer sums over
+/// the coarse and the fine activations: undoes the activations' +128, scales, adds the bias,
+/// applies the epilogue. Shared by the VNNI and the AMX kernels, so that equal sums give equal
+/// bits.
 ///
 /// # Safety
-/// The CPU has AVX-512 F/BW, AVX2 and FMA; `tile.out` is valid for row `i`'s 16 columns.
+/// The CPU has AVX-512 F/BW, AVX2 and FMA; `tile.out` is valid for row `i`'s columns of
+/// `panel`.
 #[inline]
+#[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx512f,avx512bw,avx2,fma")]
 pub(super) unsafe fn store_int8_dot_row(
     tile: &Tile,
     q: &QuantizedTile,
     i: usize,
+    panel: usize,
     coarse: __m512i,
     fine: __m512i,
-    scales: &[f32; PANEL],
-    offsets: &[i32; PANEL],
+    scales: &[f32],
+    offsets: &[i32],
 ) {
+    let columns = panel * PANEL..(panel + 1) * PANEL;
+    let (scales, offsets) = (&scales[columns.clone()], &offsets[columns.clone()]);
+    let bias = &tile.bias[columns];
     let offset = _mm512_loadu_si512(offsets.as_ptr() as *const __m512i);
     let to_f32 = |acc| _mm512_cvtepi32_ps(_mm512_sub_epi32(acc, offset));
     let sums = _mm512_fmadd_ps(
@@ -286,10 +294,10 @@ pub(super) unsafe fn store_int8_dot_row(
     let y = _mm512_fmadd_ps(
         sums,
         _mm512_loadu_ps(scales.as_ptr()),
-        _mm512_loadu_ps(tile.bias.as_ptr()),
+        _mm512_loadu_ps(bias.as_ptr()),
     );
     _mm512_storeu_ps(
-        tile.out.add(i * tile.out_stride),
+        tile.out.add(i * tile.out_stride + panel * PANEL),
         activate(y, tile.epilogue),
     );
 }

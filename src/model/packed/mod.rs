@@ -226,7 +226,7 @@ impl PackedMatrix {
             Panels::Int8Pairs { .. } => Some(Rows16::new(x, self.inp)),
             _ => None,
         };
-        let (tile_rows, block) = kernel.tile_shape(&self.panels);
+        let (tile_rows, block) = kernel.tile_shape(&self.panels, rows);
         let block_count = panel_count.div_ceil(block);
         let output = OutPtr(y.as_mut_ptr());
         // Several tiles per block: while they compute this block, the next one is fetched into
@@ -249,9 +249,9 @@ impl PackedMatrix {
             let cols = (panels * PANEL).min(self.out - first);
             let mut bias_block = [0f32; MAX_TILE_PANELS * PANEL];
             bias_block[..cols].copy_from_slice(&bias[first..first + cols]);
-            let mut scale_panel = [0f32; PANEL];
-            let mut offset_panel = [0i32; PANEL];
-            let weights = self.weights(p, panels, &mut scale_panel, &mut offset_panel);
+            let mut scale_block = [0f32; MAX_TILE_PANELS * PANEL];
+            let mut offset_block = [0i32; MAX_TILE_PANELS * PANEL];
+            let weights = self.weights(p, panels, &mut scale_block, &mut offset_block);
             for (index, tile_range) in tiles(group.clone(), tile_rows).enumerate() {
                 let (r0, height) = (tile_range.start, tile_range.len());
                 let mut tile = Tile {
@@ -346,26 +346,27 @@ impl PackedMatrix {
         }
     }
 
-    /// The weights of panels `p..p + panels` (several only for f32), with the scales and
-    /// offsets of an 8-bit panel copied into `scale_panel` and `offset_panel`.
+    /// The weights of panels `p..p + panels` (several only for f32 and AMX tiles), with the
+    /// scales and offsets of 8-bit panels copied into `scale_block` and `offset_block`.
     fn weights<'a>(
         &'a self,
         p: usize,
         panels: usize,
-        scale_panel: &'a mut [f32; PANEL],
-        offset_panel: &'a mut [i32; PANEL],
+        scale_block: &'a mut [f32; MAX_TILE_PANELS * PANEL],
+        offset_block: &'a mut [i32; MAX_TILE_PANELS * PANEL],
     ) -> Weights<'a> {
         let inp = self.inp;
         let first = p * PANEL;
-        let cols = PANEL.min(self.out - first);
+        let cols = (panels * PANEL).min(self.out - first);
         match &self.panels {
             Panels::F32(all) => Weights::F32(&all[p * inp..][..panels * inp]),
             Panels::Int8 {
                 panels: all,
                 scales,
             } => {
-                scale_panel[..cols].copy_from_slice(&scales[first..first + cols]);
-                Weights::Int8(&all[p * inp..][..inp], scale_panel)
+                debug_assert_eq!(panels, 1);
+                scale_block[..cols].copy_from_slice(&scales[first..first + cols]);
+                Weights::Int8(&all[p * inp..][..inp], first_panel(scale_block))
             }
             Panels::Int8Dot {
                 quads,
@@ -373,21 +374,32 @@ impl PackedMatrix {
                 offsets,
             } => {
                 let per_panel = inp.div_ceil(4);
-                scale_panel[..cols].copy_from_slice(&scales[first..first + cols]);
-                offset_panel[..cols].copy_from_slice(&offsets[first..first + cols]);
+                scale_block[..cols].copy_from_slice(&scales[first..first + cols]);
+                offset_block[..cols].copy_from_slice(&offsets[first..first + cols]);
                 Weights::Int8Dot(
-                    &quads[p * per_panel..][..per_panel],
-                    scale_panel,
-                    offset_panel,
+                    &quads[p * per_panel..][..panels * per_panel],
+                    &scale_block[..panels * PANEL],
+                    &offset_block[..panels * PANEL],
                 )
             }
             Panels::Int8Pairs { pairs, scales } => {
+                debug_assert_eq!(panels, 1);
                 let per_panel = inp.div_ceil(2);
-                scale_panel[..cols].copy_from_slice(&scales[first..first + cols]);
-                Weights::Int8Pairs(&pairs[p * per_panel..][..per_panel], scale_panel)
+                scale_block[..cols].copy_from_slice(&scales[first..first + cols]);
+                Weights::Int8Pairs(
+                    &pairs[p * per_panel..][..per_panel],
+                    first_panel(scale_block),
+                )
             }
         }
     }
+}
+
+/// The first panel's columns of a block's scales.
+fn first_panel(block: &[f32; MAX_TILE_PANELS * PANEL]) -> &[f32; PANEL] {
+    block
+        .first_chunk()
+        .expect("a block holds at least one panel")
 }
 
 /// `rows` cut into the fewest tiles of at most `tile_rows`, of heights differing by at most one
@@ -459,13 +471,15 @@ impl Kernel {
         }
     }
 
-    /// Rows per register tile and panels per tile for these weights.
-    fn tile_shape(self, panels: &Panels) -> (usize, usize) {
+    /// Rows per register tile and panels per tile for these weights in a product of `rows` rows.
+    fn tile_shape(self, panels: &Panels, rows: usize) -> (usize, usize) {
         match (self, panels) {
             #[cfg(target_arch = "x86_64")]
             (Kernel::Avx512 { .. }, Panels::F32(_)) => (avx512::F32_TILE_ROWS, 2),
             #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx512 { amx: true, .. }, Panels::Int8Dot { .. }) => (amx::TILE_ROWS, 1),
+            (Kernel::Avx512 { amx: true, .. }, Panels::Int8Dot { .. }) => {
+                (amx::TILE_ROWS, amx::panels_for_rows(rows))
+            }
             _ => (6, 1),
         }
     }
@@ -504,8 +518,9 @@ enum Weights<'a> {
     F32(&'a [PanelRow]),
     /// 8-bit weights and the scale of each column.
     Int8(&'a [PanelRowInt8], &'a [f32; PANEL]),
-    /// 8-bit weights in groups of four steps, the scale and the offset of each column.
-    Int8Dot(&'a [PanelQuad], &'a [f32; PANEL], &'a [i32; PANEL]),
+    /// 8-bit weights in groups of four steps of one or more consecutive panels (`inp / 4`
+    /// quads each; several only for AMX tiles), the scale and the offset of each column.
+    Int8Dot(&'a [PanelQuad], &'a [f32], &'a [i32]),
     /// 8-bit weights in pairs of steps and the scale of each column.
     Int8Pairs(&'a [PanelPair], &'a [f32; PANEL]),
 }

@@ -412,6 +412,7 @@ fn amx_tiles_give_the_bits_of_vnni_dot_products() {
             (AMX_MIN_ROWS, 40, 64),
             (16, 33, 100),
             (17, 48, 512),
+            (32, 33, 100),
             (40, 20, 60),
             (64, 100, 200),
         ] {
@@ -421,10 +422,13 @@ fn amx_tiles_give_the_bits_of_vnni_dot_products() {
                 values(out, 43),
             );
             let packed = PackedMatrix::pack_int8_dot(&w, out, inp);
-            // These products do reach the AMX tiles (otherwise both runs below are VNNI's).
+            // These products do reach the AMX tiles (otherwise both runs below are VNNI's), one
+            // panel per call for a single row tile, two (and a last single one for an odd number
+            // of panels: 33 and 100 columns) for more rows.
+            let panels = if rows > amx::TILE_ROWS { 2 } else { 1 };
             assert_eq!(
-                amx.for_rows(rows).tile_shape(&packed.panels),
-                (amx::TILE_ROWS, 1),
+                amx.for_rows(rows).tile_shape(&packed.panels, rows),
+                (amx::TILE_ROWS, panels),
                 "{rows} rows"
             );
             for epilogue in [Epilogue::Bias, Epilogue::BiasSilu] {
