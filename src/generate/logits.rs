@@ -242,7 +242,7 @@ pub(crate) fn apply_processors(
 /// (greedy search has rejected a row holding NaN by its log-sum-exp before); 0 for a row of NaN.
 ///
 /// [`top_k`] of one: its vector block search skips the blocks with nothing above the best so far,
-/// where a scalar scan took 6 % of int8 greedy decoding (notes/perf.md, change S).
+/// where a scalar scan took 6 % of int8 greedy decoding (notes/perf.md, change T).
 pub(crate) fn argmax(row: &[f32]) -> usize {
     top_k(row, 1).first().map_or(0, |&(i, _)| i as usize)
 }
