@@ -22,8 +22,16 @@ gets the same source ids: passeur and transformers tokenize with these files, CT
 pieces transformers' MarianTokenizer produced.
 
 Environment: SETTINGS (comma-separated, default all) picks among greedy1, greedy16, beam16;
-ENGINES (comma-separated, default all) among transformers, ct2-f32, ct2-int8, passeur-f32,
-passeur-int8. PASSEUR_KERNEL=avx2 runs passeur's AVX2 path (an AVX2-only CPU's) on this one.
+ENGINES (comma-separated, default all) among transformers, ct2-f32, ct2-int8,
+passeur-f32, passeur-int8, passeur-bf16 (`--dtype bf16`). PASSEUR_KERNEL=avx2 runs passeur's AVX2 path (an AVX2-only CPU's) on this one, the
+other engines unchanged. ISA=avx2 restricts every engine to AVX2, as on an AVX2-only CPU: passeur by
+PASSEUR_KERNEL, torch by ATEN_CPU_CAPABILITY (its own kernels), MKL_ENABLE_INSTRUCTIONS (its f32
+matrix products) and ONEDNN_MAX_CPU_ISA, CTranslate2 by CT2_FORCE_CPU_ISA; the table's first line
+says which engines ran restricted.
+
+ROUNDS=n (default 1) measures every engine n times per setting, in turn, starting each round with the
+next engine: this VM's speed moves by a third within minutes, and pairs taken close together with
+their median hold up better than one pass.
 
 Settings: 64 French news sentences (scripts/compare-data/sentences.fr.txt), exactly 48 generated
 tokens per sentence (min = max new tokens; the 48th is the forced </s> where the engine forces it),
@@ -54,6 +62,17 @@ ENGINES = {
     "ct2-int8": "ctranslate2 int8",
     "passeur-f32": "passeur f32",
     "passeur-int8": "passeur int8",
+    "passeur-bf16": "passeur bf16",
+}
+# passeur's weight forms and the options that ask for them.
+FORMS = {"f32": [], "int8": ["--quantize", "int8"], "bf16": ["--dtype", "bf16"]}
+# What an AVX2-only CPU would give each engine (ISA=avx2).
+ISA_AVX2 = {
+    "PASSEUR_KERNEL": "avx2",
+    "ATEN_CPU_CAPABILITY": "avx2",
+    "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+    "ONEDNN_MAX_CPU_ISA": "AVX2",
+    "CT2_FORCE_CPU_ISA": "AVX2",
 }
 # (vocab, d_model, heads, FFN) of opus-mt-fr-en and of opus-mt-tc-big-fr-en; both 6 + 6 layers.
 SHAPES = {"opus-mt": (VOCAB, 512, 8, 2048), "tc-big": (53017, 1024, 16, 4096)}
@@ -164,7 +183,8 @@ def measure_transformers(model_dir: Path, beams: int, batch: int, threads: int) 
             for row in out[:, 1:].tolist():
                 generated += sum(1 for t in row if t != model.config.pad_token_id)
     end = time.perf_counter()
-    return {"tokens": generated, "generate_s": end - gen_start, "total_s": end - start}
+    isa = torch.backends.cpu.get_cpu_capability()
+    return {"tokens": generated, "generate_s": end - gen_start, "total_s": end - start, "isa": isa}
 
 
 def measure_ctranslate2(model_dir: Path, beams: int, batch: int, threads: int, compute: str) -> dict:
@@ -211,22 +231,22 @@ def run_child(command: list, cwd=None) -> tuple:
     return stdout.decode("utf-8"), wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def passeur_command(passeur: str, model_dir: Path, beams: int, batch: int, threads: int, int8: bool, tokens=TOKENS, source=SENTENCES) -> list:
+def passeur_command(passeur: str, model_dir: Path, beams: int, batch: int, threads: int, form: str, tokens=TOKENS, source=SENTENCES) -> list:
     command = [
         passeur, "lines", str(source), "--jsonl", "--quiet",
         "--model", str(model_dir), "--beams", str(beams), "--batch-size", str(batch),
         "--max-new-tokens", str(tokens), "--min-new-tokens", str(tokens),
         "--threads", str(threads),
     ]
-    return command + (["--quantize", "int8"] if int8 else [])
+    return command + FORMS[form]
 
 
-def passeur_startup(passeur: str, model_dir: Path, threads: int, int8: bool) -> float:
+def passeur_startup(passeur: str, model_dir: Path, threads: int, form: str) -> float:
     """Seconds passeur takes for one sentence and one token: loading, tokenizing, one step."""
     one = Path(os.environ.get("TMPDIR", "/tmp")) / "passeur-compare-one-line.txt"
     one.write_text(sentences()[0] + "\n", encoding="utf-8")
     best = min(
-        run_child(passeur_command(passeur, model_dir, 1, 1, threads, int8, tokens=1, source=one))[1]
+        run_child(passeur_command(passeur, model_dir, 1, 1, threads, form, tokens=1, source=one))[1]
         for _ in range(3)
     )
     one.unlink()
@@ -236,42 +256,60 @@ def passeur_startup(passeur: str, model_dir: Path, threads: int, int8: bool) -> 
 def run(model_dir: Path, passeur: str, threads: int) -> None:
     env_note = f"{threads} threads"
     rows = []
+    isa = os.environ.get("ISA")
+    if isa:
+        if isa != "avx2":
+            sys.exit("compare: ISA can only be avx2")
+        # Inherited by every child process; each library reads its own variable at start-up.
+        os.environ.update(ISA_AVX2)
+        env_note += ", every engine restricted to AVX2 (" + ", ".join(f"{k}={v}" for k, v in ISA_AVX2.items()) + ")"
     kernel = os.environ.get("PASSEUR_KERNEL")
-    if kernel:
-        env_note += f", PASSEUR_KERNEL={kernel}"
+    if kernel and not isa:
+        env_note += f", PASSEUR_KERNEL={kernel} (passeur only)"
     engines = chosen(ENGINES, "ENGINES")
     startup = {
-        int8: passeur_startup(passeur, model_dir, threads, int8)
-        for int8 in (False, True)
-        if f"passeur {'int8' if int8 else 'f32'}" in engines
+        form: passeur_startup(passeur, model_dir, threads, form) for form in FORMS if f"passeur {form}" in engines
     }
-    for int8, seconds in startup.items():
-        print(f"  passeur startup (load + one token), {'int8' if int8 else 'f32'}: {seconds:.2f} s", file=sys.stderr)
+    for form, seconds in startup.items():
+        print(f"  passeur startup (load + one token), {form}: {seconds:.2f} s", file=sys.stderr)
+    rounds = int(os.environ.get("ROUNDS", "1"))
+    if rounds < 1:
+        sys.exit("compare: ROUNDS must be 1 or more")
+    if rounds > 1:
+        env_note += f", {rounds} rounds (engines in turn, the order rotated each round)"
     for label, beams, batch in chosen(SETTINGS, "SETTINGS"):
-        for engine in engines:
-            if engine.startswith("passeur"):
-                int8 = engine.endswith("int8")
-                out, wall, rss, cpu = run_child(passeur_command(passeur, model_dir, beams, batch, threads, int8))
-                tokens = sum(len(json.loads(line)["ids"]) for line in out.splitlines())
-                # passeur does not time its own generation: the whole run less its start-up.
-                result = {"tokens": tokens, "generate_s": wall - startup[int8], "total_s": wall, "estimated": True}
-            else:
-                sub = "transformers" if engine == "transformers" else "ctranslate2"
-                command = [sys.executable, __file__, sub, str(model_dir), str(beams), str(batch), str(threads)]
-                if sub == "ctranslate2":
-                    command.append(engine.split()[1].replace("f32", "float32"))
-                out, wall, rss, cpu = run_child(command)
-                result = json.loads(out.strip().splitlines()[-1])
-            result.update(setting=f"{label} batch {batch}", engine=engine, rss_mb=rss, cpu_s=cpu)
-            rows.append(result)
-            gen = result["generate_s"]
-            print(
-                f"  {result['setting']:<18} {engine:<17} {result['tokens']} tokens, "
-                f"total {result['total_s']:.1f} s, CPU {cpu:.1f} s" + (f", generation {gen:.1f} s" if gen else ""),
-                file=sys.stderr,
-                flush=True,
-            )
+        for round_ in range(rounds):
+            for engine in engines[round_ % len(engines):] + engines[: round_ % len(engines)]:
+                rows.append(measure_engine(engine, label, beams, batch, model_dir, passeur, threads, startup))
+                rows[-1]["round"] = round_
     print_table(rows, env_note)
+
+
+def measure_engine(engine: str, label: str, beams: int, batch: int, model_dir: Path, passeur: str, threads: int, startup: dict) -> dict:
+    """One engine on one setting, in its own process."""
+    if engine.startswith("passeur"):
+        form = engine.split()[1]
+        out, wall, rss, cpu = run_child(passeur_command(passeur, model_dir, beams, batch, threads, form))
+        tokens = sum(len(json.loads(line)["ids"]) for line in out.splitlines())
+        # passeur does not time its own generation: the whole run less its start-up.
+        result = {"tokens": tokens, "generate_s": wall - startup[form], "total_s": wall, "estimated": True}
+    else:
+        sub = "transformers" if engine == "transformers" else "ctranslate2"
+        command = [sys.executable, __file__, sub, str(model_dir), str(beams), str(batch), str(threads)]
+        if sub == "ctranslate2":
+            command.append(engine.split()[1].replace("f32", "float32"))
+        out, wall, rss, cpu = run_child(command)
+        result = json.loads(out.strip().splitlines()[-1])
+    result.update(setting=f"{label} batch {batch}", engine=engine, rss_mb=rss, cpu_s=cpu)
+    gen = result["generate_s"]
+    print(
+        f"  {result['setting']:<18} {engine:<17} {result['tokens']} tokens, "
+        f"total {result['total_s']:.1f} s, CPU {cpu:.1f} s" + (f", generation {gen:.1f} s" if gen else "")
+        + (f", torch kernels {result['isa']}" if "isa" in result else ""),
+        file=sys.stderr,
+        flush=True,
+    )
+    return result
 
 
 def print_table(rows: list, env_note: str) -> None:
@@ -284,26 +322,48 @@ def print_table(rows: list, env_note: str) -> None:
     print(f"64 sentences × {TOKENS} tokens; tok/s = returned tokens / seconds")
     print("generation: the engine's own timing of its generate calls (passeur*: whole run less its start-up)")
     print("ratios: passeur's whole-process tok/s (model load and tokenization included) over the other engine's generation tok/s\n")
-    print("tok/CPU-s: returned tokens per CPU-second of the whole process (all threads; holds up better on a busy machine)\n")
-    print("| setting | engine | tok/s generation | tok/s whole process | tok/CPU-s | peak RSS | passeur f32 ÷ this | passeur int8 ÷ this |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("tok/CPU-s: returned tokens per CPU-second of the whole process (all threads; holds up better on a busy machine)")
+    print("with several rounds: medians (range in brackets); ratios are paired within a round, then their median taken; RSS is the peak\n")
+    ours = [e for e in dict.fromkeys(r["engine"] for r in rows) if e.startswith("passeur")]
+    print("| setting | engine | tok/s generation | tok/s whole process | tok/CPU-s | peak RSS |" + "".join(f" {e} ÷ this |" for e in ours))
+    print("| --- | --- | --- | --- | --- | --- |" + " --- |" * len(ours))
     for setting in dict.fromkeys(r["setting"] for r in rows):
         group = [r for r in rows if r["setting"] == setting]
-        ours_tps = {r["engine"]: r["tokens"] / r["total_s"] for r in group if r["engine"].startswith("passeur")}
-        for r in group:
-            gen = r["tokens"] / r["generate_s"] if r["generate_s"] else None
-            whole = r["tokens"] / r["total_s"]
-            mark = "*" if r.get("estimated") else ""
-            if r["engine"].startswith("passeur"):
-                ratios = "— | —"
+        # Paired ratios: passeur and the other engine in the same round, minutes apart at most.
+        ours_tps = {(r["engine"], r["round"]): r["tokens"] / r["total_s"] for r in group if r["engine"].startswith("passeur")}
+        for engine in dict.fromkeys(r["engine"] for r in group):
+            runs = [r for r in group if r["engine"] == engine]
+            gen = median([r["tokens"] / r["generate_s"] for r in runs if r["generate_s"]])
+            whole = median([r["tokens"] / r["total_s"] for r in runs])
+            per_cpu = median([r["tokens"] / r["cpu_s"] for r in runs])
+            mark = "*" if runs[0].get("estimated") else ""
+            if engine.startswith("passeur"):
+                ratios = " | ".join("—" for _ in ours)
             else:
                 ratios = " | ".join(
-                    f"{ours_tps[e] / gen:.2f}×" if e in ours_tps else "—" for e in ("passeur f32", "passeur int8")
+                    spread([ours_tps[(e, r["round"])] * r["generate_s"] / r["tokens"] for r in runs if (e, r["round"]) in ours_tps])
+                    for e in ours
                 )
             print(
-                f"| {setting} | {r['engine']} | {gen:.0f}{mark} | {whole:.0f} | {r['tokens'] / r['cpu_s']:.0f} | "
-                f"{r['rss_mb']:.0f} MB | {ratios} |"
+                f"| {setting} | {engine} | {spread([r['tokens'] / r['generate_s'] for r in runs], '', 0)}{mark} | {whole:.0f} | "
+                f"{per_cpu:.0f} | {max(r['rss_mb'] for r in runs):.0f} MB | {ratios} |"
             )
+
+
+def median(values: list) -> float:
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def spread(values: list, unit: str = "×", digits: int = 2) -> str:
+    """The median of `values`, with their range when there are several ("—" when none)."""
+    if not values:
+        return "—"
+    text = f"{median(values):.{digits}f}{unit}"
+    if len(values) > 1:
+        text += f" ({min(values):.{digits}f}–{max(values):.{digits}f})"
+    return text
 
 
 def main() -> None:

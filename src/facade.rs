@@ -487,8 +487,9 @@ impl PasseurBuilder {
         self.engine_setting("device", |b| b.device = device)
     }
 
-    /// How the weight matrices are stored: [`Quantization::Int8`] is faster on CPU (not on a
-    /// GPU) and gives slightly different translations [default: exact f32].
+    /// How the weight matrices are stored: [`Quantization::Int8`] and [`Quantization::Bf16`]
+    /// are faster on CPU (CPU only) and give slightly different translations [default: exact
+    /// f32].
     pub fn quantize(self, quantization: Quantization) -> Self {
         self.engine_setting("quantize", |b| b.engine.quantization = quantization)
     }

@@ -136,8 +136,8 @@ pub struct TranslatorOptions {
     pub max_batch_sentences: usize,
     /// Most source tokens in one batch, padding included (longest sentence × sentences).
     pub max_batch_tokens: usize,
-    /// How the model's weight matrices are stored ([`Quantization::Int8`]: faster on CPU, not
-    /// exactly transformers' results).
+    /// How the model's weight matrices are stored ([`Quantization::Int8`], [`Quantization::Bf16`]:
+    /// faster on CPU, not exactly transformers' results).
     pub quantization: Quantization,
     /// Compute threads of this translator. Its loading and all its work (passeur's kernels and
     /// the candle operations it uses) run on a pool of its own with this many threads, so two
@@ -368,7 +368,12 @@ impl SentenceTranslator for Translator {
         Provenance {
             model: self.files.source.model_label(),
             revision: self.files.source.revision_label(),
-            decoding: self.generation.to_string(),
+            // The weight form changes outputs too (so batch fingerprints and front matter say it);
+            // exact f32 adds nothing, which keeps earlier records' fingerprints.
+            decoding: match self.model.quantization() {
+                Quantization::None => self.generation.to_string(),
+                weights => format!("{} weights={weights}", self.generation),
+            },
             passeur_version: env!("CARGO_PKG_VERSION").to_string(),
         }
     }

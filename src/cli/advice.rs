@@ -101,7 +101,9 @@ pub fn for_error(err: &Error) -> Option<String> {
         ),
         Error::GenerationOption {
             option: "quantize", ..
-        } => Some("drop --quantize to run on this device, or use --device cpu".into()),
+        } => Some(
+            "drop --quantize or --dtype bf16 to run on this device, or use --device cpu".into(),
+        ),
         Error::InUse { .. } => Some(
             "wait for the other process to finish, or give this run its own OUT_DIR, --shard or \
              --cache"

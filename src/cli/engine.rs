@@ -54,6 +54,12 @@ pub struct EngineArgs {
     #[arg(long, value_name = "int8")]
     pub quantize: Option<Quantization>,
 
+    /// Type of the stored weight matrices (CPU only): f32, exact, or bf16, half the bytes to read
+    /// (faster one sentence at a time; the arithmetic stays f32, and translations may differ
+    /// slightly from the exact model's, less often than with --quantize int8) [default: f32].
+    #[arg(long, value_name = "TYPE", value_parser = ["f32", "bf16"], conflicts_with = "quantize")]
+    pub dtype: Option<String>,
+
     /// Where the model runs: `cpu`, or `cuda` / `cuda:N` for an NVIDIA GPU (needs a passeur built
     /// with `--features cuda`).
     #[arg(long, value_name = "DEVICE", default_value = "cpu", value_parser = parse_device)]
@@ -94,6 +100,15 @@ impl EngineArgs {
         }
     }
 
+    /// How the weight matrices are stored, as --quantize or --dtype ask (clap lets one through).
+    fn weight_form(&self) -> Quantization {
+        match (self.quantize, self.dtype.as_deref()) {
+            (Some(quantization), _) => quantization,
+            (None, Some("bf16")) => Quantization::Bf16,
+            _ => Quantization::None,
+        }
+    }
+
     /// The decoding overrides these options ask for.
     pub fn generation(&self) -> GenerationOptions {
         GenerationOptions {
@@ -123,7 +138,7 @@ impl EngineArgs {
         let mut builder = Passeur::builder(self.model_spec()?)
             .generation(self.generation())
             .batch_size(self.batch_size as usize)
-            .quantize(self.quantize.unwrap_or_default())
+            .quantize(self.weight_form())
             .device(self.device);
         if let Some(threads) = self.threads {
             builder = builder.threads(threads as usize);

@@ -171,7 +171,7 @@ impl MarianModel {
         ];
         // Each matrix is prepared (packed on CPU) as soon as it is read, so that the checkpoint
         // layout and the computing layout of the whole model never coexist in memory. A tied
-        // output projection stored differently from the embeddings (int8) is prepared from the
+        // output projection stored differently from the embeddings (int8, bf16) is prepared from the
         // table as read, before the table itself is packed.
         let tied_projection = |table: &Tensor| -> Result<Option<Matrix>> {
             if c.tie_word_embeddings && quantization != Quantization::None {

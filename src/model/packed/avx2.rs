@@ -1,21 +1,42 @@
 //! The AVX2 + FMA kernels: tiles of up to 6 rows × one panel (two 8-lane vectors per row).
 
-use super::{Epilogue, PanelPair, PanelRow, PanelRowInt8, Tile, PANEL};
+use super::{Epilogue, FloatPanelRow, PanelPair, PanelRowInt8, Tile, PANEL};
 use crate::model::simd::exp256;
 use std::arch::x86_64::*;
 
-/// [`tile`] (or [`tile_one_row`]) for `rows` rows (1..=6) of f32 weights.
+/// [`tile`] (or [`tile_one_row`]) for `rows` rows (1..=6) of f32 weights (or bf16, widened to
+/// f32 as loaded).
 ///
 /// # Safety
 /// As [`tile`].
-pub(super) unsafe fn tile_f32(t: &Tile, w: &[PanelRow], rows: usize) {
+pub(super) unsafe fn tile_f32<R: FloatPanelRow>(t: &Tile, w: &[R], rows: usize) {
     match rows {
         1 => tile_one_row(t, w),
-        2 => tile::<2>(t, w),
-        3 => tile::<3>(t, w),
-        4 => tile::<4>(t, w),
-        5 => tile::<5>(t, w),
-        _ => tile::<6>(t, w),
+        2 => tile::<2, R>(t, w),
+        3 => tile::<3, R>(t, w),
+        4 => tile::<4, R>(t, w),
+        5 => tile::<5, R>(t, w),
+        _ => tile::<6, R>(t, w),
+    }
+}
+
+/// Panel row `row` of `w` as f32, in two halves of 8 lanes: loaded, or for bf16 loaded and
+/// widened.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn load_row<R: FloatPanelRow>(w: *const R, row: usize) -> (__m256, __m256) {
+    if R::BF16 {
+        let widen = |half: __m128i| {
+            _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(half)))
+        };
+        let bits = w.add(row) as *const __m128i;
+        (
+            widen(_mm_load_si128(bits)),
+            widen(_mm_load_si128(bits.add(1))),
+        )
+    } else {
+        let values = w.add(row) as *const f32;
+        (_mm256_load_ps(values), _mm256_load_ps(values.add(8)))
     }
 }
 
@@ -59,18 +80,17 @@ pub(super) unsafe fn tile_int8_pairs_rows(
 /// # Safety
 /// The CPU has AVX2 and FMA; `tile` satisfies [`super::Kernel::tile`]'s contract.
 #[target_feature(enable = "avx2,fma")]
-unsafe fn tile<const ROWS: usize>(tile: &Tile, weights: &[PanelRow]) {
+unsafe fn tile<const ROWS: usize, R: FloatPanelRow>(tile: &Tile, weights: &[R]) {
     let inp = tile.inp;
     debug_assert!(tile.a.len() >= ROWS * inp && weights.len() >= inp);
     let mut lo = [_mm256_setzero_ps(); ROWS];
     let mut hi = [_mm256_setzero_ps(); ROWS];
     let a = tile.a.as_ptr();
-    let w = weights.as_ptr() as *const f32;
+    let w = weights.as_ptr();
     // The loop is written twice so that the prefetch choice stays out of the hot loop.
     if tile.next.is_null() {
         for k in 0..inp {
-            let w_lo = _mm256_load_ps(w.add(k * PANEL));
-            let w_hi = _mm256_load_ps(w.add(k * PANEL + 8));
+            let (w_lo, w_hi) = load_row(w, k);
             for i in 0..ROWS {
                 let x = _mm256_broadcast_ss(&*a.add(i * inp + k));
                 lo[i] = _mm256_fmadd_ps(x, w_lo, lo[i]);
@@ -79,9 +99,8 @@ unsafe fn tile<const ROWS: usize>(tile: &Tile, weights: &[PanelRow]) {
         }
     } else {
         for k in 0..inp {
-            _mm_prefetch::<_MM_HINT_T0>(tile.next.wrapping_add(k * PANEL * 4) as *const i8);
-            let w_lo = _mm256_load_ps(w.add(k * PANEL));
-            let w_hi = _mm256_load_ps(w.add(k * PANEL + 8));
+            _mm_prefetch::<_MM_HINT_T0>(tile.next.wrapping_add(k * size_of::<R>()) as *const i8);
+            let (w_lo, w_hi) = load_row(w, k);
             for i in 0..ROWS {
                 let x = _mm256_broadcast_ss(&*a.add(i * inp + k));
                 lo[i] = _mm256_fmadd_ps(x, w_lo, lo[i]);
@@ -107,25 +126,27 @@ unsafe fn tile<const ROWS: usize>(tile: &Tile, weights: &[PanelRow]) {
 /// # Safety
 /// As [`tile`].
 #[target_feature(enable = "avx2,fma")]
-unsafe fn tile_one_row(tile: &Tile, weights: &[PanelRow]) {
+unsafe fn tile_one_row<R: FloatPanelRow>(tile: &Tile, weights: &[R]) {
     let inp = tile.inp;
     debug_assert!(tile.a.len() >= inp && weights.len() >= inp);
     let a = tile.a.as_ptr();
-    let w = weights.as_ptr() as *const f32;
+    let w = weights.as_ptr();
     let mut lo = [_mm256_setzero_ps(); 4];
     let mut hi = [_mm256_setzero_ps(); 4];
     let unrolled = inp - inp % 4;
     for k in (0..unrolled).step_by(4) {
         for u in 0..4 {
             let x = _mm256_broadcast_ss(&*a.add(k + u));
-            lo[u] = _mm256_fmadd_ps(x, _mm256_load_ps(w.add((k + u) * PANEL)), lo[u]);
-            hi[u] = _mm256_fmadd_ps(x, _mm256_load_ps(w.add((k + u) * PANEL + 8)), hi[u]);
+            let (w_lo, w_hi) = load_row(w, k + u);
+            lo[u] = _mm256_fmadd_ps(x, w_lo, lo[u]);
+            hi[u] = _mm256_fmadd_ps(x, w_hi, hi[u]);
         }
     }
     for k in unrolled..inp {
         let x = _mm256_broadcast_ss(&*a.add(k));
-        lo[0] = _mm256_fmadd_ps(x, _mm256_load_ps(w.add(k * PANEL)), lo[0]);
-        hi[0] = _mm256_fmadd_ps(x, _mm256_load_ps(w.add(k * PANEL + 8)), hi[0]);
+        let (w_lo, w_hi) = load_row(w, k);
+        lo[0] = _mm256_fmadd_ps(x, w_lo, lo[0]);
+        hi[0] = _mm256_fmadd_ps(x, w_hi, hi[0]);
     }
     let sum = |v: [__m256; 4]| _mm256_add_ps(_mm256_add_ps(v[0], v[1]), _mm256_add_ps(v[2], v[3]));
     let y_lo = _mm256_add_ps(sum(lo), _mm256_loadu_ps(tile.bias.as_ptr()));

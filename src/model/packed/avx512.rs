@@ -7,7 +7,7 @@
 //! activation feeds two multiply-adds and each weight load `F32_TILE_ROWS` of them.
 
 use super::int8::QuantizedTile;
-use super::{Epilogue, PanelQuad, PanelRow, Tile, PANEL};
+use super::{Epilogue, FloatPanelRow, PanelQuad, Tile, PANEL};
 use crate::model::simd::exp512;
 use std::arch::x86_64::*;
 
@@ -18,26 +18,27 @@ use std::arch::x86_64::*;
 /// every decoder shape, and 12 beat 8 by 3–10 % at 64 rows (beam 4 × 16).
 pub(super) const F32_TILE_ROWS: usize = 12;
 
-/// A tile of `rows` rows (1..=F32_TILE_ROWS) against the one or two panels of `weights`.
+/// A tile of `rows` rows (1..=F32_TILE_ROWS) against the one or two panels of `weights` (f32,
+/// or bf16 widened to f32 as loaded).
 ///
 /// # Safety
 /// The CPU has AVX-512 F/BW/VL/DQ, AVX2 and FMA; `tile` satisfies `Kernel::tile`'s contract.
-pub(super) unsafe fn tile_f32(t: &Tile, w: &[PanelRow], rows: usize) {
+pub(super) unsafe fn tile_f32<R: FloatPanelRow>(t: &Tile, w: &[R], rows: usize) {
     macro_rules! by_rows {
         ($p:literal) => {
             match rows {
-                1 => tile_one_row::<$p>(t, w),
-                2 => tile::<2, $p>(t, w),
-                3 => tile::<3, $p>(t, w),
-                4 => tile::<4, $p>(t, w),
-                5 => tile::<5, $p>(t, w),
-                6 => tile::<6, $p>(t, w),
-                7 => tile_rows7::<$p>(t, w),
-                8 => tile_rows8::<$p>(t, w),
-                9 => tile_rows9::<$p>(t, w),
-                10 => tile_rows10::<$p>(t, w),
-                11 => tile_rows11::<$p>(t, w),
-                _ => tile_rows12::<$p>(t, w),
+                1 => tile_one_row::<$p, R>(t, w),
+                2 => tile::<2, $p, R>(t, w),
+                3 => tile::<3, $p, R>(t, w),
+                4 => tile::<4, $p, R>(t, w),
+                5 => tile::<5, $p, R>(t, w),
+                6 => tile::<6, $p, R>(t, w),
+                7 => tile_rows7::<$p, R>(t, w),
+                8 => tile_rows8::<$p, R>(t, w),
+                9 => tile_rows9::<$p, R>(t, w),
+                10 => tile_rows10::<$p, R>(t, w),
+                11 => tile_rows11::<$p, R>(t, w),
+                _ => tile_rows12::<$p, R>(t, w),
             }
         };
     }
@@ -48,18 +49,33 @@ pub(super) unsafe fn tile_f32(t: &Tile, w: &[PanelRow], rows: usize) {
     }
 }
 
+/// Panel row `row` of `w` (16 weights) as f32: loaded, or for bf16 loaded and widened.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")]
+unsafe fn load_row<R: FloatPanelRow>(w: *const R, row: usize) -> __m512 {
+    if R::BF16 {
+        let half = _mm256_load_si256(w.add(row) as *const __m256i);
+        _mm512_castsi512_ps(_mm512_slli_epi32::<16>(_mm512_cvtepu16_epi32(half)))
+    } else {
+        _mm512_load_ps(w.add(row) as *const f32)
+    }
+}
+
 /// `ROWS × (PANELS·16)` outputs held in `ROWS·PANELS` registers while the inner dimension is
 /// walked.
 ///
 /// # Safety
 /// As [`tile_f32`].
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")]
-unsafe fn tile<const ROWS: usize, const PANELS: usize>(tile: &Tile, weights: &[PanelRow]) {
+unsafe fn tile<const ROWS: usize, const PANELS: usize, R: FloatPanelRow>(
+    tile: &Tile,
+    weights: &[R],
+) {
     let inp = tile.inp;
     debug_assert!(tile.a.len() >= ROWS * inp && weights.len() >= PANELS * inp);
     let mut acc = [[_mm512_setzero_ps(); PANELS]; ROWS];
     let a = tile.a.as_ptr();
-    let w = weights.as_ptr() as *const f32;
+    let w = weights.as_ptr();
     // One step of the inner dimension: PANELS weight vectors, one broadcast per row (a macro,
     // not a closure, so that the accumulators stay in registers).
     macro_rules! step {
@@ -67,7 +83,7 @@ unsafe fn tile<const ROWS: usize, const PANELS: usize>(tile: &Tile, weights: &[P
             let k = $k;
             let mut wk = [_mm512_setzero_ps(); PANELS];
             for (c, wk) in wk.iter_mut().enumerate() {
-                *wk = _mm512_load_ps(w.add((c * inp + k) * PANEL));
+                *wk = load_row(w, c * inp + k);
             }
             for (i, acc) in acc.iter_mut().enumerate() {
                 let x = _mm512_set1_ps(*a.add(i * inp + k));
@@ -85,7 +101,7 @@ unsafe fn tile<const ROWS: usize, const PANELS: usize>(tile: &Tile, weights: &[P
         }
     } else {
         for k in 0..inp {
-            _mm_prefetch::<_MM_HINT_T1>(tile.next.wrapping_add(k * 64) as *const i8);
+            _mm_prefetch::<_MM_HINT_T1>(tile.next.wrapping_add(k * size_of::<R>()) as *const i8);
             step!(k);
         }
     }
@@ -106,19 +122,19 @@ macro_rules! tile_rows {
         /// # Safety
         /// As [`tile_f32`].
         #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")]
-        unsafe fn $name<const PANELS: usize>(tile: &Tile, weights: &[PanelRow]) {
+        unsafe fn $name<const PANELS: usize, R: FloatPanelRow>(tile: &Tile, weights: &[R]) {
             let inp = tile.inp;
             debug_assert!(tile.a.len() >= $n * inp && weights.len() >= PANELS * inp);
             let a = tile.a.as_ptr();
-            let w = weights.as_ptr() as *const f32;
+            let w = weights.as_ptr();
             let mut acc = [[_mm512_setzero_ps(); PANELS]; $n];
             // As in `tile`: the same multiply-adds in the same order, so the same bits.
             macro_rules! step {
                 ($k:expr) => {{
                     let k = $k;
-                    let w0 = _mm512_load_ps(w.add(k * PANEL));
+                    let w0 = load_row(w, k);
                     let w1 = if PANELS == 2 {
-                        _mm512_load_ps(w.add((inp + k) * PANEL))
+                        load_row(w, inp + k)
                     } else {
                         w0
                     };
@@ -137,7 +153,8 @@ macro_rules! tile_rows {
                 }
             } else {
                 for k in 0..inp {
-                    _mm_prefetch::<_MM_HINT_T1>(tile.next.wrapping_add(k * 64) as *const i8);
+                    let line = tile.next.wrapping_add(k * size_of::<R>());
+                    _mm_prefetch::<_MM_HINT_T1>(line as *const i8);
                     step!(k);
                 }
             }
@@ -170,18 +187,18 @@ tile_rows!(tile_rows12, 12, 0 1 2 3 4 5 6 7 8 9 10 11);
 /// # Safety
 /// As [`tile_f32`].
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")]
-unsafe fn tile_one_row<const PANELS: usize>(tile: &Tile, weights: &[PanelRow]) {
+unsafe fn tile_one_row<const PANELS: usize, R: FloatPanelRow>(tile: &Tile, weights: &[R]) {
     let inp = tile.inp;
     debug_assert!(tile.a.len() >= inp && weights.len() >= PANELS * inp);
     let a = tile.a.as_ptr();
-    let w = weights.as_ptr() as *const f32;
+    let w = weights.as_ptr();
     let mut acc = [[_mm512_setzero_ps(); 4]; PANELS];
     let unrolled = inp - inp % 4;
     for k in (0..unrolled).step_by(4) {
         for u in 0..4 {
             let x = _mm512_set1_ps(*a.add(k + u));
             for (c, acc) in acc.iter_mut().enumerate() {
-                let wk = _mm512_load_ps(w.add((c * inp + k + u) * PANEL));
+                let wk = load_row(w, c * inp + k + u);
                 acc[u] = _mm512_fmadd_ps(x, wk, acc[u]);
             }
         }
@@ -189,7 +206,7 @@ unsafe fn tile_one_row<const PANELS: usize>(tile: &Tile, weights: &[PanelRow]) {
     for k in unrolled..inp {
         let x = _mm512_set1_ps(*a.add(k));
         for (c, acc) in acc.iter_mut().enumerate() {
-            acc[0] = _mm512_fmadd_ps(x, _mm512_load_ps(w.add((c * inp + k) * PANEL)), acc[0]);
+            acc[0] = _mm512_fmadd_ps(x, load_row(w, c * inp + k), acc[0]);
         }
     }
     for (c, v) in acc.iter().enumerate() {

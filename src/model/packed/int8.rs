@@ -155,7 +155,7 @@ impl PackedMatrix {
     pub(super) fn quantized_row_into(&self, panels: &Panels, r: usize, into: &mut Vec<f32>) {
         let start = (r / PANEL) * self.inp;
         match panels {
-            Panels::F32(_) => unreachable!("f32 rows are read directly"),
+            Panels::F32(_) | Panels::Bf16(_) => unreachable!("float rows are read directly"),
             Panels::Int8 { panels, scales } => into.extend(
                 panels[start..][..self.inp]
                     .iter()

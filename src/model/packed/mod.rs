@@ -20,6 +20,10 @@
 //! * The kernels follow the process's one instruction-set decision ([`crate::cpu::path`]):
 //!   AVX-512 (`avx512.rs`: tiles of up to 12 rows × 2 panels in 16-lane registers), AVX2 + FMA
 //!   (`avx2.rs`: 6 rows × 1 panel in 8-lane registers), or portable loops (`portable.rs`).
+//! * bf16 weights (the opt-in `--dtype bf16`, `bf16.rs`) are f32 weights rounded to their 8
+//!   leading mantissa bits and stored in half the bytes; the kernels widen them back to f32 as they
+//!   load them (a shift: exact) and multiply in f32 exactly as for f32 weights, so a bf16 product
+//!   has the bits of the f32 product of the rounded weights, on every path.
 //! * 8-bit weights (the opt-in int8 path, `int8.rs`) keep one f32 scale per output. Where the CPU
 //!   has AVX-512 VNNI, the activations are quantized too, in two 8-bit levels, and multiplied in
 //!   integer dot products (on the amx path, products of [`AMX_MIN_ROWS`] rows or more in AMX tiles,
@@ -34,6 +38,7 @@ mod amx;
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+mod bf16;
 mod int8;
 pub(crate) mod pages;
 mod portable;
@@ -83,6 +88,26 @@ pub(crate) enum Epilogue {
 #[repr(C, align(64))]
 struct PanelRow([f32; PANEL]);
 
+/// One panel row of bf16 weights (the upper halves of f32 values), half a cache line.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(32))]
+struct PanelRowBf16([u16; PANEL]);
+
+/// A panel row whose weights are multiplied in f32: f32 itself, or bf16 widened as it is loaded.
+/// The f32 kernels are generic over it, so both run the same multiply-adds.
+trait FloatPanelRow: Copy {
+    /// Whether the row holds bf16 values (else f32).
+    const BF16: bool;
+}
+
+impl FloatPanelRow for PanelRow {
+    const BF16: bool = false;
+}
+
+impl FloatPanelRow for PanelRowBf16 {
+    const BF16: bool = true;
+}
+
 /// One panel row of 8-bit weights.
 #[derive(Debug, Clone, Copy)]
 #[repr(C, align(16))]
@@ -105,6 +130,8 @@ struct PanelPair([i8; 2 * PANEL]);
 #[derive(Debug)]
 enum Panels {
     F32(pages::Pages<PanelRow>),
+    /// bf16 weights in the f32 layout, multiplied in f32.
+    Bf16(pages::Pages<PanelRowBf16>),
     /// `W[j][k] ≈ scales[j] · q[j][k]`, `q` in −127..=127; the arithmetic in f32.
     Int8 {
         panels: pages::Pages<PanelRowInt8>,
@@ -181,6 +208,11 @@ impl PackedMatrix {
                     .iter()
                     .map(|row| row.0[r % PANEL]),
             ),
+            Panels::Bf16(panels) => into.extend(
+                panels[start..][..self.inp]
+                    .iter()
+                    .map(|row| bf16::widen(row.0[r % PANEL])),
+            ),
             quantized => self.quantized_row_into(quantized, r, into),
         }
     }
@@ -238,7 +270,8 @@ impl PackedMatrix {
         // are the exception: there the prefetch made decoding with up to six rows 1.25-1.85x
         // faster on an AVX-512 Xeon (AVX-512 and AVX2 kernels), while with f32 weights it cost
         // 10-25 % (notes/perf.md, change F).
-        let prefetch = rows > tile_rows || !matches!(self.panels, Panels::F32(_));
+        let float = matches!(self.panels, Panels::F32(_) | Panels::Bf16(_));
+        let prefetch = rows > tile_rows || !float;
         // Block `b` against the rows `group`: writes only the block's own columns of those rows.
         let block_tiles = |b: usize, group: std::ops::Range<usize>| {
             let output = &output;
@@ -265,7 +298,10 @@ impl PackedMatrix {
                         Panels::F32(_) if index < block => {
                             next.wrapping_add(index * self.inp * size_of::<PanelRow>())
                         }
-                        Panels::F32(_) => std::ptr::null(),
+                        Panels::Bf16(_) if index < block => {
+                            next.wrapping_add(index * self.inp * size_of::<PanelRowBf16>())
+                        }
+                        Panels::F32(_) | Panels::Bf16(_) => std::ptr::null(),
                         _ if r0 == 0 => next,
                         _ => std::ptr::null(),
                     },
@@ -340,6 +376,7 @@ impl PackedMatrix {
         let inp = self.inp;
         match &self.panels {
             Panels::F32(all) => all[p * inp..].as_ptr() as *const u8,
+            Panels::Bf16(all) => all[p * inp..].as_ptr() as *const u8,
             Panels::Int8 { panels, .. } => panels[p * inp..].as_ptr() as *const u8,
             Panels::Int8Dot { quads, .. } => quads[p * inp.div_ceil(4)..].as_ptr() as *const u8,
             Panels::Int8Pairs { pairs, .. } => pairs[p * inp.div_ceil(2)..].as_ptr() as *const u8,
@@ -360,6 +397,7 @@ impl PackedMatrix {
         let cols = (panels * PANEL).min(self.out - first);
         match &self.panels {
             Panels::F32(all) => Weights::F32(&all[p * inp..][..panels * inp]),
+            Panels::Bf16(all) => Weights::Bf16(&all[p * inp..][..panels * inp]),
             Panels::Int8 {
                 panels: all,
                 scales,
@@ -475,7 +513,7 @@ impl Kernel {
     fn tile_shape(self, panels: &Panels, rows: usize) -> (usize, usize) {
         match (self, panels) {
             #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx512 { .. }, Panels::F32(_)) => (avx512::F32_TILE_ROWS, 2),
+            (Kernel::Avx512 { .. }, Panels::F32(_) | Panels::Bf16(_)) => (avx512::F32_TILE_ROWS, 2),
             #[cfg(target_arch = "x86_64")]
             (Kernel::Avx512 { amx: true, .. }, Panels::Int8Dot { .. }) => {
                 (amx::TILE_ROWS, amx::panels_for_rows(rows))
@@ -495,6 +533,7 @@ impl Kernel {
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx512 { int8_dot, amx } => match tile.weights {
                 Weights::F32(w) => avx512::tile_f32(tile, w, rows),
+                Weights::Bf16(w) => avx512::tile_f32(tile, w, rows),
                 Weights::Int8Dot(w, s, o) if amx => amx::tile_int8_dot(tile, w, s, o, rows),
                 Weights::Int8Dot(w, s, o) if int8_dot => avx512::tile_int8_dot(tile, w, s, o, rows),
                 _ => Kernel::Avx2.tile(tile),
@@ -502,6 +541,7 @@ impl Kernel {
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => match tile.weights {
                 Weights::F32(w) => avx2::tile_f32(tile, w, rows),
+                Weights::Bf16(w) => avx2::tile_f32(tile, w, rows),
                 Weights::Int8(w, s) => avx2::tile_int8_rows(tile, w, s, rows),
                 Weights::Int8Pairs(w, s) => avx2::tile_int8_pairs_rows(tile, w, s, rows),
                 Weights::Int8Dot(..) => portable::tile(tile, rows),
@@ -516,6 +556,8 @@ impl Kernel {
 enum Weights<'a> {
     /// One or more consecutive panels, `inp` rows each.
     F32(&'a [PanelRow]),
+    /// The same for bf16 weights.
+    Bf16(&'a [PanelRowBf16]),
     /// 8-bit weights and the scale of each column.
     Int8(&'a [PanelRowInt8], &'a [f32; PANEL]),
     /// 8-bit weights in groups of four steps of one or more consecutive panels (`inp / 4`

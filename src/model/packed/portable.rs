@@ -8,32 +8,19 @@ use super::{Epilogue, Tile, Weights, PANEL};
 /// # Safety
 /// As [`super::Kernel::tile`].
 pub(super) unsafe fn tile(tile: &Tile, rows: usize) {
-    if let Weights::F32(weights) = tile.weights {
-        // Several panels: one after the other, each like a tile of its own.
-        for (c, panel) in weights.chunks(tile.inp).enumerate() {
-            for i in 0..rows {
-                let a = &tile.a[i * tile.inp..(i + 1) * tile.inp];
-                let mut acc = [0f32; PANEL];
-                for (&x, w) in a.iter().zip(panel) {
-                    for (acc, &w) in acc.iter_mut().zip(&w.0) {
-                        *acc = x.mul_add(w, *acc);
-                    }
-                }
-                for (j, value) in acc.iter().enumerate() {
-                    let column = c * PANEL + j;
-                    *tile.out.add(i * tile.out_stride + column) =
-                        activate(value + tile.bias[column], tile.epilogue);
-                }
-            }
+    match tile.weights {
+        Weights::F32(weights) => return float_tile(tile, rows, weights, |w| w.0),
+        Weights::Bf16(weights) => {
+            return float_tile(tile, rows, weights, |w| w.0.map(super::bf16::widen))
         }
-        return;
+        _ => {}
     }
     let inp = tile.inp;
     for i in 0..rows {
         let mut acc = [0f32; PANEL];
         let a = &tile.a[i * inp..(i + 1) * inp];
         match tile.weights {
-            Weights::F32(_) => unreachable!("handled above"),
+            Weights::F32(_) | Weights::Bf16(_) => unreachable!("handled above"),
             Weights::Int8(weights, scales) => {
                 for (&x, w) in a.iter().zip(weights) {
                     for (acc, &w) in acc.iter_mut().zip(&w.0) {
@@ -86,6 +73,35 @@ pub(super) unsafe fn tile(tile: &Tile, rows: usize) {
         }
         for (j, value) in acc.iter().enumerate() {
             *tile.out.add(i * tile.out_stride + j) = activate(value + tile.bias[j], tile.epilogue);
+        }
+    }
+}
+
+/// A tile of f32 weights, or of others widened to f32 by `widen`, one or more panels: one after
+/// the other, each like a tile of its own.
+///
+/// # Safety
+/// As [`super::Kernel::tile`].
+unsafe fn float_tile<R>(
+    tile: &Tile,
+    rows: usize,
+    weights: &[R],
+    widen: impl Fn(&R) -> [f32; PANEL],
+) {
+    for (c, panel) in weights.chunks(tile.inp).enumerate() {
+        for i in 0..rows {
+            let a = &tile.a[i * tile.inp..(i + 1) * tile.inp];
+            let mut acc = [0f32; PANEL];
+            for (&x, w) in a.iter().zip(panel) {
+                for (acc, w) in acc.iter_mut().zip(widen(w)) {
+                    *acc = x.mul_add(w, *acc);
+                }
+            }
+            for (j, value) in acc.iter().enumerate() {
+                let column = c * PANEL + j;
+                *tile.out.add(i * tile.out_stride + column) =
+                    activate(value + tile.bias[column], tile.epilogue);
+            }
         }
     }
 }

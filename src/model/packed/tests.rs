@@ -448,3 +448,56 @@ fn amx_tiles_give_the_bits_of_vnni_dot_products() {
         }
     }
 }
+
+#[test]
+fn bf16_products_have_the_bits_of_f32_products_of_the_rounded_weights() {
+    // On every kernel and tile shape (one-row tiles, partial and full tiles of 6 and 12 rows,
+    // one, two and a partial panel, both epilogue kinds), and with the prefetch of many rows:
+    // the bf16 kernels widen exactly and multiply-add in the f32 kernels' order.
+    let rounded = |w: &[f32]| -> Vec<f32> {
+        w.iter()
+            .map(|&v| super::bf16::widen(super::bf16::narrow(v)))
+            .collect()
+    };
+    for rows in [1, 2, 5, 6, 7, 12, 13, 64] {
+        for (out, inp) in [(40, 9), (48, 64), (100, 33), (600, 512)] {
+            if rows == 64 && out < 600 {
+                continue;
+            }
+            let w = values(out * inp, 41);
+            let x = values(rows * inp, 42);
+            let b = values(out, 43);
+            let bf16 = PackedMatrix::pack_bf16(&w, out, inp);
+            let f32_rounded = PackedMatrix::pack(&rounded(&w), out, inp);
+            assert_ne!(rounded(&w), w, "the rounding changes these weights");
+            for kernel in kernels() {
+                for epilogue in [Epilogue::Bias, Epilogue::BiasSilu] {
+                    let run = |packed: &PackedMatrix| {
+                        let mut y = vec![f32::NAN; rows * out];
+                        packed.matmul_with(kernel, &x, &b, epilogue, &mut y);
+                        y
+                    };
+                    let (got, want) = (run(&bf16), run(&f32_rounded));
+                    let same = got
+                        .iter()
+                        .zip(&want)
+                        .all(|(a, b)| a.to_bits() == b.to_bits());
+                    assert!(
+                        same,
+                        "{kernel:?} {rows}×{out}×{inp} {epilogue:?}: bf16 differs from f32 of the \
+                         rounded weights"
+                    );
+                }
+            }
+        }
+    }
+    // Rows read back (embedding lookups of a tied table) are the rounded rows.
+    let (out, inp) = (37, 5);
+    let w = values(out * inp, 44);
+    let packed = PackedMatrix::pack_bf16(&w, out, inp);
+    let expected: Vec<f32> = [0, 36, 17]
+        .iter()
+        .flat_map(|&r| rounded(&w[r * inp..(r + 1) * inp]))
+        .collect();
+    assert_eq!(packed.gather_rows(&[0, 36, 17]), expected);
+}
