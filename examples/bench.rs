@@ -338,6 +338,7 @@ fn kernels(only: &str, candle: bool) -> anyhow::Result<()> {
         };
         let f32_packed = packed::PackedMatrix::pack(&w, out, inp);
         let int8_packed = packed::PackedMatrix::pack_int8(&w, out, inp);
+        let bf16_packed = packed::PackedMatrix::pack_bf16(&w, out, inp);
         let mut y = vec![0f32; rows * out];
         report(
             "f32",
@@ -346,6 +347,10 @@ fn kernels(only: &str, candle: bool) -> anyhow::Result<()> {
         report(
             "int8",
             time(&mut || int8_packed.matmul_into(&x, &bias, packed::Epilogue::Bias, &mut y)),
+        );
+        report(
+            "bf16",
+            time(&mut || bf16_packed.matmul_into(&x, &bias, packed::Epilogue::Bias, &mut y)),
         );
         if candle {
             let wt = Tensor::from_vec(w, (out, inp), &Device::Cpu)?.t()?;
