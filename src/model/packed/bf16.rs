@@ -3,8 +3,7 @@
 //! widen them back to f32 (a 16-bit shift, exact) and multiply in f32, so only the rounding of
 //! the weights separates a bf16 product from the f32 one.
 
-use super::{pages, PackedMatrix, PanelRowBf16, Panels, PANEL};
-use rayon::prelude::*;
+use super::{float_panels, PackedMatrix, PanelRowBf16, Panels, PANEL};
 
 /// `value` rounded to the nearest bf16 (ties to even), as its 16 bits; a NaN stays a NaN.
 pub(crate) fn narrow(value: f32) -> u16 {
@@ -26,23 +25,11 @@ pub(crate) fn widen(bits: u16) -> f32 {
 impl PackedMatrix {
     /// Packs `weights`, row-major `out × inp`, rounded to bf16, in the f32 panel layout.
     pub(crate) fn pack_bf16(weights: &[f32], out: usize, inp: usize) -> Self {
-        assert_eq!(weights.len(), out * inp, "weights must be out × inp");
-        let mut panels = pages::Pages::filled(out.div_ceil(PANEL) * inp, PanelRowBf16([0; PANEL]));
-        panels
-            .par_chunks_mut(inp)
-            .enumerate()
-            .for_each(|(p, panel)| {
-                for j in 0..PANEL.min(out - p * PANEL) {
-                    let row = &weights[(p * PANEL + j) * inp..][..inp];
-                    for (slot, &w) in panel.iter_mut().zip(row) {
-                        slot.0[j] = narrow(w);
-                    }
-                }
-            });
+        let empty = PanelRowBf16([0; PANEL]);
         Self {
             out,
             inp,
-            panels: Panels::Bf16(panels),
+            panels: Panels::Bf16(float_panels(weights, out, inp, empty, narrow)),
         }
     }
 }

@@ -93,6 +93,27 @@ struct PanelRow([f32; PANEL]);
 #[repr(C, align(32))]
 struct PanelRowBf16([u16; PANEL]);
 
+/// Column `j` of a panel row, by index (for [`float_panels`]).
+macro_rules! index_columns {
+    ($row:ty, $value:ty) => {
+        impl std::ops::Index<usize> for $row {
+            type Output = $value;
+            fn index(&self, j: usize) -> &$value {
+                &self.0[j]
+            }
+        }
+
+        impl std::ops::IndexMut<usize> for $row {
+            fn index_mut(&mut self, j: usize) -> &mut $value {
+                &mut self.0[j]
+            }
+        }
+    };
+}
+
+index_columns!(PanelRow, f32);
+index_columns!(PanelRowBf16, u16);
+
 /// A panel row whose weights are multiplied in f32: f32 itself, or bf16 widened as it is loaded.
 /// The f32 kernels are generic over it, so both run the same multiply-adds.
 trait FloatPanelRow: Copy {
@@ -166,25 +187,11 @@ pub(crate) struct PackedMatrix {
 impl PackedMatrix {
     /// Packs `weights`, row-major `out × inp`.
     pub(crate) fn pack(weights: &[f32], out: usize, inp: usize) -> Self {
-        assert_eq!(weights.len(), out * inp, "weights must be out × inp");
-        let panel_count = out.div_ceil(PANEL);
-        let mut panels = pages::Pages::filled(panel_count * inp, PanelRow([0.0; PANEL]));
-        // Panels are independent: packing the model's 75 M weights is shared among the threads.
-        panels
-            .par_chunks_mut(inp)
-            .enumerate()
-            .for_each(|(p, panel)| {
-                for j in 0..PANEL.min(out - p * PANEL) {
-                    let row = &weights[(p * PANEL + j) * inp..][..inp];
-                    for (slot, &w) in panel.iter_mut().zip(row) {
-                        slot.0[j] = w;
-                    }
-                }
-            });
+        let empty = PanelRow([0.0; PANEL]);
         Self {
             out,
             inp,
-            panels: Panels::F32(panels),
+            panels: Panels::F32(float_panels(weights, out, inp, empty, |w| w)),
         }
     }
 
@@ -431,6 +438,35 @@ impl PackedMatrix {
             }
         }
     }
+}
+
+/// `weights` (row-major `out × inp`) in panels of rows `R` (starting from `empty`: zero padding),
+/// each weight converted by `convert`: the f32 layout, for f32 and bf16 rows.
+fn float_panels<R, T>(
+    weights: &[f32],
+    out: usize,
+    inp: usize,
+    empty: R,
+    convert: impl Fn(f32) -> T + Sync,
+) -> pages::Pages<R>
+where
+    R: Copy + Send + Sync + std::ops::IndexMut<usize, Output = T>,
+{
+    assert_eq!(weights.len(), out * inp, "weights must be out × inp");
+    let mut panels = pages::Pages::filled(out.div_ceil(PANEL) * inp, empty);
+    // Panels are independent: packing the model's 75 M weights is shared among the threads.
+    panels
+        .par_chunks_mut(inp)
+        .enumerate()
+        .for_each(|(p, panel)| {
+            for j in 0..PANEL.min(out - p * PANEL) {
+                let row = &weights[(p * PANEL + j) * inp..][..inp];
+                for (slot, &w) in panel.iter_mut().zip(row) {
+                    slot[j] = convert(w);
+                }
+            }
+        });
+    panels
 }
 
 /// The first panel's columns of a block's scales.
