@@ -22,9 +22,9 @@ gets the same source ids: passeur and transformers tokenize with these files, CT
 pieces transformers' MarianTokenizer produced.
 
 Environment: SETTINGS (comma-separated, default all) picks among greedy1, greedy16, beam16;
-ENGINES (comma-separated, default all) among transformers, ct2-f32, ct2-int8,
-passeur-f32, passeur-int8, passeur-bf16 (`--dtype bf16`). PASSEUR_KERNEL=avx2 runs passeur's AVX2 path (an AVX2-only CPU's) on this one, the
-other engines unchanged. ISA=avx2 restricts every engine to AVX2, as on an AVX2-only CPU: passeur by
+ENGINES (comma-separated, default all) among transformers, ct2-f32, ct2-int8, passeur-f32,
+passeur-int8, passeur-bf16 (`--dtype bf16`). PASSEUR_KERNEL=avx2 runs passeur's AVX2 path (an
+AVX2-only CPU's) on this one, the other engines unchanged. ISA=avx2 restricts every engine to AVX2, as on an AVX2-only CPU: passeur by
 PASSEUR_KERNEL, torch by ATEN_CPU_CAPABILITY (its own kernels), MKL_ENABLE_INSTRUCTIONS (its f32
 matrix products) and ONEDNN_MAX_CPU_ISA, CTranslate2 by CT2_FORCE_CPU_ISA; the table's first line
 says which engines ran restricted.
@@ -43,6 +43,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -333,9 +334,8 @@ def print_table(rows: list, env_note: str) -> None:
         ours_tps = {(r["engine"], r["round"]): r["tokens"] / r["total_s"] for r in group if r["engine"].startswith("passeur")}
         for engine in dict.fromkeys(r["engine"] for r in group):
             runs = [r for r in group if r["engine"] == engine]
-            gen = median([r["tokens"] / r["generate_s"] for r in runs if r["generate_s"]])
-            whole = median([r["tokens"] / r["total_s"] for r in runs])
-            per_cpu = median([r["tokens"] / r["cpu_s"] for r in runs])
+            whole = statistics.median([r["tokens"] / r["total_s"] for r in runs])
+            per_cpu = statistics.median([r["tokens"] / r["cpu_s"] for r in runs])
             mark = "*" if runs[0].get("estimated") else ""
             if engine.startswith("passeur"):
                 ratios = " | ".join("—" for _ in ours)
@@ -350,17 +350,11 @@ def print_table(rows: list, env_note: str) -> None:
             )
 
 
-def median(values: list) -> float:
-    values = sorted(values)
-    middle = len(values) // 2
-    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
-
-
 def spread(values: list, unit: str = "×", digits: int = 2) -> str:
     """The median of `values`, with their range when there are several ("—" when none)."""
     if not values:
         return "—"
-    text = f"{median(values):.{digits}f}{unit}"
+    text = f"{statistics.median(values):.{digits}f}{unit}"
     if len(values) > 1:
         text += f" ({min(values):.{digits}f}–{max(values):.{digits}f})"
     return text

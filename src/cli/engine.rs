@@ -51,19 +51,36 @@ pub struct EngineArgs {
 
     /// Store the weight matrices as 8-bit integers (CPU only): faster, especially for one
     /// sentence at a time, but translations may differ slightly from the exact f32 model's.
-    #[arg(long, value_name = "int8")]
+    #[arg(long, value_name = "int8", value_parser = parse_quantize)]
     pub quantize: Option<Quantization>,
 
     /// Type of the stored weight matrices (CPU only): f32, exact, or bf16, half the bytes to read
     /// (faster one sentence at a time; the arithmetic stays f32, and translations may differ
     /// slightly from the exact model's, less often than with --quantize int8) [default: f32].
-    #[arg(long, value_name = "TYPE", value_parser = ["f32", "bf16"], conflicts_with = "quantize")]
-    pub dtype: Option<String>,
+    #[arg(long, value_name = "TYPE", value_parser = parse_dtype, conflicts_with = "quantize")]
+    pub dtype: Option<Quantization>,
 
     /// Where the model runs: `cpu`, or `cuda` / `cuda:N` for an NVIDIA GPU (needs a passeur built
     /// with `--features cuda`).
     #[arg(long, value_name = "DEVICE", default_value = "cpu", value_parser = parse_device)]
     pub device: Device,
+}
+
+/// `--quantize`: int8 (or none); bf16 is asked for with `--dtype`.
+fn parse_quantize(value: &str) -> Result<Quantization, String> {
+    match value.parse()? {
+        Quantization::Bf16 => Err("bf16 is a weight type: use --dtype bf16".into()),
+        form => Ok(form),
+    }
+}
+
+/// `--dtype`: the stored type of the weights, f32 or bf16.
+fn parse_dtype(value: &str) -> Result<Quantization, String> {
+    match value {
+        "f32" => Ok(Quantization::None),
+        "bf16" => Ok(Quantization::Bf16),
+        other => Err(format!("unknown weight type `{other}`: use f32 or bf16")),
+    }
 }
 
 fn parse_device(value: &str) -> Result<Device, String> {
@@ -100,15 +117,6 @@ impl EngineArgs {
         }
     }
 
-    /// How the weight matrices are stored, as --quantize or --dtype ask (clap lets one through).
-    fn weight_form(&self) -> Quantization {
-        match (self.quantize, self.dtype.as_deref()) {
-            (Some(quantization), _) => quantization,
-            (None, Some("bf16")) => Quantization::Bf16,
-            _ => Quantization::None,
-        }
-    }
-
     /// The decoding overrides these options ask for.
     pub fn generation(&self) -> GenerationOptions {
         GenerationOptions {
@@ -138,7 +146,7 @@ impl EngineArgs {
         let mut builder = Passeur::builder(self.model_spec()?)
             .generation(self.generation())
             .batch_size(self.batch_size as usize)
-            .quantize(self.weight_form())
+            .quantize(self.quantize.or(self.dtype).unwrap_or_default())
             .device(self.device);
         if let Some(threads) = self.threads {
             builder = builder.threads(threads as usize);

@@ -271,6 +271,14 @@ fn cli_dtype_bf16_translates_and_cannot_be_combined_with_quantize() {
         let ids = line["ids"].as_array().unwrap();
         assert_eq!(ids.last().and_then(|v| v.as_u64()), Some(0), "{ids:?}");
     }
+    // The rounded weights really ran: the scores are not the f32 model's (the same ids here).
+    let exact = jsonl_lines(run(&["--dtype", "f32"]));
+    let moved = lines
+        .iter()
+        .zip(&exact)
+        .filter(|(b, f)| b["score"] != f["score"])
+        .count();
+    assert!(moved > 0, "bf16 scores equal f32's: {lines:?}");
     let both = run(&["--dtype", "bf16", "--quantize", "int8"]);
     assert_eq!(both.status.code(), Some(2), "clap rejects the pair");
     let stderr = String::from_utf8_lossy(&both.stderr);
@@ -281,6 +289,10 @@ fn cli_dtype_bf16_translates_and_cannot_be_combined_with_quantize() {
     let unknown = run(&["--dtype", "f16"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("bf16"));
+    // One way to ask for bf16: --quantize points to --dtype.
+    let quantize_bf16 = run(&["--quantize", "bf16"]);
+    assert_eq!(quantize_bf16.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&quantize_bf16.stderr).contains("--dtype bf16"));
 }
 
 #[test]

@@ -20,19 +20,24 @@ pub(super) unsafe fn tile_f32<R: FloatPanelRow>(t: &Tile, w: &[R], rows: usize) 
     }
 }
 
+/// Eight bf16 values as f32 (exact: each becomes the upper half of its lane). A function with the
+/// target features rather than a closure, so that it is inlined into the tiles.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn widen_bf16(half: __m128i) -> __m256 {
+    _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(half)))
+}
+
 /// Panel row `row` of `w` as f32, in two halves of 8 lanes: loaded, or for bf16 loaded and
 /// widened.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn load_row<R: FloatPanelRow>(w: *const R, row: usize) -> (__m256, __m256) {
     if R::BF16 {
-        let widen = |half: __m128i| {
-            _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(half)))
-        };
         let bits = w.add(row) as *const __m128i;
         (
-            widen(_mm_load_si128(bits)),
-            widen(_mm_load_si128(bits.add(1))),
+            widen_bf16(_mm_load_si128(bits)),
+            widen_bf16(_mm_load_si128(bits.add(1))),
         )
     } else {
         let values = w.add(row) as *const f32;
