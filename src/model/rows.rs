@@ -11,6 +11,7 @@
 //! `index_select`, which allocates a gathered copy.
 
 use candle_core::{CpuStorage, InplaceOp1, Layout, Tensor};
+use rayon::prelude::*;
 
 /// How the elements of one row that must be preserved are laid out.
 #[derive(Debug, Clone, Copy)]
@@ -31,8 +32,11 @@ struct GatherRows<'a> {
     layout: RowLayout,
 }
 
+/// Bytes moved below which a gather runs on the calling thread alone.
+const PARALLEL_GATHER_MIN_BYTES: usize = 1 << 16;
+
 impl GatherRows<'_> {
-    fn apply<T: Copy>(&self, data: &mut [T]) {
+    fn apply<T: Copy + Send + Sync>(&self, data: &mut [T]) {
         let RowLayout {
             row_stride,
             segments,
@@ -41,7 +45,8 @@ impl GatherRows<'_> {
         } = self.layout;
         let n = self.src.len();
         let moved = |row: usize| row < n && self.src[row] != row;
-        // Sources that will be overwritten before they are read are saved first.
+        // Sources that will be overwritten before they are read are saved first, their segments
+        // one after the other.
         let mut saved: Vec<(usize, Vec<T>)> = Vec::new();
         for (dst, &src) in self.src.iter().enumerate() {
             if src != dst && moved(src) && !saved.iter().any(|(row, _)| *row == src) {
@@ -53,26 +58,35 @@ impl GatherRows<'_> {
                 saved.push((src, copy));
             }
         }
-        for (dst, &src) in self.src.iter().enumerate() {
-            if src == dst {
-                continue;
+        // Each moved row is written by one job, which reads a saved copy or a row that no job
+        // writes: the rows split into the written and the read, and the copies can run at once.
+        let mut targets: Vec<(usize, &mut [T])> = Vec::new();
+        let mut unmoved: Vec<Option<&[T]>> = Vec::new();
+        for (row, values) in data.chunks_mut(row_stride).enumerate() {
+            if moved(row) {
+                targets.push((row, values));
+                unmoved.push(None);
+            } else {
+                unmoved.push(Some(values));
             }
-            match saved.iter().find(|(row, _)| *row == src) {
-                Some((_, copy)) => {
-                    for s in 0..segments {
-                        let start = dst * row_stride + s * segment_stride;
-                        data[start..start + segment_len]
-                            .copy_from_slice(&copy[s * segment_len..(s + 1) * segment_len]);
-                    }
-                }
-                None => {
-                    for s in 0..segments {
-                        let from = src * row_stride + s * segment_stride;
-                        let to = dst * row_stride + s * segment_stride;
-                        data.copy_within(from..from + segment_len, to);
-                    }
-                }
+        }
+        let copy_row = |(dst, target): (usize, &mut [T])| {
+            let src = self.src[dst];
+            let (from, from_stride) = match saved.iter().find(|(row, _)| *row == src) {
+                Some((_, copy)) => (copy.as_slice(), segment_len),
+                None => (unmoved[src].expect("an unmoved source row"), segment_stride),
+            };
+            for s in 0..segments {
+                let to = s * segment_stride;
+                let at = s * from_stride;
+                target[to..to + segment_len].copy_from_slice(&from[at..at + segment_len]);
             }
+        };
+        let bytes = targets.len() * segments * segment_len * size_of::<T>();
+        if bytes < PARALLEL_GATHER_MIN_BYTES {
+            targets.into_iter().for_each(copy_row);
+        } else {
+            targets.into_par_iter().for_each(copy_row);
         }
     }
 }
@@ -163,6 +177,37 @@ mod tests {
             let got = gathered.narrow(0, 0, src.len()).unwrap();
             // Positions 0..2 of each segment are live; position 2 is not preserved.
             let live = |t: &Tensor| t.narrow(2, 0, 2).unwrap().to_vec3::<f32>().unwrap();
+            assert_eq!(live(&got), live(&expected), "map {src:?}");
+        }
+    }
+
+    #[test]
+    fn large_gathers_copy_rows_in_parallel_with_the_same_result() {
+        // Rows of 4 segments × 4096 positions, 4000 live: every map below moves at least two
+        // rows, over the parallel threshold.
+        let (rows, segments, capacity, live) = (8, 4, 4096, 4000);
+        assert!(2 * segments * live * size_of::<f32>() >= PARALLEL_GATHER_MIN_BYTES);
+        let numbered = || {
+            let data: Vec<f32> = (0..rows * segments * capacity).map(|i| i as f32).collect();
+            Tensor::from_vec(data, (rows, segments, capacity), &Device::Cpu).unwrap()
+        };
+        let layout = RowLayout {
+            row_stride: segments * capacity,
+            segments,
+            segment_stride: capacity,
+            segment_len: live,
+        };
+        let maps: [&[usize]; 4] = [
+            &[1, 2, 3, 4, 5, 6, 7, 0],
+            &[7, 7, 7, 7, 0, 0, 0, 0],
+            &[0, 0, 1, 1, 2, 2, 3, 3],
+            &[5, 4],
+        ];
+        for src in maps {
+            let expected = gather_rows_by_copy(&numbered(), src).unwrap();
+            let gathered = gather_rows(&numbered(), src, layout).unwrap();
+            let got = gathered.narrow(0, 0, src.len()).unwrap();
+            let live = |t: &Tensor| t.narrow(2, 0, live).unwrap().to_vec3::<f32>().unwrap();
             assert_eq!(live(&got), live(&expected), "map {src:?}");
         }
     }

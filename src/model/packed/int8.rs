@@ -294,21 +294,47 @@ fn quantize_row(row: &[f32], out: &mut [u8]) -> f32 {
 }
 
 impl QuantizedRows {
+    /// Quantizes the rows of `x` (`inp` values each), in parallel over groups of rows when there
+    /// are enough of them ([`rows_per_job`]).
     pub(super) fn new(x: &[f32], inp: usize) -> Self {
-        with_avx2(
-            #[inline(always)]
-            || Self::build(x, inp),
-        )
-    }
-
-    #[inline(always)]
-    fn build(x: &[f32], inp: usize) -> Self {
         let stride = inp.div_ceil(4) * 4;
         let rows = x.len() / inp;
         let mut coarse = vec![128u8; rows * stride];
         let mut fine = vec![128u8; rows * stride];
         let mut coarse_scales = vec![0f32; rows];
         let mut fine_scales = vec![0f32; rows];
+        let job_rows = rows_per_job(rows, inp);
+        x.par_chunks(job_rows * inp)
+            .zip(coarse.par_chunks_mut(job_rows * stride))
+            .zip(fine.par_chunks_mut(job_rows * stride))
+            .zip(coarse_scales.par_chunks_mut(job_rows))
+            .zip(fine_scales.par_chunks_mut(job_rows))
+            .for_each(|((((x, coarse), fine), coarse_scales), fine_scales)| {
+                with_avx2(
+                    #[inline(always)]
+                    || Self::build(x, inp, stride, coarse, fine, coarse_scales, fine_scales),
+                )
+            });
+        Self {
+            coarse,
+            fine,
+            stride,
+            coarse_scales,
+            fine_scales,
+        }
+    }
+
+    /// Quantizes the rows of `x` into `coarse`, `fine` and their scales (one group of rows).
+    #[inline(always)]
+    fn build(
+        x: &[f32],
+        inp: usize,
+        stride: usize,
+        coarse: &mut [u8],
+        fine: &mut [u8],
+        coarse_scales: &mut [f32],
+        fine_scales: &mut [f32],
+    ) {
         let mut residual = vec![0f32; inp];
         for (i, row) in x.chunks(inp).enumerate() {
             let c = &mut coarse[i * stride..(i + 1) * stride];
@@ -322,13 +348,6 @@ impl QuantizedRows {
             }
             fine_scales[i] = quantize_row(&residual, &mut fine[i * stride..(i + 1) * stride]);
         }
-        Self {
-            coarse,
-            fine,
-            stride,
-            coarse_scales,
-            fine_scales,
-        }
     }
 
     pub(super) fn rows(&self, first: usize, count: usize) -> QuantizedTile<'_> {
@@ -341,6 +360,20 @@ impl QuantizedRows {
             fine_scales: &self.fine_scales[first..first + count],
         }
     }
+}
+
+/// Activation values below which a product's rows are quantized on the calling thread alone.
+pub(super) const PARALLEL_QUANTIZE_MIN: usize = 1 << 14;
+
+/// Rows per parallel job when quantizing `rows` activation rows of `inp` values: all of them
+/// below [`PARALLEL_QUANTIZE_MIN`] values, otherwise an even share per thread. At beam 4 over 16
+/// sentences, quantizing on one thread left the other idle for 5 % of the run (notes/perf.md,
+/// change V).
+fn rows_per_job(rows: usize, inp: usize) -> usize {
+    if rows * inp < PARALLEL_QUANTIZE_MIN {
+        return rows.max(1);
+    }
+    rows.div_ceil(rayon::current_num_threads()).max(1)
 }
 
 /// Largest inner dimension for [`Panels::Int8Pairs`]: with activations within ±4095 and weights
@@ -361,21 +394,35 @@ pub(super) struct Rows16 {
 }
 
 impl Rows16 {
+    /// Quantizes the rows of `x` (`inp` values each), in parallel over groups of rows when there
+    /// are enough of them ([`rows_per_job`]).
     pub(super) fn new(x: &[f32], inp: usize) -> Self {
-        with_avx2(
-            #[inline(always)]
-            || Self::build(x, inp),
-        )
-    }
-
-    #[inline(always)]
-    fn build(x: &[f32], inp: usize) -> Self {
-        // 1.5 · 2^23: adding and subtracting it rounds to the nearest integer (ties to even).
-        const ROUND: f32 = 12_582_912.0;
         let stride = inp.div_ceil(2) * 2;
         let rows = x.len() / inp;
         let mut values = vec![0i16; rows * stride];
         let mut scales = vec![0f32; rows];
+        let job_rows = rows_per_job(rows, inp);
+        x.par_chunks(job_rows * inp)
+            .zip(values.par_chunks_mut(job_rows * stride))
+            .zip(scales.par_chunks_mut(job_rows))
+            .for_each(|((x, values), scales)| {
+                with_avx2(
+                    #[inline(always)]
+                    || Self::build(x, inp, stride, values, scales),
+                )
+            });
+        Self {
+            values,
+            stride,
+            scales,
+        }
+    }
+
+    /// Quantizes the rows of `x` into `values` and `scales` (one group of rows).
+    #[inline(always)]
+    fn build(x: &[f32], inp: usize, stride: usize, values: &mut [i16], scales: &mut [f32]) {
+        // 1.5 · 2^23: adding and subtracting it rounds to the nearest integer (ties to even).
+        const ROUND: f32 = 12_582_912.0;
         for (i, row) in x.chunks(inp).enumerate() {
             let Some(max) = finite_max_abs(row) else {
                 // NaN or infinity: a NaN scale keeps them visible in the output.
@@ -392,11 +439,6 @@ impl Rows16 {
                 *q = unsafe { ((scaled + ROUND) - ROUND).to_int_unchecked::<i32>() } as i16;
             }
             scales[i] = max / ROWS16_MAX;
-        }
-        Self {
-            values,
-            stride,
-            scales,
         }
     }
 

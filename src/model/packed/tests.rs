@@ -501,3 +501,35 @@ fn bf16_products_have_the_bits_of_f32_products_of_the_rounded_weights() {
         .collect();
     assert_eq!(packed.gather_rows(&[0, 36, 17]), expected);
 }
+
+#[test]
+fn activations_quantized_together_in_parallel_match_each_row_alone() {
+    let (rows, inp) = (64, 512);
+    assert!(
+        rows * inp >= super::int8::PARALLEL_QUANTIZE_MIN
+            && inp < super::int8::PARALLEL_QUANTIZE_MIN
+    );
+    let mut x = values(rows * inp, 21);
+    x[5 * inp + 3] = f32::NAN;
+    x[9 * inp..10 * inp].fill(0.0);
+    let together = QuantizedRows::new(&x, inp);
+    let pairs = Rows16::new(&x, inp);
+    for (i, row) in x.chunks(inp).enumerate() {
+        let alone = QuantizedRows::new(row, inp);
+        let span = i * together.stride..(i + 1) * together.stride;
+        assert_eq!(together.coarse[span.clone()], alone.coarse[..], "row {i}");
+        assert_eq!(together.fine[span], alone.fine[..], "row {i}");
+        assert_eq!(
+            together.coarse_scales[i].to_bits(),
+            alone.coarse_scales[0].to_bits()
+        );
+        assert_eq!(
+            together.fine_scales[i].to_bits(),
+            alone.fine_scales[0].to_bits()
+        );
+        let alone = Rows16::new(row, inp);
+        let span = i * pairs.stride..(i + 1) * pairs.stride;
+        assert_eq!(pairs.values[span], alone.values[..], "row {i}");
+        assert_eq!(pairs.scales[i].to_bits(), alone.scales[0].to_bits());
+    }
+}
