@@ -26,6 +26,7 @@
 //! # Ok::<(), passeur::Error>(())
 //! ```
 
+mod awake;
 mod beam;
 mod greedy;
 mod logits;
@@ -58,6 +59,7 @@ pub fn generate(
     if sources.is_empty() {
         return Ok(Vec::new());
     }
+    let _awake = awake::KeepAwake::start();
     let encoded = model.encode(sources)?;
     if config.num_beams == 1 {
         greedy::greedy_search(model, &encoded, config)
