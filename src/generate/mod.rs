@@ -59,7 +59,8 @@ pub fn generate(
     if sources.is_empty() {
         return Ok(Vec::new());
     }
-    let _awake = awake::KeepAwake::start();
+    // The other CPU threads wait on the CPU's products, not a GPU's.
+    let _awake = model.device().is_cpu().then(awake::KeepAwake::start);
     let encoded = model.encode(sources)?;
     if config.num_beams == 1 {
         greedy::greedy_search(model, &encoded, config)

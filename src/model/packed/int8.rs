@@ -303,18 +303,34 @@ impl QuantizedRows {
         let mut fine = vec![128u8; rows * stride];
         let mut coarse_scales = vec![0f32; rows];
         let mut fine_scales = vec![0f32; rows];
-        let job_rows = rows_per_job(rows, inp);
-        x.par_chunks(job_rows * inp)
-            .zip(coarse.par_chunks_mut(job_rows * stride))
-            .zip(fine.par_chunks_mut(job_rows * stride))
-            .zip(coarse_scales.par_chunks_mut(job_rows))
-            .zip(fine_scales.par_chunks_mut(job_rows))
-            .for_each(|((((x, coarse), fine), coarse_scales), fine_scales)| {
-                with_avx2(
-                    #[inline(always)]
-                    || Self::build(x, inp, stride, coarse, fine, coarse_scales, fine_scales),
-                )
-            });
+        match rows_per_job(rows, inp) {
+            None => with_avx2(
+                #[inline(always)]
+                || {
+                    Self::build(
+                        x,
+                        inp,
+                        stride,
+                        &mut coarse,
+                        &mut fine,
+                        &mut coarse_scales,
+                        &mut fine_scales,
+                    )
+                },
+            ),
+            Some(job_rows) => x
+                .par_chunks(job_rows * inp)
+                .zip(coarse.par_chunks_mut(job_rows * stride))
+                .zip(fine.par_chunks_mut(job_rows * stride))
+                .zip(coarse_scales.par_chunks_mut(job_rows))
+                .zip(fine_scales.par_chunks_mut(job_rows))
+                .for_each(|((((x, coarse), fine), coarse_scales), fine_scales)| {
+                    with_avx2(
+                        #[inline(always)]
+                        || Self::build(x, inp, stride, coarse, fine, coarse_scales, fine_scales),
+                    )
+                }),
+        }
         Self {
             coarse,
             fine,
@@ -365,15 +381,13 @@ impl QuantizedRows {
 /// Activation values below which a product's rows are quantized on the calling thread alone.
 pub(super) const PARALLEL_QUANTIZE_MIN: usize = 1 << 14;
 
-/// Rows per parallel job when quantizing `rows` activation rows of `inp` values: all of them
-/// below [`PARALLEL_QUANTIZE_MIN`] values, otherwise an even share per thread. At beam 4 over 16
-/// sentences, quantizing on one thread left the other idle for 5 % of the run (notes/perf.md,
-/// change V).
-fn rows_per_job(rows: usize, inp: usize) -> usize {
-    if rows * inp < PARALLEL_QUANTIZE_MIN {
-        return rows.max(1);
-    }
-    rows.div_ceil(rayon::current_num_threads()).max(1)
+/// Rows per parallel job when quantizing `rows` activation rows of `inp` values: an even share
+/// per thread, or `None` (the calling thread alone, without going through rayon) below
+/// [`PARALLEL_QUANTIZE_MIN`] values or with one thread. At beam 4 over 16 sentences, quantizing
+/// on one thread left the other idle for 5 % of the run (notes/perf.md, change V).
+fn rows_per_job(rows: usize, inp: usize) -> Option<usize> {
+    let threads = rayon::current_num_threads();
+    (rows * inp >= PARALLEL_QUANTIZE_MIN && threads > 1).then(|| rows.div_ceil(threads).max(1))
 }
 
 /// Largest inner dimension for [`Panels::Int8Pairs`]: with activations within ±4095 and weights
@@ -401,16 +415,22 @@ impl Rows16 {
         let rows = x.len() / inp;
         let mut values = vec![0i16; rows * stride];
         let mut scales = vec![0f32; rows];
-        let job_rows = rows_per_job(rows, inp);
-        x.par_chunks(job_rows * inp)
-            .zip(values.par_chunks_mut(job_rows * stride))
-            .zip(scales.par_chunks_mut(job_rows))
-            .for_each(|((x, values), scales)| {
-                with_avx2(
-                    #[inline(always)]
-                    || Self::build(x, inp, stride, values, scales),
-                )
-            });
+        match rows_per_job(rows, inp) {
+            None => with_avx2(
+                #[inline(always)]
+                || Self::build(x, inp, stride, &mut values, &mut scales),
+            ),
+            Some(job_rows) => x
+                .par_chunks(job_rows * inp)
+                .zip(values.par_chunks_mut(job_rows * stride))
+                .zip(scales.par_chunks_mut(job_rows))
+                .for_each(|((x, values), scales)| {
+                    with_avx2(
+                        #[inline(always)]
+                        || Self::build(x, inp, stride, values, scales),
+                    )
+                }),
+        }
         Self {
             values,
             stride,
