@@ -92,7 +92,9 @@ unsafe fn tile<const ROWS: usize, R: FloatPanelRow>(tile: &Tile, weights: &[R]) 
     let mut hi = [_mm256_setzero_ps(); ROWS];
     let a = tile.a.as_ptr();
     let w = weights.as_ptr();
-    // The loop is written twice so that the prefetch choice stays out of the hot loop.
+    // The loop is written twice so that the prefetch choice stays out of the hot loop. The next
+    // panel goes to L2 (T1): fetched into L1 it evicted the panel this block's other tiles still
+    // read, which cost a Zen 4 a third of its 16-row speed (notes/perf.md, change X).
     if tile.next.is_null() {
         for k in 0..inp {
             let (w_lo, w_hi) = load_row(w, k);
@@ -104,7 +106,7 @@ unsafe fn tile<const ROWS: usize, R: FloatPanelRow>(tile: &Tile, weights: &[R]) 
         }
     } else {
         for k in 0..inp {
-            _mm_prefetch::<_MM_HINT_T0>(tile.next.wrapping_add(k * size_of::<R>()) as *const i8);
+            _mm_prefetch::<_MM_HINT_T1>(tile.next.wrapping_add(k * size_of::<R>()) as *const i8);
             let (w_lo, w_hi) = load_row(w, k);
             for i in 0..ROWS {
                 let x = _mm256_broadcast_ss(&*a.add(i * inp + k));
