@@ -59,6 +59,9 @@ const MAX_TILE_ROWS: usize = 16;
 /// use VNNI dot products (see notes/perf.md, change Q).
 const AMX_MIN_ROWS: usize = 8;
 
+/// Fewest rows for which the AVX-512 kernels multiply bf16 weights two panels at a time.
+const BF16_TWO_PANEL_ROWS: usize = 8;
+
 /// Most panels in one register tile, over all kernels.
 const MAX_TILE_PANELS: usize = 2;
 
@@ -548,6 +551,12 @@ impl Kernel {
     /// Rows per register tile and panels per tile for these weights in a product of `rows` rows.
     fn tile_shape(self, panels: &Panels, rows: usize) -> (usize, usize) {
         match (self, panels) {
+            // bf16 weights of a product of few rows are read as one stream: a Zen 4 read two
+            // panels side by side at 19 GFLOP/s against 33 for one (notes/perf.md, change Y).
+            #[cfg(target_arch = "x86_64")]
+            (Kernel::Avx512 { .. }, Panels::Bf16(_)) if rows < BF16_TWO_PANEL_ROWS => {
+                (avx512::F32_TILE_ROWS, 1)
+            }
             #[cfg(target_arch = "x86_64")]
             (Kernel::Avx512 { .. }, Panels::F32(_) | Panels::Bf16(_)) => (avx512::F32_TILE_ROWS, 2),
             #[cfg(target_arch = "x86_64")]
