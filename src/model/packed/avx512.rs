@@ -216,7 +216,7 @@ unsafe fn tile_one_row<const PANELS: usize, R: FloatPanelRow>(tile: &Tile, weigh
     }
 }
 
-/// [`tile_int8_dot_rows`] for `rows` rows (1..=6).
+/// [`tile_int8_dot_rows`] for `rows` rows (1..=6) against the one or two panels of `quads`.
 ///
 /// # Safety
 /// As [`tile_int8_dot_rows`].
@@ -227,26 +227,34 @@ pub(super) unsafe fn tile_int8_dot(
     offsets: &[i32],
     rows: usize,
 ) {
-    debug_assert_eq!(scales.len(), PANEL, "one panel per VNNI tile");
-    match rows {
-        1 => tile_int8_dot_rows::<1>(t, quads, scales, offsets),
-        2 => tile_int8_dot_rows::<2>(t, quads, scales, offsets),
-        3 => tile_int8_dot_rows::<3>(t, quads, scales, offsets),
-        4 => tile_int8_dot_rows::<4>(t, quads, scales, offsets),
-        5 => tile_int8_dot_rows::<5>(t, quads, scales, offsets),
-        _ => tile_int8_dot_rows::<6>(t, quads, scales, offsets),
+    macro_rules! by_rows {
+        ($p:literal) => {
+            match rows {
+                1 => tile_int8_dot_rows::<1, $p>(t, quads, scales, offsets),
+                2 => tile_int8_dot_rows::<2, $p>(t, quads, scales, offsets),
+                3 => tile_int8_dot_rows::<3, $p>(t, quads, scales, offsets),
+                4 => tile_int8_dot_rows::<4, $p>(t, quads, scales, offsets),
+                5 => tile_int8_dot_rows::<5, $p>(t, quads, scales, offsets),
+                _ => tile_int8_dot_rows::<6, $p>(t, quads, scales, offsets),
+            }
+        };
+    }
+    if quads.len() == 2 * t.inp.div_ceil(4) {
+        by_rows!(2)
+    } else {
+        by_rows!(1)
     }
 }
 
-/// `ROWS × PANEL` outputs, two 16-lane integer accumulators per row (coarse and fine
-/// activations): each `vpdpbusd` adds four steps of one row (broadcast) times four steps of
-/// 16 columns.
+/// `ROWS × (PANELS·16)` outputs, two 16-lane integer accumulators per row and panel (coarse and
+/// fine activations): each `vpdpbusd` adds four steps of one row (broadcast) times four steps of
+/// 16 columns, and each broadcast feeds `PANELS` of them.
 ///
 /// # Safety
 /// The CPU has AVX-512 F/BW/VNNI and AVX2/FMA; `tile` satisfies `Kernel::tile`'s contract
-/// and carries quantized rows.
+/// and carries quantized rows; `quads` holds `PANELS` panels.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma")]
-unsafe fn tile_int8_dot_rows<const ROWS: usize>(
+unsafe fn tile_int8_dot_rows<const ROWS: usize, const PANELS: usize>(
     tile: &Tile,
     quads: &[PanelQuad],
     scales: &[f32],
@@ -255,25 +263,38 @@ unsafe fn tile_int8_dot_rows<const ROWS: usize>(
     let q = tile
         .quantized
         .expect("int8 dot weights come with quantized rows");
-    debug_assert!(q.coarse.len() >= ROWS * q.stride && quads.len() * 4 >= q.stride);
-    let mut coarse = [_mm512_setzero_si512(); ROWS];
-    let mut fine = [_mm512_setzero_si512(); ROWS];
+    let per_panel = quads.len() / PANELS;
+    debug_assert!(q.coarse.len() >= ROWS * q.stride && per_panel * 4 >= q.stride);
+    debug_assert!(scales.len() >= PANELS * PANEL && offsets.len() >= PANELS * PANEL);
+    let mut coarse = [[_mm512_setzero_si512(); PANELS]; ROWS];
+    let mut fine = [[_mm512_setzero_si512(); PANELS]; ROWS];
     let (c, f) = (q.coarse.as_ptr(), q.fine.as_ptr());
-    for (g, quad) in quads.iter().enumerate() {
-        if !tile.next.is_null() {
-            _mm_prefetch::<_MM_HINT_T0>(tile.next.wrapping_add(g * 4 * PANEL) as *const i8);
+    let w = quads.as_ptr();
+    for g in 0..per_panel {
+        let mut wg = [_mm512_setzero_si512(); PANELS];
+        for (p, wg) in wg.iter_mut().enumerate() {
+            if !tile.next.is_null() {
+                let line = tile.next.wrapping_add((p * per_panel + g) * 4 * PANEL);
+                _mm_prefetch::<_MM_HINT_T0>(line as *const i8);
+            }
+            *wg = _mm512_load_si512(w.add(p * per_panel + g) as *const __m512i);
         }
-        let w = _mm512_load_si512(quad.0.as_ptr() as *const __m512i);
         for i in 0..ROWS {
             let at = i * q.stride + 4 * g;
-            let four = (c.add(at) as *const i32).read_unaligned();
-            coarse[i] = _mm512_dpbusd_epi32(coarse[i], _mm512_set1_epi32(four), w);
-            let four = (f.add(at) as *const i32).read_unaligned();
-            fine[i] = _mm512_dpbusd_epi32(fine[i], _mm512_set1_epi32(four), w);
+            let four = _mm512_set1_epi32((c.add(at) as *const i32).read_unaligned());
+            for (acc, &wg) in coarse[i].iter_mut().zip(&wg) {
+                *acc = _mm512_dpbusd_epi32(*acc, four, wg);
+            }
+            let four = _mm512_set1_epi32((f.add(at) as *const i32).read_unaligned());
+            for (acc, &wg) in fine[i].iter_mut().zip(&wg) {
+                *acc = _mm512_dpbusd_epi32(*acc, four, wg);
+            }
         }
     }
     for i in 0..ROWS {
-        store_int8_dot_row(tile, &q, i, 0, coarse[i], fine[i], scales, offsets);
+        for p in 0..PANELS {
+            store_int8_dot_row(tile, &q, i, p, coarse[i][p], fine[i][p], scales, offsets);
+        }
     }
 }
 

@@ -59,8 +59,15 @@ const MAX_TILE_ROWS: usize = 16;
 /// use VNNI dot products (see notes/perf.md, change Q).
 const AMX_MIN_ROWS: usize = 8;
 
-/// Fewest rows for which the AVX-512 kernels multiply bf16 weights two panels at a time.
-const BF16_TWO_PANEL_ROWS: usize = 8;
+/// Rows of a VNNI tile (int8 dot products on AVX-512): up to 6 rows × 2 panels × 2 levels = 24
+/// accumulators.
+const VNNI_TILE_ROWS: usize = 6;
+
+/// Fewest rows for which the AVX-512 kernels multiply bf16 and VNNI int8 weights two panels at a
+/// time. Products of fewer rows are bound by reading the weights, which a Zen 4 did at 16-19
+/// GFLOP/s from two panels side by side against 26-27 from one (bf16, output projection at one
+/// row); from 8 rows, two panels share each broadcast activation (notes/perf.md, changes Y, Z).
+const TWO_PANEL_ROWS: usize = 8;
 
 /// Most panels in one register tile, over all kernels.
 const MAX_TILE_PANELS: usize = 2;
@@ -69,7 +76,8 @@ const MAX_TILE_PANELS: usize = 2;
 /// multiply-adds): 4 × 6 rows, 24 KB of activations (two bytes per value either way).
 const INT8_GROUP_TILES: usize = 4;
 
-/// Blocks of such 8-bit weights each row group passes over in turn: 32 × 8 KB, in L2.
+/// Blocks of such 8-bit weights each row group passes over in turn: 32 blocks of one or two
+/// 8 KB panels (int8 at 512 inner steps), in L2.
 const INT8_BLOCK_RUN: usize = 32;
 
 /// Multiply-adds below which a product runs on the calling thread.
@@ -393,7 +401,7 @@ impl PackedMatrix {
         }
     }
 
-    /// The weights of panels `p..p + panels` (several only for f32 and AMX tiles), with the
+    /// The weights of panels `p..p + panels` (several only for f32, VNNI and AMX tiles), with the
     /// scales and offsets of 8-bit panels copied into `scale_block` and `offset_block`.
     fn weights<'a>(
         &'a self,
@@ -551,10 +559,8 @@ impl Kernel {
     /// Rows per register tile and panels per tile for these weights in a product of `rows` rows.
     fn tile_shape(self, panels: &Panels, rows: usize) -> (usize, usize) {
         match (self, panels) {
-            // bf16 weights of a product of few rows are read as one stream: a Zen 4 read two
-            // panels side by side at 19 GFLOP/s against 33 for one (notes/perf.md, change Y).
             #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx512 { .. }, Panels::Bf16(_)) if rows < BF16_TWO_PANEL_ROWS => {
+            (Kernel::Avx512 { .. }, Panels::Bf16(_)) if rows < TWO_PANEL_ROWS => {
                 (avx512::F32_TILE_ROWS, 1)
             }
             #[cfg(target_arch = "x86_64")]
@@ -562,6 +568,10 @@ impl Kernel {
             #[cfg(target_arch = "x86_64")]
             (Kernel::Avx512 { amx: true, .. }, Panels::Int8Dot { .. }) => {
                 (amx::TILE_ROWS, amx::panels_for_rows(rows))
+            }
+            #[cfg(target_arch = "x86_64")]
+            (Kernel::Avx512 { int8_dot: true, .. }, Panels::Int8Dot { .. }) => {
+                (VNNI_TILE_ROWS, if rows < TWO_PANEL_ROWS { 1 } else { 2 })
             }
             _ => (6, 1),
         }
@@ -606,7 +616,7 @@ enum Weights<'a> {
     /// 8-bit weights and the scale of each column.
     Int8(&'a [PanelRowInt8], &'a [f32; PANEL]),
     /// 8-bit weights in groups of four steps of one or more consecutive panels (`inp / 4`
-    /// quads each; several only for AMX tiles), the scale and the offset of each column.
+    /// quads each; several only for VNNI and AMX tiles), the scale and the offset of each column.
     Int8Dot(&'a [PanelQuad], &'a [f32], &'a [i32]),
     /// 8-bit weights in pairs of steps and the scale of each column.
     Int8Pairs(&'a [PanelPair], &'a [f32; PANEL]),

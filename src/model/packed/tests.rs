@@ -368,24 +368,55 @@ fn vector_kernels_give_the_portable_kernels_order_and_each_other_bits() {
 #[test]
 fn a_rows_bits_do_not_depend_on_how_many_rows_share_the_product() {
     // Every row count from 2 to 17 (one, two and three tiles on every path, remainders of every
-    // size): each row equals the same row of the 17-row product, to the bit. Only a product of
-    // a single row may sum in another order (its one-row tile).
+    // size, one panel per tile below TWO_PANEL_ROWS and two from there): each row equals the
+    // same row of the 17-row product, to the bit, for f32, bf16 and int8 dot-product weights.
+    // Only a product of a single row may sum in another order (its one-row tile).
     let (out, inp) = (40, 33);
     let w = values(out * inp, 31);
     let b = values(out, 32);
     let x = values(17 * inp, 33);
-    let packed = PackedMatrix::pack(&w, out, inp);
-    for kernel in kernels() {
-        let mut all = vec![f32::NAN; 17 * out];
-        packed.matmul_with(kernel, &x, &b, Epilogue::Bias, &mut all);
-        for rows in 2..17 {
-            let mut y = vec![f32::NAN; rows * out];
-            packed.matmul_with(kernel, &x[..rows * inp], &b, Epilogue::Bias, &mut y);
-            let same = y.iter().zip(&all).all(|(a, b)| a.to_bits() == b.to_bits());
-            assert!(
-                same,
-                "{kernel:?}: {rows} rows differ from the same rows among 17"
-            );
+    let packings = [
+        ("f32", PackedMatrix::pack(&w, out, inp)),
+        ("bf16", PackedMatrix::pack_bf16(&w, out, inp)),
+        ("int8 dot", PackedMatrix::pack_int8_dot(&w, out, inp)),
+    ];
+    for (form, packed) in &packings {
+        for kernel in kernels() {
+            let mut all = vec![f32::NAN; 17 * out];
+            packed.matmul_with(kernel, &x, &b, Epilogue::Bias, &mut all);
+            assert!(all.iter().all(|v| v.is_finite()), "{form} {kernel:?}");
+            for rows in 2..17 {
+                let mut y = vec![f32::NAN; rows * out];
+                packed.matmul_with(kernel, &x[..rows * inp], &b, Epilogue::Bias, &mut y);
+                let same = y.iter().zip(&all).all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(
+                    same,
+                    "{form} {kernel:?}: {rows} rows differ from the same rows among 17"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn vnni_and_bf16_tiles_take_two_panels_from_two_panel_rows() {
+    // The shapes the test above relies on: on AVX-512, VNNI int8 and bf16 products of fewer
+    // than TWO_PANEL_ROWS rows read one panel per tile, larger ones two.
+    #[cfg(target_arch = "x86_64")]
+    {
+        let vnni = Kernel::Avx512 {
+            int8_dot: true,
+            amx: false,
+        };
+        let (out, inp) = (40, 33);
+        let w = values(out * inp, 34);
+        let int8 = PackedMatrix::pack_int8_dot(&w, out, inp);
+        let bf16 = PackedMatrix::pack_bf16(&w, out, inp);
+        for rows in [1, TWO_PANEL_ROWS - 1, TWO_PANEL_ROWS, 64] {
+            let panels = if rows < TWO_PANEL_ROWS { 1 } else { 2 };
+            let (_, int8_panels) = vnni.tile_shape(&int8.panels, rows);
+            let (_, bf16_panels) = vnni.tile_shape(&bf16.panels, rows);
+            assert_eq!((int8_panels, bf16_panels), (panels, panels), "{rows} rows");
         }
     }
 }
