@@ -274,8 +274,14 @@ unsafe fn tile_int8_dot_rows<const ROWS: usize, const PANELS: usize>(
         let mut wg = [_mm512_setzero_si512(); PANELS];
         for (p, wg) in wg.iter_mut().enumerate() {
             if !tile.next.is_null() {
-                let line = tile.next.wrapping_add((p * per_panel + g) * 4 * PANEL);
-                _mm_prefetch::<_MM_HINT_T0>(line as *const i8);
+                let line = tile.next.wrapping_add((p * per_panel + g) * 4 * PANEL) as *const i8;
+                // Two panels (16 KB at 512 steps) and the next two no longer sit in a 32 KB L1
+                // together: the next block goes to L2 (notes/perf.md, change Z).
+                if PANELS == 1 {
+                    _mm_prefetch::<_MM_HINT_T0>(line);
+                } else {
+                    _mm_prefetch::<_MM_HINT_T1>(line);
+                }
             }
             *wg = _mm512_load_si512(w.add(p * per_panel + g) as *const __m512i);
         }
