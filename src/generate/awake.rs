@@ -136,13 +136,22 @@ mod tests {
         KeepAwake::start_counted(Box::leak(Box::new(AtomicUsize::new(0))))
     }
 
-    #[test]
-    fn spinners_start_on_the_other_workers_and_end_when_dropped() {
-        let pool = pool(3);
-        pool.install(|| {
+    /// Runs `body` in a pool of `threads` once a generation's spinners have started on its
+    /// other `threads - 1` workers.
+    fn with_spinners(threads: usize, body: impl FnOnce(KeepAwake, Arc<Counts>) + Send) {
+        pool(threads).install(|| {
             let awake = start();
             let counts = Arc::clone(&awake.counts);
-            wait_for("two spinners start", || count(&counts.started) == 2);
+            wait_for("the spinners start", || {
+                count(&counts.started) == threads - 1
+            });
+            body(awake, counts)
+        });
+    }
+
+    #[test]
+    fn spinners_start_on_the_other_workers_and_end_when_dropped() {
+        with_spinners(3, |awake, counts| {
             for round in 0..50u64 {
                 let sum: u64 = (0..10_000u64).into_par_iter().map(|i| i * round).sum();
                 assert_eq!(sum, round * 10_000 * 9_999 / 2);
@@ -155,11 +164,7 @@ mod tests {
 
     #[test]
     fn a_spinner_with_nothing_to_do_ends_by_itself() {
-        let pool = pool(2);
-        pool.install(|| {
-            let awake = start();
-            let counts = Arc::clone(&awake.counts);
-            wait_for("the spinner starts", || count(&counts.started) == 1);
+        with_spinners(2, |awake, counts| {
             wait_for("the idle spinner ends", || count(&counts.running) == 0);
             assert!(!awake.stop.load(Ordering::Acquire));
         });

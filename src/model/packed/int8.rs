@@ -303,20 +303,20 @@ impl QuantizedRows {
         let mut fine = vec![128u8; rows * stride];
         let mut coarse_scales = vec![0f32; rows];
         let mut fine_scales = vec![0f32; rows];
+        let build =
+            |x: &[f32], coarse: &mut [u8], fine: &mut [u8], cs: &mut [f32], fs: &mut [f32]| {
+                with_avx2(
+                    #[inline(always)]
+                    || Self::build(x, inp, stride, coarse, fine, cs, fs),
+                )
+            };
         match rows_per_job(rows, inp) {
-            None => with_avx2(
-                #[inline(always)]
-                || {
-                    Self::build(
-                        x,
-                        inp,
-                        stride,
-                        &mut coarse,
-                        &mut fine,
-                        &mut coarse_scales,
-                        &mut fine_scales,
-                    )
-                },
+            None => build(
+                x,
+                &mut coarse,
+                &mut fine,
+                &mut coarse_scales,
+                &mut fine_scales,
             ),
             Some(job_rows) => x
                 .par_chunks(job_rows * inp)
@@ -324,12 +324,7 @@ impl QuantizedRows {
                 .zip(fine.par_chunks_mut(job_rows * stride))
                 .zip(coarse_scales.par_chunks_mut(job_rows))
                 .zip(fine_scales.par_chunks_mut(job_rows))
-                .for_each(|((((x, coarse), fine), coarse_scales), fine_scales)| {
-                    with_avx2(
-                        #[inline(always)]
-                        || Self::build(x, inp, stride, coarse, fine, coarse_scales, fine_scales),
-                    )
-                }),
+                .for_each(|((((x, coarse), fine), cs), fs)| build(x, coarse, fine, cs, fs)),
         }
         Self {
             coarse,
@@ -415,21 +410,19 @@ impl Rows16 {
         let rows = x.len() / inp;
         let mut values = vec![0i16; rows * stride];
         let mut scales = vec![0f32; rows];
-        match rows_per_job(rows, inp) {
-            None => with_avx2(
+        let build = |x: &[f32], values: &mut [i16], scales: &mut [f32]| {
+            with_avx2(
                 #[inline(always)]
-                || Self::build(x, inp, stride, &mut values, &mut scales),
-            ),
+                || Self::build(x, inp, stride, values, scales),
+            )
+        };
+        match rows_per_job(rows, inp) {
+            None => build(x, &mut values, &mut scales),
             Some(job_rows) => x
                 .par_chunks(job_rows * inp)
                 .zip(values.par_chunks_mut(job_rows * stride))
                 .zip(scales.par_chunks_mut(job_rows))
-                .for_each(|((x, values), scales)| {
-                    with_avx2(
-                        #[inline(always)]
-                        || Self::build(x, inp, stride, values, scales),
-                    )
-                }),
+                .for_each(|((x, values), scales)| build(x, values, scales)),
         }
         Self {
             values,
