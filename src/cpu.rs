@@ -4,7 +4,7 @@
 //! attention, log-sum-exp and top-k over the logits, the int8 paths — asks [`path`] which code
 //! to run. The answer is decided once per process: the widest [`KernelPath`] this CPU supports,
 //! restricted by the environment variable `PASSEUR_KERNEL` (`portable`, `avx2`, `avx512` or
-//! `amx`), which can only take features away. Running another CPU's path on this one is how the tests
+//! `amx`, in any case), which can only take features away. Running another CPU's path on this one is how the tests
 //! prove every path exact, and how a path is measured (`PASSEUR_KERNEL=avx2 scripts/compare`).
 //!
 //! [`describe`] says in one line which path runs and why; `passeur --version` prints it.
@@ -59,10 +59,12 @@ impl std::fmt::Display for KernelPath {
 impl std::str::FromStr for KernelPath {
     type Err = String;
 
+    /// A path's name in any case, blanks around it ignored (`AVX2` as CTranslate2's
+    /// `CT2_FORCE_CPU_ISA` spells it).
     fn from_str(value: &str) -> Result<Self, String> {
         KernelPath::ALL
             .into_iter()
-            .find(|path| path.name() == value)
+            .find(|path| path.name().eq_ignore_ascii_case(value.trim()))
             .ok_or_else(|| {
                 format!("`{value}` is not a kernel path: use portable, avx2, avx512 or amx")
             })
@@ -92,7 +94,7 @@ impl Cpu {
     /// The decision for a CPU whose widest path is `detected` (with `vnni` integer dot products
     /// or not) when `PASSEUR_KERNEL` is `requested`.
     fn decide(detected: KernelPath, vnni: bool, requested: &str) -> Cpu {
-        let (path, note) = match requested {
+        let (path, note) = match requested.trim() {
             "" => (detected, None),
             value => match value.parse::<KernelPath>() {
                 Ok(asked) if asked <= detected => (asked, None),
@@ -198,7 +200,7 @@ pub(crate) fn has_avx2() -> bool {
 /// ignore it); a path the CPU lacks is not an error (the widest the CPU has runs).
 pub fn environment_problem() -> Option<String> {
     let cpu = cpu();
-    (!cpu.requested.is_empty())
+    (!cpu.requested.trim().is_empty())
         .then(|| cpu.requested.parse::<KernelPath>().err())
         .flatten()
         .map(|problem| format!("{KERNEL_VARIABLE}: {problem}"))
@@ -218,10 +220,10 @@ pub fn describe() -> String {
         "kernels: {} (int8: {int8}; this CPU: {}",
         cpu.path, cpu.detected
     );
-    if !cpu.requested.is_empty() && cpu.note.is_none() {
+    if !cpu.requested.trim().is_empty() && cpu.note.is_none() {
         line.push_str(&format!(
             "; restricted by {KERNEL_VARIABLE}={}",
-            cpu.requested
+            cpu.requested.trim()
         ));
     }
     if let Some(note) = &cpu.note {
@@ -284,8 +286,15 @@ mod tests {
         let cpu = Cpu::decide(KernelPath::Avx2, false, "avx512");
         assert_eq!(cpu.path, KernelPath::Avx2);
         assert!(cpu.note.unwrap().contains("more than this CPU has"));
-        let cpu = Cpu::decide(KernelPath::Avx512, true, "");
-        assert_eq!((cpu.path, cpu.int8_dot), (KernelPath::Avx512, true));
+        for unset in ["", "  "] {
+            let cpu = Cpu::decide(KernelPath::Avx512, true, unset);
+            assert_eq!(
+                (cpu.path, cpu.int8_dot, cpu.note),
+                (KernelPath::Avx512, true, None)
+            );
+        }
+        let cpu = Cpu::decide(KernelPath::Avx512, true, "AVX2");
+        assert_eq!((cpu.path, cpu.note), (KernelPath::Avx2, None));
         let cpu = Cpu::decide(KernelPath::Avx512, false, "avx512");
         assert_eq!((cpu.path, cpu.int8_dot), (KernelPath::Avx512, false));
         let cpu = Cpu::decide(KernelPath::Avx2, false, "portable");
@@ -311,7 +320,10 @@ mod tests {
     fn names_round_trip() {
         for path in KernelPath::ALL {
             assert_eq!(path.name().parse::<KernelPath>(), Ok(path));
+            let shouted = format!(" {} ", path.name().to_ascii_uppercase());
+            assert_eq!(shouted.parse::<KernelPath>(), Ok(path));
         }
+        assert!("avx".parse::<KernelPath>().is_err());
         assert!(describe().starts_with("kernels: "));
         assert!(default_threads() >= 1);
     }
