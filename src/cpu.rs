@@ -4,8 +4,9 @@
 //! attention, log-sum-exp and top-k over the logits, the int8 paths — asks [`path`] which code
 //! to run. The answer is decided once per process: the widest [`KernelPath`] this CPU supports,
 //! restricted by the environment variable `PASSEUR_KERNEL` (`portable`, `avx2`, `avx512` or
-//! `amx`, in any case), which can only take features away. Running another CPU's path on this one is how the tests
-//! prove every path exact, and how a path is measured (`PASSEUR_KERNEL=avx2 scripts/compare`).
+//! `amx`, in any case), which can only take features away. Running another CPU's path on this
+//! one is how the tests prove every path exact, and how a path is measured (`PASSEUR_KERNEL=avx2
+//! scripts/compare`).
 //!
 //! [`describe`] says in one line which path runs and why; `passeur --version` prints it.
 //!
