@@ -303,13 +303,16 @@ impl QuantizedRows {
         let mut fine = vec![128u8; rows * stride];
         let mut coarse_scales = vec![0f32; rows];
         let mut fine_scales = vec![0f32; rows];
-        let build =
-            |x: &[f32], coarse: &mut [u8], fine: &mut [u8], cs: &mut [f32], fs: &mut [f32]| {
-                with_avx2(
-                    #[inline(always)]
-                    || Self::build(x, inp, stride, coarse, fine, cs, fs),
-                )
-            };
+        let build = |x: &[f32],
+                     coarse: &mut [u8],
+                     fine: &mut [u8],
+                     coarse_scales: &mut [f32],
+                     fine_scales: &mut [f32]| {
+            with_avx2(
+                #[inline(always)]
+                || Self::build(x, inp, stride, coarse, fine, coarse_scales, fine_scales),
+            )
+        };
         match rows_per_job(rows, inp) {
             None => build(
                 x,
@@ -324,7 +327,9 @@ impl QuantizedRows {
                 .zip(fine.par_chunks_mut(job_rows * stride))
                 .zip(coarse_scales.par_chunks_mut(job_rows))
                 .zip(fine_scales.par_chunks_mut(job_rows))
-                .for_each(|((((x, coarse), fine), cs), fs)| build(x, coarse, fine, cs, fs)),
+                .for_each(|((((x, coarse), fine), coarse_scales), fine_scales)| {
+                    build(x, coarse, fine, coarse_scales, fine_scales)
+                }),
         }
         Self {
             coarse,

@@ -558,20 +558,20 @@ impl Kernel {
 
     /// Rows per register tile and panels per tile for these weights in a product of `rows` rows.
     fn tile_shape(self, panels: &Panels, rows: usize) -> (usize, usize) {
+        #[cfg(target_arch = "x86_64")]
+        let bound_by_weights = if rows < TWO_PANEL_ROWS { 1 } else { 2 };
         match (self, panels) {
             #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx512 { .. }, Panels::Bf16(_)) if rows < TWO_PANEL_ROWS => {
-                (avx512::F32_TILE_ROWS, 1)
-            }
+            (Kernel::Avx512 { .. }, Panels::F32(_)) => (avx512::F32_TILE_ROWS, 2),
             #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx512 { .. }, Panels::F32(_) | Panels::Bf16(_)) => (avx512::F32_TILE_ROWS, 2),
+            (Kernel::Avx512 { .. }, Panels::Bf16(_)) => (avx512::F32_TILE_ROWS, bound_by_weights),
             #[cfg(target_arch = "x86_64")]
             (Kernel::Avx512 { amx: true, .. }, Panels::Int8Dot { .. }) => {
                 (amx::TILE_ROWS, amx::panels_for_rows(rows))
             }
             #[cfg(target_arch = "x86_64")]
             (Kernel::Avx512 { int8_dot: true, .. }, Panels::Int8Dot { .. }) => {
-                (VNNI_TILE_ROWS, if rows < TWO_PANEL_ROWS { 1 } else { 2 })
+                (VNNI_TILE_ROWS, bound_by_weights)
             }
             _ => (6, 1),
         }
